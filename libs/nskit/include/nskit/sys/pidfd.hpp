@@ -1,0 +1,50 @@
+// nskit/sys/pidfd.hpp — pidfd_open (5.3), pidfd_send_signal (5.1),
+// pidfd_getfd (5.6), waitid(P_PIDFD) (5.4), with decoded exit status.
+#pragma once
+
+#include <nskit/sys/unique_fd.hpp>
+
+#include <sys/types.h>
+
+#include <string>
+#include <system_error>
+
+namespace nskit::sys {
+
+// O_CLOEXEC is implied by the kernel for pidfds.  nonblocking: PIDFD_NONBLOCK (5.10).
+unique_fd pidfd_open(pid_t pid, std::error_code& ec, bool nonblocking = false) noexcept;
+unique_fd pidfd_open(pid_t pid, bool nonblocking = false);
+
+void pidfd_send_signal(int pidfd, int sig, std::error_code& ec) noexcept;
+void pidfd_send_signal(int pidfd, int sig);
+
+// Duplicate fd `target_fd` of the process into the caller, O_CLOEXEC.
+// Needs ptrace-attach rights over it.
+unique_fd pidfd_getfd(int pidfd, int target_fd, std::error_code& ec) noexcept;
+unique_fd pidfd_getfd(int pidfd, int target_fd);
+
+// How a child ended.
+struct exit_status {
+    enum class kind { exited, killed, dumped, running };
+    kind how = kind::running;
+    int code = 0;     // exit code, or signal number
+    bool exited() const noexcept { return how == kind::exited; }
+    bool signaled() const noexcept { return how == kind::killed || how == kind::dumped; }
+    // Shell convention: exit code, or 128 + signal.
+    int shell_status() const noexcept { return exited() ? code : 128 + code; }
+    friend bool operator==(const exit_status&, const exit_status&) = default;
+};
+std::string to_string(const exit_status& s);
+exit_status decode_wait_status(int wstatus) noexcept;
+
+// waitid(P_PIDFD, WEXITED), restarting on EINTR.  With `nohang`, a child
+// still running gives exit_status{running}.
+exit_status pidfd_wait(int pidfd, std::error_code& ec, bool nohang = false) noexcept;
+exit_status pidfd_wait(int pidfd, bool nohang = false);
+
+// The pid a pidfd refers to, from /proc/self/fdinfo ("Pid:"); -1 when the
+// process has been reaped, 0 when it is in another PID namespace.
+pid_t pidfd_get_pid(int pidfd, std::error_code& ec) noexcept;
+pid_t pidfd_get_pid(int pidfd);
+
+} // namespace nskit::sys
