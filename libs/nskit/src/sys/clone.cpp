@@ -159,6 +159,7 @@ clone_result clone3(const clone3_args& a, std::error_code& ec) noexcept
     }
     int pidfd = -1;
     auto k = to_kernel(a, &pidfd);
+    k.flags &= ~static_cast<std::uint64_t>(clone_flag::detached); // ignored since 2.6.2, yet clone3 refuses it
     long r = ::syscall(SYS_clone3, &k, sizeof k);
     if (r < 0) {
         ec = last_error();
@@ -278,6 +279,7 @@ cloned_child clone(std::function<int()> fn, const callable_clone_options& o, std
 
     int pidfd = -1;
     auto k = to_kernel(a, &pidfd);
+    k.flags &= ~static_cast<std::uint64_t>(clone_flag::detached);
     long r = clone3_run(&k, run_callable, child.fn_.get());
     if (r < 0 && errno == ENOSYS) {
         if (!fits_legacy_clone(a)) {
