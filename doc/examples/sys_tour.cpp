@@ -25,6 +25,7 @@ int main()
                     static_cast<unsigned long long>(ino.ino), ec ? "(kernel < 6.18)" : std::to_string(id).c_str());
     }
 
+    std::fflush(stdout); // the child gets a copy of unflushed stdio buffers
     std::error_code ec;
     auto child = clone(
         [] {
