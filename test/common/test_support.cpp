@@ -31,6 +31,18 @@ namespace nskit::test {
 
 namespace {
 
+std::string read_all_and_close(int fd)
+{
+    std::string out;
+    char buf[4096];
+    ssize_t n;
+    while ((n = ::read(fd, buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR))
+        if (n > 0)
+            out.append(buf, static_cast<size_t>(n));
+    ::close(fd);
+    return out;
+}
+
 std::set<std::string> list_dir(const char* path)
 {
     std::set<std::string> out;
@@ -279,13 +291,7 @@ std::string in_child(const std::function<std::string()>& fn)
         ::_exit(msg.empty() ? 0 : 1);
     }
     ::close(p[1]);
-    std::string msg;
-    char buf[4096];
-    ssize_t n;
-    while ((n = ::read(p[0], buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR))
-        if (n > 0)
-            msg.append(buf, static_cast<size_t>(n));
-    ::close(p[0]);
+    std::string msg = read_all_and_close(p[0]);
     int status = 0;
     while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
     }
@@ -315,13 +321,7 @@ std::string run_program(const std::vector<std::string>& argv, int* status, int n
         ::_exit(127);
     }
     ::close(p[1]);
-    std::string out;
-    char buf[4096];
-    ssize_t n;
-    while ((n = ::read(p[0], buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR))
-        if (n > 0)
-            out.append(buf, static_cast<size_t>(n));
-    ::close(p[0]);
+    std::string out = read_all_and_close(p[0]);
     int st = 0;
     while (::waitpid(pid, &st, 0) < 0 && errno == EINTR) {
     }

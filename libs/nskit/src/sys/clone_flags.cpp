@@ -2,6 +2,8 @@
 #include <nskit/sys/error.hpp>
 #include <nskit/sys/ns_type.hpp>
 
+#include <nskit/sys/detail/text.hpp>
+
 #include <array>
 #include <cctype>
 #include <cstdio>
@@ -41,15 +43,7 @@ constexpr std::array<clone_flag_info, 27> table{{
     {F::into_cgroup, "into_cgroup", "into_cgroup", "5.7", false, true},
 }};
 
-bool iequal(std::string_view a, std::string_view b) noexcept
-{
-    if (a.size() != b.size())
-        return false;
-    for (std::size_t i = 0; i < a.size(); ++i)
-        if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i])))
-            return false;
-    return true;
-}
+using detail::iequal;
 
 std::string_view trim(std::string_view s) noexcept
 {

@@ -2,6 +2,8 @@
 
 #include <linux/sched.h>
 
+#include <nskit/sys/detail/text.hpp>
+
 #include <array>
 #include <cctype>
 
@@ -20,15 +22,7 @@ constexpr std::array<ns_type_info, ns_type_count> table{{
      "boot and monotonic clocks"},
 }};
 
-bool iequal(std::string_view a, std::string_view b) noexcept
-{
-    if (a.size() != b.size())
-        return false;
-    for (std::size_t i = 0; i < a.size(); ++i)
-        if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i])))
-            return false;
-    return true;
-}
+using detail::iequal;
 
 } // namespace
 
