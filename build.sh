@@ -41,10 +41,15 @@ find_bins() { # find_bins DIR VARIANT PATTERN
     find "$ROOT/bin/$1" -path "*/$2/*" -name "$3" -type f -perm -u+x 2>/dev/null | sort
 }
 
-tool_dir() { # where the release tools live
-    local d
-    d=$(find_bins tools release 'nsinfo' | head -n1)
-    [ -n "$d" ] && dirname "$d"
+tool_dir() { # stage every release tool into one directory and print it
+    local d="$ROOT/bin/tools-release"
+    mkdir -p "$d"
+    local t
+    for t in $(find_bins tools release 'ns*'); do
+        case "$t" in *.o) continue ;; esac
+        cp -f "$t" "$d/"
+    done
+    echo "$d"
 }
 
 SUMMARY=$(mktemp /tmp/nskit-summary.XXXXXX)
@@ -55,11 +60,12 @@ run_suite() { # run_suite LABEL VARIANT [wrapper...]
     local label=$1 variant=$2; shift 2
     local bins; bins=$(find_bins test "$variant" 'test_*')
     if [ -z "$bins" ]; then echo "build.sh: no test binaries for $variant" >&2; add_result 0 1; return; fi
+    local tools; tools=$(tool_dir)
     for t in $bins; do
         echo "=== $label: $(basename "$t")"
         local out rc=0
         out=$(mktemp /tmp/nskit-out.XXXXXX)
-        NSKIT_TOOLS_DIR="$(tool_dir || true)" NSKIT_TEST_SUMMARY="$SUMMARY" \
+        NSKIT_TOOLS_DIR="$tools" NSKIT_TEST_SUMMARY="$SUMMARY" \
             "$@" "$t" --color_output=no --log_level=error 2>&1 | tee "$out" || rc=$?
         if ! grep -q '^nskit-test-summary:' "$out"; then
             echo "build.sh: $(basename "$t") ($label) crashed or printed no summary (rc=$rc)"
@@ -82,7 +88,7 @@ unprivileged_suite() {
     chmod 755 "$dir"
     for t in $(find_bins test release 'test_*'); do cp "$t" "$dir/"; done
     local td; td=$(tool_dir || true)
-    if [ -n "$td" ]; then mkdir -p "$dir/tools"; cp "$td"/ns* "$dir/tools/" 2>/dev/null || true; fi
+    mkdir -p "$dir/tools"; cp "$td"/* "$dir/tools/" 2>/dev/null || true
     chmod -R a+rx "$dir"
     for t in "$dir"/test_*; do
         echo "=== unprivileged: $(basename "$t")"
