@@ -31,6 +31,8 @@ namespace {
 
 constexpr const char* version = "nsinfo (nskit) 0.1";
 constexpr std::size_t none = in::process_info::none;
+constexpr const char* pid_columns_one = "TYPE,NS,INODE,ISOLATED,ONS,OUID,OUSER,PNS,NPROCS,PID,COMMAND,NSPID";
+constexpr const char* pid_columns_many = "TARGET,TYPE,NS,INODE,ISOLATED,ONS,OUID,OUSER,PNS,NPROCS,PID,COMMAND,NSPID";
 
 // What one table row is about.
 struct row {
@@ -529,8 +531,24 @@ try {
     std::string defaults;
     in::scan_options so;
     so.threads = vm.count("threads") != 0;
+    so.details = why_mode; // other modes show only each namespace's lowest-pid process
     if (!all && !why_mode) { // pid and tree modes do not list holders
         so.fds = so.sockets = so.mounts = tree_mode;
+    }
+    if (!all && !why_mode && !tree_mode) {
+        // Columns about one process's namespaces need no system-wide scan.
+        static const std::set<std::string_view> system_wide = {"PATH", "NPROCS", "NTHREADS", "PID", "PPID",
+                                                               "COMMAND", "UID", "USER", "NSFS", "HELD"};
+        std::string def = pids.size() > 1 ? pid_columns_many : pid_columns_one;
+        bool need = false;
+        try {
+            for (auto* c : pick(ns_columns(), columns_for(def, output), vm.count("output-all") != 0))
+                need = need || system_wide.count(c->name) != 0;
+        } catch (const po::error& e) {
+            return usage_error(e.what());
+        }
+        if (!need)
+            so.pids = pids;
     }
     std::error_code ec;
     in::snapshot snap = in::scan(so, ec);
@@ -623,8 +641,7 @@ try {
                 add(r, nullptr);
             t.print();
         } else {
-            const char* def = pids.size() > 1 ? "TARGET,TYPE,NS,INODE,ISOLATED,ONS,OUID,OUSER,PNS,NPROCS,PID,COMMAND,NSPID"
-                                              : "TYPE,NS,INODE,ISOLATED,ONS,OUID,OUSER,PNS,NPROCS,PID,COMMAND,NSPID";
+            const char* def = pids.size() > 1 ? pid_columns_many : pid_columns_one;
             auto cols = pick(ns_columns(), columns_for(def, output), everything);
             table t("namespaces", cols, out, false);
             for (pid_t p : pids) {

@@ -20,6 +20,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
+#include <thread>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -179,6 +181,178 @@ std::string unescape(std::string_view s)
     return out;
 }
 
+// The ns links of one /proc/PID or /proc/PID/task/TID directory.
+struct links {
+    std::array<std::uint64_t, entry_count> ino{};
+    std::array<bool, entry_count> ok{};
+    std::error_code error;
+};
+
+void read_links(int dirfd, links& l) noexcept
+{
+    char buf[64];
+    for (std::size_t k = 0; k < entry_count; ++k) {
+        ssize_t n = ::readlinkat(dirfd, entries()[k].path, buf, sizeof buf);
+        ns_type t;
+        if (n > 0 && parse_ns_link(buf, static_cast<std::size_t>(n), t, l.ino[k]))
+            l.ok[k] = true;
+        else if (n < 0 && !l.error)
+            l.error = last_error();
+    }
+}
+
+bool read_stat(int dir, process_info& p) noexcept
+{
+    int fd = ::openat(dir, "stat", O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    char buf[1024];
+    ssize_t n = ::read(fd, buf, sizeof buf - 1);
+    ::close(fd);
+    if (n <= 0)
+        return false;
+    buf[n] = '\0';
+    const char* open = std::strchr(buf, '(');
+    const char* close = std::strrchr(buf, ')');
+    if (open == nullptr || close == nullptr || close < open || close + 2 >= buf + n)
+        return false;
+    p.command.assign(open + 1, static_cast<std::size_t>(close - open - 1));
+    const char* s = close + 2;
+    const char state = *s;
+    // after the state: ppid pgrp session tty_nr tpgid flags
+    unsigned long fields[6] = {};
+    const char* q = s + 1;
+    for (auto& field : fields) {
+        while (*q == ' ')
+            ++q;
+        const bool neg = *q == '-';
+        if (neg)
+            ++q;
+        unsigned long v = 0;
+        while (*q >= '0' && *q <= '9')
+            v = v * 10 + static_cast<unsigned long>(*q++ - '0');
+        field = neg ? 0 : v;
+    }
+    p.ppid = static_cast<pid_t>(fields[0]);
+    if (state == 'Z' || state == 'X')
+        p.state = process_state::zombie;
+    else if (fields[5] & pf_kthread)
+        p.state = process_state::kernel_thread;
+    return true;
+}
+
+// An fd that may hold a namespace: an nsfs file, or a socket.
+struct fd_ref {
+    int fd;
+    bool socket;
+    ns_type type;
+    std::uint64_t ino;  // namespace inode, or socket inode
+};
+
+struct raw_thread {
+    pid_t tid;
+    links l;
+};
+
+// What phase 1 learns about one process, without touching shared state.
+struct raw_process {
+    bool present = false;
+    process_info info;
+    links l;
+    std::vector<fd_ref> fds;
+    std::vector<raw_thread> threads;
+    std::error_code fds_error;
+    bool stat_read = false;
+};
+
+// Phase 1, run in parallel: everything that costs a syscall per process.
+void read_process(const scan_options& opt, int procfd, pid_t pid, raw_process& out)
+{
+    std::error_code ec;
+    auto pidfd = sys::pidfd_open(pid, ec);
+    if (ec)
+        return; // gone (ESRCH) before we looked
+    char name[16];
+    std::snprintf(name, sizeof name, "%d", pid);
+    unique_fd dir(::openat(procfd, name, O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (!dir)
+        return;
+    process_info& p = out.info;
+    p.pid = p.tid = pid;
+    struct stat st{};
+    if (::fstat(dir.get(), &st) != 0)
+        return;
+    p.uid = st.st_uid;
+    read_links(dir.get(), out.l);
+    // stat tells zombies and kernel threads apart; without details it is read
+    // only where the links failed (a zombie has none).
+    const bool need_stat = opt.details || out.l.error == std::errc::no_such_file_or_directory;
+    if (need_stat) {
+        if (!read_stat(dir.get(), p))
+            return;
+        out.stat_read = true;
+    }
+    if (p.state == process_state::zombie)
+        out.l = links{};
+    if (opt.threads && p.state != process_state::zombie) {
+        unique_fd task(::openat(dir.get(), "task", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+        if (task)
+            for_each_number(task.get(), [&](int tid, const char* tname) {
+                if (tid == pid)
+                    return;
+                unique_fd tdir(::openat(task.get(), tname, O_PATH | O_DIRECTORY | O_CLOEXEC));
+                if (!tdir)
+                    return; // thread exited
+                raw_thread t{tid, {}};
+                read_links(tdir.get(), t.l);
+                if (t.l.ok[0] || t.l.error != std::errc::no_such_file_or_directory)
+                    out.threads.push_back(t);
+            });
+        std::sort(out.threads.begin(), out.threads.end(),
+                  [](const raw_thread& a, const raw_thread& b) { return a.tid < b.tid; });
+    }
+    if ((opt.fds || opt.sockets) && p.state == process_state::running) {
+        unique_fd fds(::openat(dir.get(), "fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+        if (!fds) {
+            out.fds_error = last_error();
+        } else {
+            const int own = fds.get();
+            const bool self = pid == ::getpid();
+            for_each_number(fds.get(), [&](int fdnum, const char* fname) {
+                if (self && fdnum == own)
+                    return;
+                char buf[64];
+                ssize_t n = ::readlinkat(fds.get(), fname, buf, sizeof buf);
+                if (n <= 0 || buf[0] == '/')
+                    return;
+                const auto len = static_cast<std::size_t>(n);
+                fd_ref r{fdnum, false, ns_type::net, 0};
+                if (len > 8 && std::memcmp(buf, "socket:[", 8) == 0) {
+                    if (!opt.sockets)
+                        return;
+                    for (std::size_t i = 8; i < len && buf[i] >= '0' && buf[i] <= '9'; ++i)
+                        r.ino = r.ino * 10 + static_cast<std::uint64_t>(buf[i] - '0');
+                    r.socket = true;
+                    out.fds.push_back(r);
+                } else if (opt.fds && parse_ns_link(buf, len, r.type, r.ino)) {
+                    out.fds.push_back(r);
+                }
+            });
+        }
+    }
+    // Confirm: the pidfd's process is still alive, so every read above was
+    // of it (its pid cannot have been reused).  A zombie stays a zombie.
+    if (process_exited(pidfd.get())) {
+        if (p.state != process_state::zombie)
+            return; // exited mid-scan: skipped quietly
+    }
+    if (p.state == process_state::zombie)
+        p.ns_error = std::make_error_code(std::errc::no_such_process);
+    else
+        p.ns_error = out.l.error;
+    out.present = true;
+}
+
 class scanner {
 public:
     scanner(const scan_options& o, snapshot& s) : opt_(o), snap_(s) {}
@@ -186,7 +360,7 @@ public:
     void run(std::error_code& ec)
     {
         struct statfs sf{};
-        if (::statfs(opt_.proc, &sf) != 0 || sf.f_type != PROC_SUPER_MAGIC) {
+        if (opt_.proc == nullptr || ::statfs(opt_.proc, &sf) != 0 || sf.f_type != PROC_SUPER_MAGIC) {
             ec = make_error_code(error::proc_not_mounted);
             return;
         }
@@ -199,13 +373,56 @@ public:
             nl_.reset(::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE));
         std::vector<pid_t> pids;
         pids.reserve(1024);
-        for_each_number(proc_.get(), [&](int pid, const char*) { pids.push_back(pid); });
+        if (opt_.pids.empty()) {
+            for_each_number(proc_.get(), [&](int pid, const char*) { pids.push_back(pid); });
+        } else {
+            pids = opt_.pids;
+            pids.push_back(1); // for `initial`
+            pids.push_back(2);
+        }
         std::sort(pids.begin(), pids.end());
+        pids.erase(std::unique(pids.begin(), pids.end()), pids.end());
+
+        // Phase 1: per-process reads, split over worker threads.
+        std::vector<raw_process> raw(pids.size());
+        unsigned workers = opt_.workers;
+        if (workers == 0)
+            workers = std::clamp(std::thread::hardware_concurrency(), 1u, 4u);
+        if (pids.size() < 64)
+            workers = 1; // not worth a thread
+        std::atomic<std::size_t> next{0};
+        auto work = [&] {
+            for (;;) {
+                std::size_t i = next.fetch_add(16);
+                if (i >= pids.size())
+                    return;
+                for (std::size_t j = i; j < std::min(i + 16, pids.size()); ++j)
+                    read_process(opt_, proc_.get(), pids[j], raw[j]);
+            }
+        };
+        std::vector<std::thread> threads;
+        try {
+            for (unsigned w = 1; w < workers; ++w)
+                threads.emplace_back(work);
+        } catch (const std::system_error&) {
+            // no thread: the caller's thread does all of it
+        }
+        work();
+        for (auto& t : threads)
+            t.join();
+
+        // Phase 2: identify namespaces, in pid order, on this thread.
         snap_.processes.reserve(pids.size());
-        for (pid_t pid : pids)
-            scan_process(pid);
+        for (auto& r : raw)
+            if (r.present)
+                add_process(r);
+        for (auto& r : raw)
+            if (r.present)
+                add_fds(r);
         if (opt_.mounts)
             scan_mounts();
+        if (!opt_.details)
+            fill_details();
         finish();
     }
 
@@ -216,7 +433,8 @@ private:
     unique_fd nl_;
     std::unordered_map<std::uint64_t, std::size_t> by_ino_;
     std::unordered_set<std::uint64_t> sockets_seen_;
-    std::unordered_map<std::size_t, pid_t> mount_ns_reader_; // mnt ns index -> a pid in it
+    std::vector<std::pair<std::size_t, pid_t>> mount_ns_reader_; // mnt ns index -> a pid in it
+    std::unordered_set<std::size_t> mount_ns_seen_;
 
     std::size_t new_namespace(ns_type type, sys::ns_inode inode)
     {
@@ -312,26 +530,35 @@ private:
         return idx;
     }
 
-    // Namespace of link `rel` under dirfd whose readlink gave (type, ino).
-    std::size_t resolve(int dirfd, const char* rel, ns_type type, std::uint64_t ino)
+    // The namespace at `rel` (relative to /proc) that readlink said is (type, ino).
+    std::size_t resolve(const char* rel, ns_type type, std::uint64_t ino)
     {
         if (auto it = by_ino_.find(ino); it != by_ino_.end())
             return it->second;
-        unique_fd fd(::openat(dirfd, rel, O_RDONLY | O_CLOEXEC));
-        if (fd)
-            return describe(fd.get(), type);
+        unique_fd fd(::openat(proc_.get(), rel, O_RDONLY | O_CLOEXEC));
+        std::error_code err = fd ? std::error_code{} : last_error();
+        if (fd) {
+            struct stat st{};
+            if (::fstat(fd.get(), &st) == 0 && st.st_ino == ino)
+                return describe(fd.get(), type);
+            err = std::make_error_code(std::errc::no_such_process); // the pid was reused meanwhile
+        }
         // Seen but not openable: keep what readlink told us.
         std::size_t idx = new_namespace(type, {nsfs_dev(), ino});
-        auto err = last_error();
-        snap_.namespaces[idx].owner.error = err;
+        auto& n = snap_.namespaces[idx];
+        n.owner.error = err;
         if (type == ns_type::user)
-            snap_.namespaces[idx].owner_uid.error = err;
+            n.owner_uid.error = err;
         if (type == ns_type::user || type == ns_type::pid)
-            snap_.namespaces[idx].parent.error = err;
+            n.parent.error = err;
+        if (type == ns_type::mnt)
+            n.mount_count.error = err;
+        if (type == ns_type::net && opt_.netnsid)
+            n.netnsid.error = err;
         return idx;
     }
 
-    std::uint64_t nsfs_dev()
+    static std::uint64_t nsfs_dev()
     {
         static const std::uint64_t dev = [] {
             struct stat st{};
@@ -340,32 +567,14 @@ private:
         return dev;
     }
 
-    // Reads the ns links of `dirfd` (a /proc/PID or /proc/PID/task/TID dir).
-    struct links {
-        std::array<std::uint64_t, entry_count> ino{};
-        std::array<bool, entry_count> ok{};
-        std::error_code error;
-    };
-    static void read_links(int dirfd, links& l) noexcept
+    void attach(std::size_t pidx, const char* dir, const links& l, bool thread)
     {
-        char buf[64];
-        for (std::size_t k = 0; k < entry_count; ++k) {
-            ssize_t n = ::readlinkat(dirfd, entries()[k].path, buf, sizeof buf);
-            ns_type t;
-            if (n > 0 && parse_ns_link(buf, static_cast<std::size_t>(n), t, l.ino[k])) {
-                l.ok[k] = true;
-            } else if (n < 0 && !l.error) {
-                l.error = last_error();
-            }
-        }
-    }
-
-    void attach(std::size_t pidx, int dirfd, const links& l, bool thread)
-    {
+        char rel[96];
         for (std::size_t k = 0; k < entry_count; ++k) {
             if (!l.ok[k])
                 continue;
-            std::size_t ns = resolve(dirfd, entries()[k].path, entries()[k].type, l.ino[k]);
+            std::snprintf(rel, sizeof rel, "%s/%s", dir, entries()[k].path);
+            std::size_t ns = resolve(rel, entries()[k].type, l.ino[k]);
             auto& p = snap_.processes[pidx];
             if (k < sys::ns_type_count) {
                 p.ns[k] = ns;
@@ -375,191 +584,96 @@ private:
                 }
             } else {
                 (k == 8 ? p.pid_for_children : p.time_for_children) = ns;
-                // Holding a namespace no member of which exists yet counts as a reference.
-                if (ns != none && l.ino[k] != l.ino[k == 8 ? 4 : 7])
+                // A *_for_children namespace other than its own is a reference
+                // (after unshare, before the first child).
+                const std::size_t own = k == 8 ? 4 : 7;
+                if (ns != none && !thread && (!l.ok[own] || l.ino[k] != l.ino[own]))
                     snap_.namespaces[ns].holders.push_back({holder_kind::for_children, p.pid, p.tid});
             }
         }
     }
 
-    void scan_process(pid_t pid)
+    void add_process(raw_process& r)
     {
-        std::error_code ec;
-        auto pidfd = sys::pidfd_open(pid, ec);
-        if (ec)
-            return; // gone (ESRCH) before we looked
-        char name[16];
-        std::snprintf(name, sizeof name, "%d", pid);
-        unique_fd dir(::openat(proc_.get(), name, O_PATH | O_DIRECTORY | O_CLOEXEC));
-        if (!dir)
-            return;
-        process_info p;
-        p.pid = p.tid = pid;
-        if (!read_stat(dir.get(), p))
-            return;
-        struct stat st{};
-        if (::fstat(dir.get(), &st) == 0)
-            p.uid = st.st_uid;
-        links l;
-        read_links(dir.get(), l);
-        const bool exited = process_exited(pidfd.get());
-        if (exited && p.state != process_state::zombie)
-            return; // exited mid-scan: skipped quietly
-        if (p.state == process_state::zombie) {
-            p.ns_error = std::make_error_code(std::errc::no_such_process);
-            l.ok.fill(false);
-        } else {
-            p.ns_error = l.error;
-        }
+        const pid_t pid = r.info.pid;
         const std::size_t pidx = snap_.processes.size();
-        snap_.processes.push_back(std::move(p));
-        attach(pidx, dir.get(), l, false);
-        if (opt_.threads && snap_.processes[pidx].state != process_state::zombie)
-            scan_threads(pid, dir.get(), pidx);
-        if ((opt_.fds || opt_.sockets) && snap_.processes[pidx].state == process_state::running)
-            scan_fds(pid, pidfd.get(), dir.get());
-        if (opt_.mounts) {
-            std::size_t m = snap_.processes[pidx].ns[0];
-            if (m != none && snap_.processes[pidx].state == process_state::running)
-                mount_ns_reader_.emplace(m, pid);
-        }
-        // The first confirmation covered the links; a process that exits while
-        // its fds are read only loses those fd references.
-    }
-
-    static bool read_stat(int dir, process_info& p) noexcept
-    {
-        int fd = ::openat(dir, "stat", O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
-            return false;
-        char buf[1024];
-        ssize_t n = ::read(fd, buf, sizeof buf - 1);
-        ::close(fd);
-        if (n <= 0)
-            return false;
-        buf[n] = '\0';
-        const char* open = std::strchr(buf, '(');
-        const char* close = std::strrchr(buf, ')');
-        if (open == nullptr || close == nullptr || close < open || close + 2 >= buf + n)
-            return false;
-        p.command.assign(open + 1, static_cast<std::size_t>(close - open - 1));
-        const char* s = close + 2;
-        const char state = *s;
-        // fields after state: ppid pgrp session tty_nr tpgid flags
-        unsigned long fields[6] = {};
-        const char* q = s + 1;
-        for (int i = 0; i < 6; ++i) {
-            while (*q == ' ')
-                ++q;
-            bool neg = *q == '-';
-            if (neg)
-                ++q;
-            unsigned long v = 0;
-            while (*q >= '0' && *q <= '9')
-                v = v * 10 + static_cast<unsigned long>(*q++ - '0');
-            fields[i] = neg ? 0 : v;
-        }
-        p.ppid = static_cast<pid_t>(fields[0]);
-        if (state == 'Z' || state == 'X')
-            p.state = process_state::zombie;
-        else if (fields[5] & pf_kthread)
-            p.state = process_state::kernel_thread;
-        return true;
-    }
-
-    void scan_threads(pid_t pid, int dir, std::size_t leader)
-    {
-        unique_fd task(::openat(dir, "task", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-        if (!task)
-            return;
-        std::vector<pid_t> tids;
-        for_each_number(task.get(), [&](int tid, const char*) {
-            if (tid != pid)
-                tids.push_back(tid);
-        });
-        std::sort(tids.begin(), tids.end());
-        for (pid_t tid : tids) {
-            char name[16];
-            std::snprintf(name, sizeof name, "%d", tid);
-            unique_fd tdir(::openat(task.get(), name, O_PATH | O_DIRECTORY | O_CLOEXEC));
-            if (!tdir)
-                continue; // thread exited
-            links l;
-            read_links(tdir.get(), l);
-            if (!l.ok[0] && l.error == std::errc::no_such_file_or_directory)
-                continue;
-            process_info t;
-            t.pid = pid;
-            t.tid = tid;
-            t.ppid = snap_.processes[leader].ppid;
-            t.uid = snap_.processes[leader].uid;
-            t.command = snap_.processes[leader].command;
-            t.state = snap_.processes[leader].state;
-            t.ns_error = l.error;
-            const std::size_t idx = snap_.processes.size();
-            snap_.processes.push_back(std::move(t));
-            attach(idx, tdir.get(), l, true);
+        snap_.processes.push_back(std::move(r.info));
+        char dir[48];
+        std::snprintf(dir, sizeof dir, "%d", pid);
+        attach(pidx, dir, r.l, false);
+        const auto& leader = snap_.processes[pidx];
+        const std::size_t m = leader.ns[0];
+        if (opt_.mounts && m != none && leader.state == process_state::running && mount_ns_seen_.insert(m).second)
+            mount_ns_reader_.emplace_back(m, pid);
+        for (const auto& t : r.threads) {
+            process_info ti;
+            const auto& lp = snap_.processes[pidx];
+            ti.pid = pid;
+            ti.tid = t.tid;
+            ti.ppid = lp.ppid;
+            ti.uid = lp.uid;
+            ti.command = lp.command;
+            ti.state = lp.state;
+            ti.ns_error = t.l.error;
+            const std::size_t tidx = snap_.processes.size();
+            snap_.processes.push_back(std::move(ti));
+            std::snprintf(dir, sizeof dir, "%d/task/%d", pid, t.tid);
+            attach(tidx, dir, t.l, true);
         }
     }
 
-    void scan_fds(pid_t pid, int pidfd, int dir)
+    void add_fds(const raw_process& r)
     {
-        unique_fd fds(::openat(dir, "fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-        if (!fds) {
+        const pid_t pid = r.info.pid == 0 ? 0 : r.info.pid;
+        if (r.fds_error) {
             ++snap_.holders_unknown;
             if (!snap_.holders_error)
-                snap_.holders_error = last_error();
-            return;
+                snap_.holders_error = r.fds_error;
         }
-        const int own_dirfd = fds.get();
-        const bool self = pid == ::getpid();
-        for_each_number(fds.get(), [&](int fdnum, const char* name) {
-            if (self && fdnum == own_dirfd)
-                return;
-            char buf[64];
-            ssize_t n = ::readlinkat(fds.get(), name, buf, sizeof buf);
-            if (n <= 0)
-                return;
-            const auto len = static_cast<std::size_t>(n);
-            ns_type type;
-            std::uint64_t ino;
-            if (opt_.sockets && len > 8 && std::memcmp(buf, "socket:[", 8) == 0) {
-                ino = 0;
-                for (std::size_t i = 8; i < len && buf[i] >= '0' && buf[i] <= '9'; ++i)
-                    ino = ino * 10 + static_cast<std::uint64_t>(buf[i] - '0');
-                if (!sockets_seen_.insert(ino).second)
-                    return; // one socket, many fds (fork, dup): its namespace is known
-                std::error_code ec;
-                auto sock = sys::pidfd_getfd(pidfd, fdnum, ec);
-                if (ec) {
+        unique_fd pidfd; // opened once, for the first unseen socket
+        char rel[64];
+        for (const auto& f : r.fds) {
+            if (!f.socket) {
+                std::snprintf(rel, sizeof rel, "%d/fd/%d", pid, f.fd);
+                std::size_t ns = resolve(rel, f.type, f.ino);
+                if (ns != none)
+                    snap_.namespaces[ns].holders.push_back({holder_kind::fd, pid, pid, f.fd});
+                continue;
+            }
+            if (!sockets_seen_.insert(f.ino).second)
+                continue; // one socket, many fds (fork, dup): its namespace is known
+            std::error_code ec;
+            if (!pidfd) {
+                pidfd = sys::pidfd_open(pid, ec);
+                if (ec)
+                    return; // exited since phase 1
+            }
+            auto sock = sys::pidfd_getfd(pidfd.get(), f.fd, ec);
+            if (ec) {
+                if (ec != std::errc::bad_file_descriptor) { // EBADF: closed meanwhile
                     ++snap_.holders_unknown;
                     if (!snap_.holders_error)
                         snap_.holders_error = ec;
-                    return;
                 }
-                unique_fd netns(::ioctl(sock.get(), SIOCGSKNS));
-                if (!netns)
-                    return;
-                std::size_t ns = describe(netns.get(), ns_type::net);
-                if (ns != none)
-                    snap_.namespaces[ns].holders.push_back({holder_kind::socket, pid, pid, fdnum});
-                return;
+                continue;
             }
-            if (!opt_.fds || buf[0] == '/' || !parse_ns_link(buf, len, type, ino))
-                return;
-            std::size_t ns = resolve(fds.get(), name, type, ino);
+            struct stat st{};
+            if (::fstat(sock.get(), &st) != 0 || st.st_ino != f.ino)
+                continue; // the fd number now names something else
+            unique_fd netns(::ioctl(sock.get(), SIOCGSKNS));
+            if (!netns)
+                continue;
+            std::size_t ns = describe(netns.get(), ns_type::net);
             if (ns != none)
-                snap_.namespaces[ns].holders.push_back({holder_kind::fd, pid, pid, fdnum});
-        });
+                snap_.namespaces[ns].holders.push_back({holder_kind::socket, pid, pid, f.fd});
+        }
     }
 
     // nsfs bind mounts, in every mount namespace a process is in.
     void scan_mounts()
     {
-        std::vector<std::pair<std::size_t, pid_t>> readers(mount_ns_reader_.begin(), mount_ns_reader_.end());
-        std::sort(readers.begin(), readers.end());
         std::string text;
-        for (auto [mntns, pid] : readers) {
+        for (auto [mntns, pid] : mount_ns_reader_) {
             char path[48];
             std::snprintf(path, sizeof path, "%d/mountinfo", pid);
             unique_fd fd(::openat(proc_.get(), path, O_RDONLY | O_CLOEXEC));
@@ -594,13 +708,8 @@ private:
                 if (!parse_ns_link(f[3].data(), f[3].size(), type, ino))
                     continue;
                 std::string mp = unescape(f[4]);
-                std::size_t ns;
-                if (auto it = by_ino_.find(ino); it != by_ino_.end()) {
-                    ns = it->second;
-                } else {
-                    std::string rel = std::to_string(pid) + "/root" + mp;
-                    ns = resolve(proc_.get(), rel.c_str(), type, ino);
-                }
+                std::string rel = std::to_string(pid) + "/root" + mp;
+                std::size_t ns = resolve(rel.c_str(), type, ino);
                 if (ns == none)
                     continue;
                 ns_reference r{holder_kind::bind_mount, pid, pid};
@@ -608,6 +717,44 @@ private:
                 r.path = std::move(mp);
                 snap_.namespaces[ns].holders.push_back(std::move(r));
             }
+        }
+    }
+
+    // Without scan_options::details: command, ppid and state of the first
+    // process of each namespace, and of PID 1 and 2 (to find a kernel thread).
+    void fill_details()
+    {
+        std::vector<std::size_t> want;
+        for (const auto& n : snap_.namespaces)
+            if (!n.processes.empty())
+                want.push_back(n.processes.front());
+        for (pid_t pid : {1, 2})
+            if (auto* p = snap_.find_process(pid))
+                want.push_back(static_cast<std::size_t>(p - snap_.processes.data()));
+        std::sort(want.begin(), want.end());
+        want.erase(std::unique(want.begin(), want.end()), want.end());
+        for (std::size_t i : want) {
+            auto& p = snap_.processes[i];
+            if (!p.command.empty() || p.state == process_state::zombie)
+                continue;
+            char name[16];
+            std::snprintf(name, sizeof name, "%d", p.pid);
+            unique_fd dir(::openat(proc_.get(), name, O_PATH | O_DIRECTORY | O_CLOEXEC));
+            process_info fresh;
+            if (!dir || !read_stat(dir.get(), fresh))
+                continue;
+            // Same process?  Its user namespace link must still match.
+            char buf[64];
+            ns_type t;
+            std::uint64_t ino = 0;
+            ssize_t n = ::readlinkat(dir.get(), "ns/user", buf, sizeof buf);
+            const std::size_t u = p.ns[static_cast<std::size_t>(ns_type::user)];
+            if (u != none && (n <= 0 || !parse_ns_link(buf, static_cast<std::size_t>(n), t, ino) ||
+                              ino != snap_.namespaces[u].identity.inode.ino))
+                continue;
+            p.command = std::move(fresh.command);
+            p.ppid = fresh.ppid;
+            p.state = fresh.state;
         }
     }
 

@@ -21,6 +21,14 @@ struct scan_options {
     bool sockets = true;    // net namespaces held by sockets (pidfd_getfd + SIOCGSKNS)
     bool mounts = true;     // nsfs bind mounts in every mount namespace
     bool netnsid = true;    // RTM_GETNSID for every net namespace
+    // command/ppid/state of every process (one more read per process).  When
+    // false, only of the lowest-pid process of each namespace, PID 1 and 2,
+    // and processes whose namespaces could not be read (zombies).
+    bool details = true;
+    // Empty: every process.  Otherwise only these (plus PID 1 and 2, to know
+    // the initial namespaces); process counts then cover only them.
+    std::vector<pid_t> pids;
+    unsigned workers = 0;   // threads reading /proc (0: one per CPU, at most 4; 1: none)
     const char* proc = "/proc"; // where procfs is mounted
 };
 
