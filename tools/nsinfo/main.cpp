@@ -457,24 +457,23 @@ try {
     const bool tree_mode = vm.count("tree") != 0;
     if (vm.count("list-columns")) {
         output_options lo = out;
-        for (auto* set : {&ns_columns(), &why_columns()}) {
-            libscols_table* tb = scols_new_table();
-            scols_table_set_name(tb, set == &ns_columns() ? "columns" : "why-columns");
-            scols_table_enable_json(tb, lo.json);
-            scols_table_enable_raw(tb, lo.raw);
-            scols_table_enable_noheadings(tb, lo.noheadings);
-            scols_table_new_column(tb, "NAME", 8, 0);
-            scols_table_new_column(tb, "DESCRIPTION", 0.5, 0);
+        libscols_table* tb = scols_new_table();
+        scols_table_set_name(tb, "columns");
+        scols_table_enable_json(tb, lo.json);
+        scols_table_enable_raw(tb, lo.raw);
+        scols_table_enable_noheadings(tb, lo.noheadings);
+        scols_table_new_column(tb, "NAME", 8, 0);
+        scols_table_new_column(tb, "MODE", 10, 0);
+        scols_table_new_column(tb, "DESCRIPTION", 0.5, 0);
+        for (auto* set : {&ns_columns(), &why_columns()})
             for (const auto& c : *set) {
                 auto* ln = scols_table_new_line(tb, nullptr);
                 scols_line_set_data(ln, 0, c.name);
-                scols_line_set_data(ln, 1, c.help);
+                scols_line_set_data(ln, 1, set == &ns_columns() ? "namespaces" : "why");
+                scols_line_set_data(ln, 2, c.help);
             }
-            if (!lo.json && set == &why_columns())
-                std::cout << "\nColumns of --why:\n";
-            scols_print_table(tb);
-            scols_unref_table(tb);
-        }
+        scols_print_table(tb);
+        scols_unref_table(tb);
         return 0;
     }
     if (int modes = (all ? 1 : 0) + (why_mode ? 1 : 0) + (tree_mode ? 1 : 0); modes > 1)
