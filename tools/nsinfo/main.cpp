@@ -590,7 +590,7 @@ try {
             std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
                 const auto& x = snap.namespaces[a];
                 const auto& y = snap.namespaces[b];
-                return std::tie(x.identity.inode.ino, x.type) < std::tie(y.identity.inode.ino, y.type);
+                return std::tie(x.identity.id, x.identity.inode.ino) < std::tie(y.identity.id, y.identity.inode.ino);
             });
             for (std::size_t i : order)
                 if (type_ok(snap.namespaces[i].type)) {
