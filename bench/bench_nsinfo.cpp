@@ -34,11 +34,13 @@ double now_ms()
 
 struct run_result {
     double ms = 0;
+    double cpu_ms = 0; // user + system time of the child (all its threads)
     long maxrss_kb = 0;
     bool ok = false;
 };
 
-// One run of argv with stdout/stderr to /dev/null; wall time and the child's peak RSS.
+// One run of argv with stdout/stderr to /dev/null; wall time, CPU time and
+// the child's peak RSS (wait4's rusage is this child's alone).
 run_result run_once(const std::vector<std::string>& argv)
 {
     std::vector<char*> args;
@@ -59,6 +61,8 @@ run_result run_once(const std::vector<std::string>& argv)
     ::wait4(pid, &status, 0, &ru);
     run_result r;
     r.ms = now_ms() - t0;
+    auto ms = [](const timeval& tv) { return static_cast<double>(tv.tv_sec) * 1e3 + static_cast<double>(tv.tv_usec) / 1e3; };
+    r.cpu_ms = ms(ru.ru_utime) + ms(ru.ru_stime);
     r.maxrss_kb = ru.ru_maxrss;
     r.ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
     return r;
@@ -66,24 +70,38 @@ run_result run_once(const std::vector<std::string>& argv)
 
 struct stats {
     double median_ms = 0;
+    double cpu_ms = 0;
     long maxrss_kb = 0;
     bool ok = true;
 };
 
-stats measure(const std::vector<std::string>& argv, int runs)
+double median(std::vector<double> v)
 {
-    std::vector<double> t;
-    stats s;
-    run_once(argv); // warm the page cache
-    for (int i = 0; i < runs; ++i) {
-        auto r = run_once(argv);
-        s.ok = s.ok && r.ok;
-        t.push_back(r.ms);
-        s.maxrss_kb = std::max(s.maxrss_kb, r.maxrss_kb);
+    std::sort(v.begin(), v.end());
+    return v.empty() ? 0 : v[v.size() / 2];
+}
+
+// Runs the commands round-robin (so load from elsewhere hits all alike) and
+// returns each one's medians.
+std::vector<stats> measure(const std::vector<std::vector<std::string>>& cmds, int runs)
+{
+    std::vector<std::vector<double>> wall(cmds.size()), cpu(cmds.size());
+    std::vector<stats> out(cmds.size());
+    for (const auto& c : cmds)
+        run_once(c); // warm caches
+    for (int i = 0; i < runs; ++i)
+        for (std::size_t c = 0; c < cmds.size(); ++c) {
+            auto r = run_once(cmds[c]);
+            out[c].ok = out[c].ok && r.ok;
+            wall[c].push_back(r.ms);
+            cpu[c].push_back(r.cpu_ms);
+            out[c].maxrss_kb = std::max(out[c].maxrss_kb, r.maxrss_kb);
+        }
+    for (std::size_t c = 0; c < cmds.size(); ++c) {
+        out[c].median_ms = median(wall[c]);
+        out[c].cpu_ms = median(cpu[c]);
     }
-    std::sort(t.begin(), t.end());
-    s.median_ms = t[t.size() / 2];
-    return s;
+    return out;
 }
 
 // A group: a process in fresh namespaces (a rotating mix of every type),
@@ -180,7 +198,8 @@ int main()
     std::printf("nsinfo: %s\n", nsinfo.c_str());
 
     auto row = [](const char* what, const stats& s) {
-        std::printf("  %-22s %8.2f ms  peak RSS %6ld KiB%s\n", what, s.median_ms, s.maxrss_kb, s.ok ? "" : "  (FAILED)");
+        std::printf("  %-26s wall %8.2f ms  cpu %8.2f ms  peak RSS %6ld KiB%s\n", what, s.median_ms, s.cpu_ms,
+                    s.maxrss_kb, s.ok ? "" : "  (FAILED)");
     };
     auto count_procs = [] {
         int n = 0;
@@ -211,15 +230,18 @@ int main()
         point p;
         p.procs = count_procs();
         std::printf("with %d processes (%zu extra namespace groups):\n", p.procs, group_pids.size());
-        p.nsinfo_all = measure({nsinfo, "--all"}, runs);
+        auto m = measure({{nsinfo, "--all"}, {"lsns"}, {"lsns", "-J"}}, runs);
+        p.nsinfo_all = m[0];
+        p.lsns = m[1];
+        p.lsns_json = m[2];
         row("nsinfo --all", p.nsinfo_all);
-        p.lsns = measure({"lsns"}, runs);
         row("lsns", p.lsns);
-        p.lsns_json = measure({"lsns", "-J"}, runs);
         row("lsns -J", p.lsns_json);
-        std::printf("  ratio lsns/nsinfo: %.2fx   lsns -J/nsinfo: %.2fx   memory lsns/nsinfo: %.2fx\n",
-                    p.lsns.median_ms / p.nsinfo_all.median_ms, p.lsns_json.median_ms / p.nsinfo_all.median_ms,
-                    static_cast<double>(p.lsns.maxrss_kb) / static_cast<double>(p.nsinfo_all.maxrss_kb));
+        std::printf("  lsns/nsinfo: wall %.2fx cpu %.2fx   lsns -J/nsinfo: wall %.2fx cpu %.2fx   "
+                    "peak RSS nsinfo/lsns: %.2fx\n",
+                    p.lsns.median_ms / p.nsinfo_all.median_ms, p.lsns.cpu_ms / p.nsinfo_all.cpu_ms,
+                    p.lsns_json.median_ms / p.nsinfo_all.median_ms, p.lsns_json.cpu_ms / p.nsinfo_all.cpu_ms,
+                    static_cast<double>(p.nsinfo_all.maxrss_kb) / static_cast<double>(p.lsns.maxrss_kb));
         points.push_back(p);
     }
     if (points.size() == 3) {
@@ -228,9 +250,14 @@ int main()
         };
         auto ns = [](const point& p) { return p.nsinfo_all.median_ms; };
         auto ls = [](const point& p) { return p.lsns.median_ms; };
-        std::printf("marginal cost per process (us): nsinfo %.1f / %.1f (first / second 500), lsns %.1f / %.1f\n",
+        auto nsc = [](const point& p) { return p.nsinfo_all.cpu_ms; };
+        auto lsc = [](const point& p) { return p.lsns.cpu_ms; };
+        std::printf("marginal wall cost per process (us), first / second 500: nsinfo %.1f / %.1f, lsns %.1f / %.1f\n",
                     per(ns, 0, 1), per(ns, 1, 2), per(ls, 0, 1), per(ls, 1, 2));
-        std::printf("marginal ratio lsns/nsinfo: %.2fx\n", per(ls, 0, 2) / per(ns, 0, 2));
+        std::printf("marginal cpu cost per process (us), first / second 500: nsinfo %.1f / %.1f, lsns %.1f / %.1f\n",
+                    per(nsc, 0, 1), per(nsc, 1, 2), per(lsc, 0, 1), per(lsc, 1, 2));
+        std::printf("marginal ratio lsns/nsinfo: wall %.2fx, cpu %.2fx\n", per(ls, 0, 2) / per(ns, 0, 2),
+                    per(lsc, 0, 2) / per(nsc, 0, 2));
     }
 
     // nsinfo PID vs the minimal C program, on a process in one of the groups.
@@ -238,18 +265,19 @@ int main()
     const std::string target = std::to_string(group_pids.empty() ? ::getpid() : group_pids.back());
     std::printf("one process (%s), with %d processes on the system:\n", target.c_str(), count_procs());
     if (!baseline.empty()) {
-        auto b = measure({baseline, target}, runs);
-        row("readlink C program", b);
-        // Columns about this process's namespaces only: no system-wide scan.
-        auto own = measure({nsinfo, "-o", "TYPE,NS,INODE,ISOLATED,ONS,OUID,OUSER,PNS,NSPID", target}, runs);
-        row("nsinfo -o <own> PID", own);
+        // Own columns: only this process's namespaces, no system-wide scan.
         // Default columns include NPROCS and the lowest pid: every process is read.
-        auto n = measure({nsinfo, target}, runs);
-        row("nsinfo PID (default)", n);
-        auto v = measure({nsinfo, "--version"}, runs);
-        row("nsinfo --version", v);
-        std::printf("  ratio nsinfo -o <own>/C: %.2fx; default/C: %.2fx; start-up alone: %.2fx\n",
-                    own.median_ms / b.median_ms, n.median_ms / b.median_ms, v.median_ms / b.median_ms);
+        auto m = measure({{baseline, target},
+                          {nsinfo, "-o", "TYPE,NS,INODE,ISOLATED,ONS,OUID,OUSER,PNS,NSPID", target},
+                          {nsinfo, target},
+                          {nsinfo, "--version"}},
+                         runs * 3);
+        row("readlink C program", m[0]);
+        row("nsinfo -o <own cols> PID", m[1]);
+        row("nsinfo PID (default)", m[2]);
+        row("nsinfo --version", m[3]);
+        std::printf("  nsinfo/C (wall): own columns %.2fx, default %.2fx, start-up alone %.2fx\n",
+                    m[1].median_ms / m[0].median_ms, m[2].median_ms / m[0].median_ms, m[3].median_ms / m[0].median_ms);
         fs::remove_all(fs::path(baseline).parent_path());
     } else {
         std::printf("  no C compiler (cc): baseline skipped\n");

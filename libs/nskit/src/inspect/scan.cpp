@@ -68,8 +68,15 @@ bool parse_ns_link(const char* s, std::size_t n, ns_type& type, std::uint64_t& i
     const char* colon = static_cast<const char*>(std::memchr(s, ':', n));
     if (colon == nullptr || colon + 2 >= s + n || colon[1] != '[' || s[n - 1] != ']')
         return false;
-    auto t = sys::ns_type_from_name(std::string_view(s, static_cast<std::size_t>(colon - s)));
-    if (!t || std::string_view(s, static_cast<std::size_t>(colon - s)) == "mount")
+    // the kernel's spelling only (ns_common's ops->name), compared exactly
+    const std::string_view name(s, static_cast<std::size_t>(colon - s));
+    std::optional<ns_type> t;
+    for (const auto& i : sys::ns_types())
+        if (i.name == name) {
+            t = i.type;
+            break;
+        }
+    if (!t)
         return false;
     std::uint64_t v = 0;
     for (const char* p = colon + 2; p < s + n - 1; ++p) {
@@ -82,16 +89,20 @@ bool parse_ns_link(const char* s, std::size_t n, ns_type& type, std::uint64_t& i
     return true;
 }
 
-// Numeric entries of a directory fd, via getdents64 (no per-entry allocation).
+// Numeric entries of a freshly opened directory fd, via getdents64 (no
+// per-entry allocation).  procfs fills the buffer until the directory ends,
+// so a reply with room to spare for more entries was the last one: that
+// saves the final empty getdents64 per directory.
 template <class F>
 void for_each_number(int dirfd, F&& f)
 {
     alignas(8) char buf[16384];
-    ::lseek(dirfd, 0, SEEK_SET);
+    constexpr ssize_t room_for_more = 1024; // > a few dirents of /proc names
     for (;;) {
         ssize_t n = ::getdents64(dirfd, buf, sizeof buf);
         if (n <= 0)
             return;
+        const bool last = n < static_cast<ssize_t>(sizeof buf) - room_for_more;
         for (ssize_t off = 0; off < n;) {
             auto* d = reinterpret_cast<struct dirent64*>(buf + off);
             off += d->d_reclen;
@@ -103,6 +114,8 @@ void for_each_number(int dirfd, F&& f)
                 v = v * 10 + (*p - '0');
             f(static_cast<int>(v), name);
         }
+        if (last)
+            return;
     }
 }
 
