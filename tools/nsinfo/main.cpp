@@ -261,7 +261,7 @@ const std::vector<column>& why_columns()
     static const std::vector<column> cols = {
         {"KIND", "process, thread, for_children, fd, bind_mount, socket, child, owner", SCOLS_JSON_STRING, 8, 0,
          [](C&, const row& r) { return cell{std::string(to_string(r.ref->kind))}; }},
-        {"PID", "process holding it", SCOLS_JSON_NUMBER, 5, SCOLS_FL_RIGHT,
+        {"PID", "process holding it (bind_mount: one in that mount namespace)", SCOLS_JSON_NUMBER, 5, SCOLS_FL_RIGHT,
          [](C&, const row& r) { return cell{r.ref->pid ? std::to_string(r.ref->pid) : ""}; }},
         {"TID", "thread holding it (kind thread)", SCOLS_JSON_NUMBER, 5, SCOLS_FL_RIGHT,
          [](C&, const row& r) {
