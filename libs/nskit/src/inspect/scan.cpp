@@ -279,7 +279,7 @@ struct raw_process {
 };
 
 // Phase 1, run in parallel: everything that costs a syscall per process.
-void read_process(const scan_options& opt, int procfd, pid_t pid, raw_process& out)
+void read_process(const scan_options& opt, int procfd, pid_t self_pid, pid_t pid, raw_process& out)
 {
     std::error_code ec;
     auto pidfd = sys::pidfd_open(pid, ec);
@@ -330,7 +330,7 @@ void read_process(const scan_options& opt, int procfd, pid_t pid, raw_process& o
             out.fds_error = last_error();
         } else {
             const int own = fds.get();
-            const bool self = pid == ::getpid();
+            const bool self = pid == self_pid;
             for_each_number(fds.get(), [&](int fdnum, const char* fname) {
                 if (self && fdnum == own)
                     return;
@@ -404,13 +404,14 @@ public:
         if (pids.size() < 64)
             workers = 1; // not worth a thread
         std::atomic<std::size_t> next{0};
+        const pid_t self = ::getpid();
         auto work = [&] {
             for (;;) {
                 std::size_t i = next.fetch_add(16);
                 if (i >= pids.size())
                     return;
                 for (std::size_t j = i; j < std::min(i + 16, pids.size()); ++j)
-                    read_process(opt_, proc_.get(), pids[j], raw[j]);
+                    read_process(opt_, proc_.get(), self, pids[j], raw[j]);
             }
         };
         std::vector<std::thread> threads;
