@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -366,6 +367,24 @@ BOOST_AUTO_TEST_CASE(raw_noheadings_and_zombie)
     BOOST_TEST(lines(r.out) == 10u);
     BOOST_TEST(r.out.find("mnt unknown") == 0u, r.out);
     ::waitpid(z, nullptr, 0);
+}
+
+BOOST_AUTO_TEST_CASE(proc_not_mounted_is_a_clear_error, *boost::unit_test::precondition(t::privileged()))
+{
+    NSKIT_CHECK_CHILD(t::in_child([] {
+        NSKIT_EXPECT(!tool().empty()); // found while /proc is still there
+        NSKIT_EXPECT(::unshare(CLONE_NEWNS) == 0);
+        NSKIT_EXPECT(::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) == 0);
+        NSKIT_EXPECT(::umount2("/proc", MNT_DETACH) == 0);
+        for (const auto& args : std::vector<std::vector<std::string>>{{}, {"--all"}}) {
+            auto r = nsinfo(args);
+            NSKIT_EXPECT(r.status == 1);
+            NSKIT_EXPECT(r.out.empty());
+            NSKIT_EXPECT(lines(r.err) == 1);
+            NSKIT_EXPECT(r.err.find("/proc is not mounted") != std::string::npos);
+        }
+        return std::string();
+    }));
 }
 
 BOOST_AUTO_TEST_SUITE_END()
