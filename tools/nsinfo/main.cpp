@@ -552,7 +552,10 @@ try {
     std::error_code ec;
     in::snapshot snap = in::scan(so, ec);
     if (ec) {
-        std::cerr << "nsinfo: " << nskit::describe(ec, "scan(/proc)") << "\n";
+        if (ec == nskit::error::proc_not_mounted)
+            std::cerr << "nsinfo: /proc is not mounted (procfs needed): mount -t proc proc /proc\n";
+        else
+            std::cerr << "nsinfo: " << nskit::describe(ec, "scan(/proc)") << "\n";
         return 1;
     }
     context ctx{snap};
