@@ -638,7 +638,7 @@ private:
 
     void add_fds(const raw_process& r)
     {
-        const pid_t pid = r.info.pid == 0 ? 0 : r.info.pid;
+        const pid_t pid = r.info.pid; // still set: only the command string was moved out
         if (r.fds_error) {
             ++snap_.holders_unknown;
             if (!snap_.holders_error)
