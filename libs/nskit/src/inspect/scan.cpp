@@ -587,8 +587,13 @@ private:
         for (std::size_t k = 0; k < entry_count; ++k) {
             if (!l.ok[k])
                 continue;
-            std::snprintf(rel, sizeof rel, "%s/%s", dir, entries()[k].path);
-            std::size_t ns = resolve(rel, entries()[k].type, l.ino[k]);
+            std::size_t ns;
+            if (auto it = by_ino_.find(l.ino[k]); it != by_ino_.end()) {
+                ns = it->second;
+            } else {
+                std::snprintf(rel, sizeof rel, "%s/%s", dir, entries()[k].path);
+                ns = resolve(rel, entries()[k].type, l.ino[k]);
+            }
             auto& p = snap_.processes[pidx];
             if (k < sys::ns_type_count) {
                 p.ns[k] = ns;
