@@ -528,24 +528,38 @@ try {
 
     std::vector<std::string> col_names;
     std::string defaults;
+    // Columns first: a bad -o is a usage error before any work, and the scan
+    // reads only what the columns need.
+    const bool everything = vm.count("output-all") != 0;
+    std::vector<const column*> cols;
+    try {
+        if (why_mode)
+            cols = pick(why_columns(), columns_for("KIND,PID,TID,FD,COMMAND,MNTNS,PATH,NS,TYPE", output), everything);
+        else if (all)
+            cols = pick(ns_columns(), columns_for("NS,TYPE,NPROCS,PID,USER,COMMAND,HELD", output), everything);
+        else if (tree_mode)
+            cols = pick(ns_columns(), columns_for("NS,TYPE,NPROCS,PID,COMMAND,OUID,HELD", output), everything);
+        else
+            cols = pick(ns_columns(), columns_for(pids.size() > 1 ? pid_columns_many : pid_columns_one, output),
+                        everything);
+    } catch (const po::error& e) {
+        return usage_error(e.what());
+    }
+    auto shows = [&](std::string_view name) {
+        return std::any_of(cols.begin(), cols.end(), [&](const column* c) { return name == c->name; });
+    };
     in::scan_options so;
     so.threads = vm.count("threads") != 0;
     so.details = why_mode; // other modes show only each namespace's lowest-pid process
+    so.netnsid = !why_mode && shows("NETNSID");
     if (!all && !why_mode) { // pid and tree modes do not list holders
         so.fds = so.sockets = so.mounts = tree_mode;
     }
     if (!all && !why_mode && !tree_mode) {
         // Columns about one process's namespaces need no system-wide scan.
-        static const std::set<std::string_view> system_wide = {"PATH", "NPROCS", "NTHREADS", "PID", "PPID",
-                                                               "COMMAND", "UID", "USER", "NSFS", "HELD"};
-        std::string def = pids.size() > 1 ? pid_columns_many : pid_columns_one;
         bool need = false;
-        try {
-            for (auto* c : pick(ns_columns(), columns_for(def, output), vm.count("output-all") != 0))
-                need = need || system_wide.count(c->name) != 0;
-        } catch (const po::error& e) {
-            return usage_error(e.what());
-        }
+        for (const char* c : {"PATH", "NPROCS", "NTHREADS", "PID", "PPID", "COMMAND", "UID", "USER", "NSFS", "HELD"})
+            need = need || shows(c);
         if (!need)
             so.pids = pids;
     }
@@ -561,8 +575,6 @@ try {
     context ctx{snap};
     ctx.init_known = std::any_of(snap.namespaces.begin(), snap.namespaces.end(),
                                  [](const in::namespace_info& n) { return n.initial; });
-    const bool everything = vm.count("output-all") != 0;
-
     try {
         if (why_mode) {
             std::size_t i = in::find_namespace(snap, why, ec);
@@ -575,7 +587,6 @@ try {
                 return 1;
             }
             auto refs = in::why_alive(snap, i);
-            auto cols = pick(why_columns(), columns_for("KIND,PID,TID,FD,COMMAND,MNTNS,PATH,NS,TYPE", output), everything);
             table t("references", cols, out, false);
             for (const auto& r : refs) {
                 row rw;
@@ -585,7 +596,6 @@ try {
             }
             t.print();
         } else if (all) {
-            auto cols = pick(ns_columns(), columns_for("NS,TYPE,NPROCS,PID,USER,COMMAND,HELD", output), everything);
             table t("namespaces", cols, out, false);
             std::vector<std::size_t> order(snap.namespaces.size());
             for (std::size_t i = 0; i < order.size(); ++i)
@@ -607,7 +617,6 @@ try {
                 std::cerr << "nsinfo: fds of " << snap.holders_unknown << " processes not readable ("
                           << snap.holders_error.message() << "): namespaces held only by them may be missing\n";
         } else if (tree_mode) {
-            auto cols = pick(ns_columns(), columns_for("NS,TYPE,NPROCS,PID,COMMAND,OUID,HELD", output), everything);
             table t("namespaces", cols, out, true);
             const bool by_owner = tree == "owner";
             // Children of each node: owner tree = owned namespaces; parent tree = pid/user children.
@@ -643,8 +652,6 @@ try {
                 add(r, nullptr);
             t.print();
         } else {
-            const char* def = pids.size() > 1 ? pid_columns_many : pid_columns_one;
-            auto cols = pick(ns_columns(), columns_for(def, output), everything);
             table t("namespaces", cols, out, false);
             for (pid_t p : pids) {
                 const auto* proc = snap.find_process(p);

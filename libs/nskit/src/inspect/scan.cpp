@@ -399,10 +399,10 @@ public:
         // Phase 1: per-process reads, split over worker threads.
         std::vector<raw_process> raw(pids.size());
         unsigned workers = opt_.workers;
-        if (workers == 0)
-            workers = std::clamp(std::thread::hardware_concurrency(), 1u, 4u);
         if (pids.size() < 64)
             workers = 1; // not worth a thread
+        else if (workers == 0)
+            workers = std::clamp(std::thread::hardware_concurrency(), 1u, 4u);
         std::atomic<std::size_t> next{0};
         const pid_t self = ::getpid();
         auto work = [&] {
