@@ -5,3 +5,32 @@ cd "$(dirname "$(readlink -f "$0")")/.."
 bin() { find bin -path '*/release/*' -name "$1" -type f -perm -u+x | head -n1; }
 echo "### sys_tour: namespaces, clone into new UTS+PID namespaces, kcmp"
 "$(bin sys_tour)"
+
+nsinfo=$(bin nsinfo)
+if [ -n "$nsinfo" ]; then
+    echo
+    echo "### nsinfo: the namespaces of this demo's shell (pid $$)"
+    "$nsinfo" $$
+    echo
+    echo "### a helper in new user + UTS + network namespaces (unshare from util-linux)"
+    unshare --user --map-root-user --uts --net sleep 60 &
+    helper=$!
+    trap 'kill $helper 2>/dev/null || true' EXIT
+    for _ in $(seq 100); do # until unshare has switched namespaces and exec'd sleep
+        [ "$(readlink /proc/$helper/ns/net 2>/dev/null)" != "$(readlink /proc/$$/ns/net)" ] && break
+        sleep 0.05
+    done
+    "$nsinfo" $helper
+    echo
+    echo "### nsinfo --all -t net: every network namespace on the system"
+    "$nsinfo" --all -t net
+    echo
+    echo "### nsinfo --why: what keeps the helper's network namespace alive"
+    "$nsinfo" --why /proc/$helper/ns/net
+    echo
+    echo "### nsinfo --tree: user namespaces and what they own"
+    "$nsinfo" --tree -t net,uts
+    kill $helper
+    wait $helper 2>/dev/null || true
+    trap - EXIT
+fi

@@ -1,0 +1,6 @@
+// nskit/inspect.hpp — the inspect layer: processes, namespaces, references.
+#pragma once
+#include <nskit/inspect/namespace.hpp>
+#include <nskit/inspect/process.hpp>
+#include <nskit/inspect/scan.hpp>
+#include <nskit/inspect/why.hpp>

@@ -1,0 +1,56 @@
+// nskit/inspect/process.hpp — one process as the inspect layer sees it, pid
+// parsing, and PID translation across nested PID namespaces.
+#pragma once
+
+#include <nskit/sys/ns_type.hpp>
+
+#include <sys/types.h>
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <vector>
+
+namespace nskit::inspect {
+
+enum class process_state { running, zombie, kernel_thread };
+std::string_view to_string(process_state s) noexcept;
+
+struct process_info {
+    pid_t pid = 0;             // thread-group id
+    pid_t tid = 0;             // == pid for a process, the thread's id for a thread entry
+    pid_t ppid = 0;
+    uid_t uid = 0;             // owner of /proc/PID (the effective uid)
+    std::string command;       // comm, never truncated beyond what the kernel keeps (15 bytes)
+    process_state state = process_state::running;
+    bool is_thread() const noexcept { return tid != pid; }
+
+    static constexpr std::size_t none = static_cast<std::size_t>(-1);
+    // Index into snapshot::namespaces per ns_type; `none` when unknown.
+    std::array<std::size_t, sys::ns_type_count> ns{none, none, none, none, none, none, none, none};
+    std::size_t pid_for_children = none;
+    std::size_t time_for_children = none;
+    std::error_code ns_error;  // why ns[] entries are unknown (EACCES for others' processes, zombies)
+};
+
+// Strict pid parsing for tools: decimal digits only, 1..pid_max-fitting
+// pid_t; no sign, no spaces.  Otherwise nskit::error::bad_pid.
+pid_t parse_pid(std::string_view text, std::error_code& ec) noexcept;
+pid_t parse_pid(std::string_view text);
+
+// A process's pid at each level of its PID namespace chain, outermost
+// (the caller's view) first, innermost (its own view) last: NSpid from
+// /proc/PID/status.
+std::vector<pid_t> pid_levels(pid_t pid, std::error_code& ec);
+std::vector<pid_t> pid_levels(pid_t pid);
+
+// The pid a process has inside the PID namespace `pidns_fd` (NS_GET_PID_IN_PIDNS,
+// 6.11); falls back to NSpid when the kernel lacks the ioctl.  0 when it is not
+// visible there.
+pid_t pid_in_namespace(int pidns_fd, pid_t pid, std::error_code& ec) noexcept;
+pid_t pid_in_namespace(int pidns_fd, pid_t pid);
+
+} // namespace nskit::inspect

@@ -1,0 +1,99 @@
+#include <nskit/inspect/why.hpp>
+#include <nskit/sys/error.hpp>
+#include <nskit/sys/nsfs.hpp>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <string>
+
+namespace nskit::inspect {
+
+std::vector<ns_reference> why_alive(const snapshot& snap, std::size_t index)
+{
+    std::vector<ns_reference> out;
+    if (index >= snap.namespaces.size())
+        return out;
+    const auto& n = snap.namespaces[index];
+    for (std::size_t p : n.processes)
+        out.push_back({holder_kind::process, snap.processes[p].pid, snap.processes[p].tid});
+    for (std::size_t t : n.threads)
+        out.push_back({holder_kind::thread, snap.processes[t].pid, snap.processes[t].tid});
+    out.insert(out.end(), n.holders.begin(), n.holders.end());
+    for (std::size_t j = 0; j < snap.namespaces.size(); ++j) {
+        const auto& m = snap.namespaces[j];
+        ns_reference r;
+        r.other = j;
+        if (m.parent.value && *m.parent.value == index) {
+            r.kind = holder_kind::child;
+            out.push_back(r);
+        } else if (m.owner.value && *m.owner.value == index) {
+            r.kind = holder_kind::owner;
+            out.push_back(r);
+        }
+    }
+    return out;
+}
+
+std::size_t find_namespace(const snapshot& snap, std::string_view spec, std::error_code& ec)
+{
+    ec.clear();
+    if (spec.find('/') != std::string_view::npos) {
+        std::string path(spec);
+        unique_fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+        if (!fd) {
+            ec = detail::last_error();
+            return snapshot::npos;
+        }
+        sys::ns_get_nstype(fd.get(), ec);
+        if (ec) {
+            ec = make_error_code(error::not_a_namespace);
+            return snapshot::npos;
+        }
+        auto inode = sys::ns_stat(fd.get(), ec);
+        if (ec)
+            return snapshot::npos;
+        std::size_t i = snap.find(inode);
+        if (i == snapshot::npos)
+            ec = std::make_error_code(std::errc::no_such_file_or_directory);
+        return i;
+    }
+    std::string_view digits = spec;
+    std::optional<ns_type> type;
+    if (auto colon = spec.find(":["); colon != std::string_view::npos && spec.back() == ']') {
+        type = sys::ns_type_from_name(spec.substr(0, colon));
+        if (!type) {
+            ec = std::make_error_code(std::errc::invalid_argument);
+            return snapshot::npos;
+        }
+        digits = spec.substr(colon + 2, spec.size() - colon - 3);
+    }
+    if (digits.empty() || digits.size() > 20) {
+        ec = std::make_error_code(std::errc::invalid_argument);
+        return snapshot::npos;
+    }
+    std::uint64_t v = 0;
+    for (char c : digits) {
+        if (c < '0' || c > '9') {
+            ec = std::make_error_code(std::errc::invalid_argument);
+            return snapshot::npos;
+        }
+        v = v * 10 + static_cast<std::uint64_t>(c - '0');
+    }
+    std::size_t i = type ? snapshot::npos : snap.find_id(v);
+    if (i == snapshot::npos)
+        i = snap.find_inode(v);
+    if (i == snapshot::npos || (type && snap.namespaces[i].type != *type))
+        ec = std::make_error_code(std::errc::no_such_file_or_directory);
+    return ec ? snapshot::npos : i;
+}
+
+std::size_t find_namespace(const snapshot& snap, std::string_view spec)
+{
+    std::error_code ec;
+    auto i = find_namespace(snap, spec, ec);
+    throw_if(ec, "find_namespace(" + std::string(spec) + ")");
+    return i;
+}
+
+} // namespace nskit::inspect

@@ -1,0 +1,390 @@
+// nsinfo, run as a separate process (found via NSKIT_TOOLS_DIR).
+#include "test_support.hpp"
+#include "ns_holder.hpp"
+
+#include <boost/json.hpp>
+
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <set>
+#include <sstream>
+
+namespace t = nskit::test;
+namespace json = boost::json;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string tool()
+{
+    static const std::string path = [] {
+        if (const char* d = std::getenv("NSKIT_TOOLS_DIR"); d && *d && fs::exists(fs::path(d) / "nsinfo"))
+            return (fs::path(d) / "nsinfo").string();
+        std::error_code ec;
+        for (fs::path p = fs::read_symlink("/proc/self/exe", ec).parent_path(); p.has_relative_path();
+             p = p.parent_path())
+            if (p.filename() == "bin" && fs::exists(p / "tools"))
+                for (const auto& e : fs::recursive_directory_iterator(p / "tools"))
+                    if (e.path().filename() == "nsinfo" && e.path().string().find("/release/") != std::string::npos)
+                        return e.path().string();
+        return std::string();
+    }();
+    return path;
+}
+
+struct result {
+    int status = -1;
+    std::string out, err;
+};
+
+// Runs nsinfo with args; stdout and stderr apart.
+result nsinfo(const std::vector<std::string>& args)
+{
+    result r;
+    int o[2], e[2];
+    if (::pipe2(o, O_CLOEXEC) != 0 || ::pipe2(e, O_CLOEXEC) != 0)
+        return r;
+    const std::string exe = tool();
+    pid_t pid = ::fork();
+    if (pid == 0) {
+        ::dup2(o[1], 1);
+        ::dup2(e[1], 2);
+        std::vector<char*> argv{const_cast<char*>(exe.c_str())};
+        for (const auto& a : args)
+            argv.push_back(const_cast<char*>(a.c_str()));
+        argv.push_back(nullptr);
+        ::execv(exe.c_str(), argv.data());
+        ::_exit(127);
+    }
+    ::close(o[1]);
+    ::close(e[1]);
+    // stderr is short; read stdout fully first, then stderr
+    char buf[8192];
+    ssize_t n;
+    while ((n = ::read(o[0], buf, sizeof buf)) > 0)
+        r.out.append(buf, static_cast<std::size_t>(n));
+    while ((n = ::read(e[0], buf, sizeof buf)) > 0)
+        r.err.append(buf, static_cast<std::size_t>(n));
+    ::close(o[0]);
+    ::close(e[0]);
+    int st = 0;
+    ::waitpid(pid, &st, 0);
+    r.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+    return r;
+}
+
+std::size_t lines(const std::string& s) { return static_cast<std::size_t>(std::count(s.begin(), s.end(), '\n')); }
+
+std::uint64_t inode_of(const std::string& path)
+{
+    struct stat st{};
+    return ::stat(path.c_str(), &st) == 0 ? st.st_ino : 0;
+}
+
+const json::array& rows(const json::value& v, const char* name)
+{
+    return v.as_object().at(name).as_array();
+}
+
+// The columns nsinfo.1 documents.
+const std::vector<std::string> documented_columns = {
+    "TARGET", "NS", "TYPE", "INODE", "PATH", "NPROCS", "NTHREADS", "PID", "PPID", "COMMAND", "UID", "USER",
+    "ISOLATED", "ONS", "OUID", "OUSER", "PNS", "NETNSID", "MOUNTS", "NSFS", "HELD", "NSPID"};
+const std::vector<std::string> documented_why_columns = {"KIND", "PID",  "TID", "FD",  "COMMAND",
+                                                         "MNTNS", "PATH", "NS",  "TYPE"};
+
+std::string lower(std::string s)
+{
+    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+    return s;
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(tools_nsinfo)
+
+BOOST_AUTO_TEST_CASE(found_version_help)
+{
+    BOOST_TEST_REQUIRE(!tool().empty(), "nsinfo not built; set NSKIT_TOOLS_DIR");
+    auto v = nsinfo({"--version"});
+    BOOST_TEST(v.status == 0);
+    BOOST_TEST(v.out.rfind("nsinfo", 0) == 0u);
+    auto h = nsinfo({"--help"});
+    BOOST_TEST(h.status == 0);
+    for (const char* opt : {"--all", "--type", "--tree", "--why", "--json", "--raw", "--noheadings", "--output",
+                            "--list-columns", "--notruncate", "--threads"})
+        BOOST_TEST(h.out.find(opt) != std::string::npos, opt);
+}
+
+BOOST_AUTO_TEST_CASE(bad_pids_are_one_line_errors_before_any_work)
+{
+    std::vector<std::string> bad = {"abc", "-1", "0", "12 ", "4294967296", ""};
+    if (::kill(999999, 0) != 0)
+        bad.push_back("999999");
+    for (const auto& b : bad) {
+        auto r = nsinfo({b});
+        BOOST_TEST(r.status == 1, "'" << b << "'");
+        BOOST_TEST(r.out.empty(), "'" << b << "'");
+        BOOST_TEST(lines(r.err) == 1u, "'" << b << "': " << r.err);
+        BOOST_TEST(r.err.find(b == "" ? "''" : b) != std::string::npos, r.err);
+    }
+    // the valid pid in the same call is still reported
+    const std::string me = std::to_string(::getpid());
+    auto r = nsinfo({"abc", me, "-r", "-n", "-o", "TARGET,TYPE"});
+    BOOST_TEST(r.status == 1);
+    BOOST_TEST(lines(r.err) == 1u);
+    BOOST_TEST(lines(r.out) == 10u);
+    BOOST_TEST(r.out.rfind(me + " mnt", 0) == 0u, r.out);
+}
+
+BOOST_AUTO_TEST_CASE(usage_errors_exit_2)
+{
+    for (const auto& args : std::vector<std::vector<std::string>>{{"--bogus"},
+                                                                  {"--tree=sideways"},
+                                                                  {"-o", "NOPE"},
+                                                                  {"--all", "-o", "NOPE"},
+                                                                  {"-t", "foo"},
+                                                                  {"--all", "1"},
+                                                                  {"--all", "--why", "1"},
+                                                                  {"--why"}}) {
+        auto r = nsinfo(args);
+        BOOST_TEST(r.status == 2, args.front());
+        BOOST_TEST(r.out.empty());
+        BOOST_TEST(r.err.rfind("nsinfo: ", 0) == 0u, r.err);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(pid_mode_matches_proc)
+{
+    const std::string me = std::to_string(::getpid());
+    auto r = nsinfo({me, "-J", "-o", "TYPE,INODE,NSPID"});
+    BOOST_TEST_REQUIRE(r.status == 0, r.err);
+    auto v = json::parse(r.out);
+    const auto& rs = rows(v, "namespaces");
+    BOOST_TEST_REQUIRE(rs.size() == 10u);
+    for (const auto& row : rs) {
+        std::string type(row.at("type").as_string());
+        std::string entry = type;
+        BOOST_TEST(row.at("inode").as_int64() == static_cast<std::int64_t>(inode_of("/proc/self/ns/" + entry)),
+                   type);
+        if (type == "pid")
+            BOOST_TEST(std::string(row.at("nspid").as_string()).rfind(me, 0) == 0u);
+        else
+            BOOST_TEST(row.at("nspid").is_null());
+    }
+    // default: the caller
+    auto self = nsinfo({"-r", "-n", "-o", "TYPE,INODE"});
+    BOOST_TEST(self.status == 0);
+    BOOST_TEST(self.out.find("net " + std::to_string(inode_of("/proc/self/ns/net"))) != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(json_has_the_documented_schema)
+{
+    auto lc = nsinfo({"--list-columns", "-J"});
+    BOOST_TEST_REQUIRE(lc.status == 0);
+    std::set<std::string> ns_cols, why_cols;
+    const auto lcv = json::parse(lc.out);
+    for (const auto& c : rows(lcv, "columns")) {
+        std::string name(c.at("name").as_string());
+        (c.at("mode").as_string() == "why" ? why_cols : ns_cols).insert(name);
+        BOOST_TEST(!c.at("description").as_string().empty());
+    }
+    for (const auto& c : documented_columns)
+        BOOST_TEST(ns_cols.count(c) == 1u, c);
+    for (const auto& c : documented_why_columns)
+        BOOST_TEST(why_cols.count(c) == 1u, c);
+    BOOST_TEST(ns_cols.size() == documented_columns.size());
+    BOOST_TEST(why_cols.size() == documented_why_columns.size());
+
+    for (const auto& mode : std::vector<std::vector<std::string>>{{std::to_string(::getpid())}, {"--all"}, {"--tree"}}) {
+        auto args = mode;
+        args.insert(args.end(), {"-J", "--output-all"});
+        auto r = nsinfo(args);
+        BOOST_TEST_REQUIRE(r.status == 0, r.err);
+        auto v = json::parse(r.out);
+        const auto& rs = rows(v, "namespaces");
+        BOOST_TEST_REQUIRE(!rs.empty());
+        std::function<void(const json::object&)> check = [&](const json::object& row) {
+            for (const auto& c : documented_columns)
+                BOOST_TEST(row.contains(lower(c)), c);
+            for (const char* n : {"inode", "nprocs"})
+                BOOST_TEST((row.at(n).is_int64() || row.at(n).is_null()), n);
+            BOOST_TEST(row.at("type").is_string());
+            if (row.contains("children"))
+                for (const auto& ch : row.at("children").as_array())
+                    check(ch.as_object());
+        };
+        for (const auto& row : rs)
+            check(row.as_object());
+    }
+}
+
+BOOST_AUTO_TEST_CASE(all_and_type_filter_find_a_new_namespace, *boost::unit_test::precondition(t::privileged()))
+{
+    t::sleeper s(CLONE_NEWUTS | CLONE_NEWNET);
+    BOOST_TEST_REQUIRE(s.pid > 0);
+    const auto uts = inode_of("/proc/" + std::to_string(s.pid) + "/ns/uts");
+    auto r = nsinfo({"--all", "-J", "-o", "NS,TYPE,INODE,NPROCS,PID,HELD,ISOLATED"});
+    BOOST_TEST_REQUIRE(r.status == 0, r.err);
+    bool found = false;
+    const auto rv = json::parse(r.out);
+    for (const auto& row : rows(rv, "namespaces")) {
+        if (row.at("inode").as_int64() != static_cast<std::int64_t>(uts))
+            continue;
+        found = true;
+        BOOST_TEST(row.at("type").as_string() == "uts");
+        BOOST_TEST(row.at("nprocs").as_int64() == 1);
+        BOOST_TEST(row.at("pid").as_int64() == s.pid);
+        BOOST_TEST(row.at("held").as_string() == "process");
+        BOOST_TEST(row.at("isolated").as_string() == "yes");
+    }
+    BOOST_TEST(found);
+    auto only = nsinfo({"--all", "-t", "net", "-r", "-n", "-o", "TYPE,INODE"});
+    BOOST_TEST(only.status == 0);
+    std::istringstream in(only.out);
+    std::string type;
+    std::uint64_t ino;
+    bool sleeper_net = false;
+    while (in >> type >> ino) {
+        BOOST_TEST(type == "net");
+        sleeper_net = sleeper_net || ino == inode_of("/proc/" + std::to_string(s.pid) + "/ns/net");
+    }
+    BOOST_TEST(sleeper_net);
+}
+
+BOOST_AUTO_TEST_CASE(why_and_all_show_an_fd_holder, *boost::unit_test::precondition(t::privileged()))
+{
+    t::ns_holder h([] {
+        int orig = ::open("/proc/self/ns/uts", O_RDONLY | O_CLOEXEC);
+        if (orig < 0 || ::unshare(CLONE_NEWUTS) != 0)
+            return std::string("unshare: ") + std::strerror(errno);
+        int held = ::open("/proc/self/ns/uts", O_RDONLY); // kept open on purpose
+        struct stat st{};
+        if (held < 0 || ::fstat(held, &st) != 0 || ::setns(orig, CLONE_NEWUTS) != 0)
+            return std::string("setup: ") + std::strerror(errno);
+        return "ok " + std::to_string(st.st_ino);
+    });
+    BOOST_TEST_REQUIRE(h.ok(), h.message());
+    const std::string ino = std::to_string(h.value());
+    auto w = nsinfo({"--why", "uts:[" + ino + "]", "-J"});
+    BOOST_TEST_REQUIRE(w.status == 0, w.err);
+    const auto wv = json::parse(w.out);
+    const auto& refs = rows(wv, "references");
+    BOOST_TEST_REQUIRE(refs.size() == 1u);
+    BOOST_TEST(refs[0].at("kind").as_string() == "fd");
+    BOOST_TEST(refs[0].at("pid").as_int64() == h.pid());
+    BOOST_TEST(refs[0].at("fd").is_int64());
+    auto a = nsinfo({"--all", "-r", "-n", "-o", "INODE,NPROCS,HELD", "-t", "uts"});
+    BOOST_TEST(a.out.find(ino + " 0 fd") != std::string::npos, a.out);
+    auto none = nsinfo({"--why", "99"});
+    BOOST_TEST(none.status == 1);
+    BOOST_TEST(lines(none.err) == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(trees, *boost::unit_test::precondition(t::privileged()))
+{
+    t::sleeper s(CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWUTS);
+    BOOST_TEST_REQUIRE(s.pid > 0);
+    const auto user = static_cast<std::int64_t>(inode_of("/proc/" + std::to_string(s.pid) + "/ns/user"));
+    const auto uts = static_cast<std::int64_t>(inode_of("/proc/" + std::to_string(s.pid) + "/ns/uts"));
+    const auto pid = static_cast<std::int64_t>(inode_of("/proc/" + std::to_string(s.pid) + "/ns/pid"));
+    // Find a node by inode anywhere in the tree; return its children's inodes.
+    std::function<const json::object*(const json::array&, std::int64_t)> find =
+        [&](const json::array& a, std::int64_t ino) -> const json::object* {
+        for (const auto& v : a) {
+            const auto& o = v.as_object();
+            if (o.at("inode").as_int64() == ino)
+                return &o;
+            if (o.contains("children"))
+                if (auto* f = find(o.at("children").as_array(), ino))
+                    return f;
+        }
+        return nullptr;
+    };
+    auto kids = [](const json::object* o) {
+        std::set<std::int64_t> out;
+        if (o && o->contains("children"))
+            for (const auto& c : o->at("children").as_array())
+                out.insert(c.at("inode").as_int64());
+        return out;
+    };
+    auto owner = nsinfo({"--tree", "-J", "-o", "NS,TYPE,INODE"});
+    BOOST_TEST_REQUIRE(owner.status == 0, owner.err);
+    auto ov = json::parse(owner.out);
+    auto* u = find(rows(ov, "namespaces"), user);
+    BOOST_TEST_REQUIRE(u != nullptr);
+    BOOST_TEST(kids(u).count(uts) == 1u);
+    BOOST_TEST(kids(u).count(pid) == 1u);
+    auto parent = nsinfo({"--tree=parent", "-J", "-o", "NS,TYPE,INODE"});
+    BOOST_TEST_REQUIRE(parent.status == 0, parent.err);
+    auto pv = json::parse(parent.out);
+    const auto my_pid = static_cast<std::int64_t>(inode_of("/proc/self/ns/pid"));
+    BOOST_TEST(kids(find(rows(pv, "namespaces"), my_pid)).count(pid) == 1u);
+    BOOST_TEST(find(rows(pv, "namespaces"), uts) == nullptr); // only pid and user namespaces
+}
+
+BOOST_AUTO_TEST_CASE(unprivileged_run_is_partial)
+{
+    NSKIT_CHECK_CHILD(t::as_nobody([] {
+        auto r = nsinfo({"1"});
+        NSKIT_EXPECT(r.status == 0);
+        NSKIT_EXPECT(r.out.find("unknown (permission denied)") != std::string::npos);
+        auto a = nsinfo({"--all", "-J"});
+        NSKIT_EXPECT(a.status == 0);
+        const auto av = json::parse(a.out);
+        NSKIT_EXPECT(!rows(av, "namespaces").empty());
+        auto self = nsinfo({"-J", "-o", "TYPE,NS"});
+        NSKIT_EXPECT(self.status == 0);
+        const auto sv = json::parse(self.out);
+        for (const auto& row : rows(sv, "namespaces"))
+            NSKIT_EXPECT(!row.at("ns").is_null());
+        return std::string();
+    }));
+}
+
+BOOST_AUTO_TEST_CASE(raw_noheadings_and_zombie)
+{
+    pid_t z = ::fork();
+    if (z == 0)
+        ::_exit(0);
+    BOOST_TEST_REQUIRE(z > 0);
+    t::wait_until([&] {
+        auto st = t::read_file("/proc/" + std::to_string(z) + "/stat");
+        auto c = st.rfind(')');
+        return c != std::string::npos && st.size() > c + 2 && st[c + 2] == 'Z';
+    });
+    auto r = nsinfo({std::to_string(z), "-r", "-n", "-o", "TYPE,NS"});
+    BOOST_TEST(r.status == 0);
+    BOOST_TEST(lines(r.out) == 10u);
+    BOOST_TEST(r.out.find("mnt unknown") == 0u, r.out);
+    ::waitpid(z, nullptr, 0);
+}
+
+BOOST_AUTO_TEST_CASE(proc_not_mounted_is_a_clear_error, *boost::unit_test::precondition(t::privileged()))
+{
+    NSKIT_CHECK_CHILD(t::in_child([] {
+        NSKIT_EXPECT(!tool().empty()); // found while /proc is still there
+        NSKIT_EXPECT(::unshare(CLONE_NEWNS) == 0);
+        NSKIT_EXPECT(::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) == 0);
+        NSKIT_EXPECT(::umount2("/proc", MNT_DETACH) == 0);
+        for (const auto& args : std::vector<std::vector<std::string>>{{}, {"--all"}}) {
+            auto r = nsinfo(args);
+            NSKIT_EXPECT(r.status == 1);
+            NSKIT_EXPECT(r.out.empty());
+            NSKIT_EXPECT(lines(r.err) == 1);
+            NSKIT_EXPECT(r.err.find("/proc is not mounted") != std::string::npos);
+        }
+        return std::string();
+    }));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
