@@ -359,6 +359,7 @@ BOOST_AUTO_TEST_CASE(kcmp_enosys_is_an_error)
         auto r = group(pids, kcmp_type::vm, ec);
         NSKIT_EXPECT(ec == std::errc::function_not_supported);
         NSKIT_EXPECT(r.classes.empty());
+        NSKIT_EXPECT(r.error_reason.find("CONFIG_KCMP") != std::string::npos);
         group_files(pids, ec);
         NSKIT_EXPECT(ec == std::errc::function_not_supported);
         try {

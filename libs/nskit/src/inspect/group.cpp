@@ -201,8 +201,10 @@ group_result group(std::span<const pid_t> pids, sys::kcmp_type resource, std::er
             return r;
         }
         std::vector<live_process> procs;
-        if (!open_all(pids, procs, r.skipped, ec))
+        if (!open_all(pids, procs, r.skipped, ec)) {
+            r.error_reason = describe(ec, "pidfd_open");
             return r;
+        }
         std::vector<std::size_t> items(procs.size());
         for (std::size_t i = 0; i < items.size(); ++i)
             items[i] = i;
@@ -218,7 +220,7 @@ group_result group(std::span<const pid_t> pids, sys::kcmp_type resource, std::er
         }
         if (st == cmp::sort_status::aborted) {
             ec = c.failure;
-            r.classes.clear();
+            r.error_reason = describe(c.failure, c.failure_op);
             return r;
         }
         for (const auto& [i, w] : c.bad)
@@ -264,8 +266,10 @@ file_group_result group_files(std::span<const pid_t> pids, std::error_code& ec) 
     ec.clear();
     try {
         std::vector<live_process> procs;
-        if (!open_all(pids, procs, r.skipped, ec))
+        if (!open_all(pids, procs, r.skipped, ec)) {
+            r.error_reason = describe(ec, "pidfd_open");
             return r;
+        }
         struct keyed {
             std::uint64_t dev, ino;
             proc_fd item;
@@ -311,7 +315,7 @@ file_group_result group_files(std::span<const pid_t> pids, std::error_code& ec) 
                 }
                 if (st == cmp::sort_status::aborted) {
                     ec = c.failure;
-                    r.classes.clear();
+                    r.error_reason = describe(c.failure, c.failure_op);
                     return r;
                 }
                 for (auto& cls : classes)

@@ -42,6 +42,7 @@ struct group_result {
     std::vector<ungrouped> skipped;   // ascending pid
     std::size_t kcmp_calls = 0;       // including the probes that find who failed
     bool pairwise_fallback = false;   // kcmp answered "unordered": compared pairwise
+    std::string error_reason;         // when ec is set: the call that failed, and why
 };
 
 // Group `pids` (duplicates ignored) by `resource`: one of vm, files, fs,
@@ -65,6 +66,7 @@ struct file_group_result {
     std::size_t kcmp_calls = 0;
     std::size_t fds_examined = 0;
     bool pairwise_fallback = false;
+    std::string error_reason;         // when ec is set: the call that failed, and why
 };
 
 // Group the open fds of `pids` by open file description (KCMP_FILE), after
