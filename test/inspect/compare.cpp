@@ -516,13 +516,21 @@ BOOST_AUTO_TEST_CASE(shared_fds_match_an_all_pairs_oracle)
         }
         const int again = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
         NSKIT_EXPECT(tc::await_ready(ready[0], 1).empty());
-        auto c = compare(::getpid(), child);
+        auto self = live_process::open(::getpid()), kid = live_process::open(child);
+        compare_options by_inode, whole;
+        by_inode.grouping = compare_options::fd_grouping::inode;
+        whole.grouping = compare_options::fd_grouping::none;
+        auto c = compare(self, kid);
+        auto ci = compare(self, kid, by_inode);
+        auto cn = compare(self, kid, whole);
         auto oracle = all_pairs_shared(::getpid(), child);
         auto got = reported_shared(c);
         std::string problems;
         if (got != oracle)
             problems += "shared fds differ from the all-pairs oracle (" + std::to_string(got.size()) + " vs " +
                         std::to_string(oracle.size()) + "); ";
+        if (reported_shared(ci) != oracle || reported_shared(cn) != oracle)
+            problems += "inode/none grouping: shared fds differ from the oracle; ";
         NSKIT_EXPECT(c.shared_fds_compared);
         NSKIT_EXPECT(got.count({before, before}) && got.count({before, dupped}) && got.count({dupped, before}));
         NSKIT_EXPECT(got.count({p[0], p[0]}) && got.count({s[1], s[1]}));
@@ -589,8 +597,14 @@ BOOST_AUTO_TEST_CASE(epoll_targets_match_an_oracle)
         ::close(moved_copy);
         NSKIT_EXPECT(tc::await_ready(ready[0], 1).empty());
         std::string problems;
-        auto c = compare(::getpid(), child);
-        NSKIT_EXPECT(c.epoll_compared);
+        auto self = live_process::open(::getpid()), kid = live_process::open(child);
+        compare_options by_inode, whole;
+        by_inode.grouping = compare_options::fd_grouping::inode;
+        whole.grouping = compare_options::fd_grouping::none;
+        auto c = compare(self, kid);
+        auto ci = compare(self, kid, by_inode);
+        auto cn = compare(self, kid, whole); // epoll items found by binary search
+        NSKIT_EXPECT(c.epoll_compared && ci.epoll_compared && cn.epoll_compared);
         auto got = reported_epoll(c);
         auto want = all_pairs_epoll(::getpid(), child, 0);
         auto back = all_pairs_epoll(child, ::getpid(), 1);
@@ -598,6 +612,8 @@ BOOST_AUTO_TEST_CASE(epoll_targets_match_an_oracle)
         if (got != want)
             problems += "epoll watches differ from the oracle (" + std::to_string(got.size()) + " vs " +
                         std::to_string(want.size()) + "); ";
+        if (reported_epoll(ci) != want || reported_epoll(cn) != want)
+            problems += "inode/none grouping: epoll watches differ from the oracle; ";
         NSKIT_EXPECT(got.count({0, ep, p[0], 0u, p[0]}));
         NSKIT_EXPECT(got.count({0, ep, ev, 0u, ev}));
         NSKIT_EXPECT(got.count({0, ep, moved, 0u, moved_copy}));

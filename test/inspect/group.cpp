@@ -241,7 +241,7 @@ BOOST_AUTO_TEST_CASE(bad_input)
     group(zero, kcmp_type::vm, ec);
     BOOST_TEST((ec == nskit::error::bad_pid));
     const pid_t negative[] = {-4};
-    group_files(negative, ec);
+    group_files(negative, fd_grouping::target, ec);
     BOOST_TEST((ec == nskit::error::bad_pid));
     const pid_t self[] = {::getpid()};
     group(self, kcmp_type::file, ec);
@@ -360,7 +360,7 @@ BOOST_AUTO_TEST_CASE(kcmp_enosys_is_an_error)
         NSKIT_EXPECT(ec == std::errc::function_not_supported);
         NSKIT_EXPECT(r.classes.empty());
         NSKIT_EXPECT(r.error_reason.find("CONFIG_KCMP") != std::string::npos);
-        group_files(pids, ec);
+        group_files(pids, fd_grouping::none, ec);
         NSKIT_EXPECT(ec == std::errc::function_not_supported);
         try {
             group(pids, kcmp_type::fs);
@@ -396,6 +396,8 @@ BOOST_AUTO_TEST_CASE(files_group_by_open_file_description)
         std::vector<pid_t> pids{::getpid()};
         pids.insert(pids.end(), kids.begin(), kids.end());
         auto r = group_files(pids);
+        auto ri = group_files(pids, fd_grouping::inode);
+        auto rn = group_files(pids, fd_grouping::none);
         std::string problems;
         // oracle: (pid, fd) -> set of (pid, fd) with kcmp equal, across processes
         std::set<std::set<std::pair<pid_t, int>>> oracle;
@@ -438,6 +440,17 @@ BOOST_AUTO_TEST_CASE(files_group_by_open_file_description)
         if (got != oracle)
             problems += "file classes differ from the oracle: " + std::to_string(got.size()) + " vs " +
                         std::to_string(oracle.size()) + "; ";
+        for (const auto* other : {&ri, &rn}) {
+            std::set<std::set<std::pair<pid_t, int>>> got_other;
+            for (const auto& cls : other->classes) {
+                std::set<std::pair<pid_t, int>> s;
+                for (const auto& f : cls)
+                    s.insert({f.pid, f.fd.fd});
+                got_other.insert(s);
+            }
+            if (got_other != oracle)
+                problems += std::string(other == &ri ? "inode" : "none") + " grouping: classes differ from the oracle; ";
+        }
         NSKIT_EXPECT(saw_pipe);
         NSKIT_EXPECT(r.skipped.empty());
         // /dev/null `shared` and `copy` are one class of 8 entries
@@ -447,6 +460,7 @@ BOOST_AUTO_TEST_CASE(files_group_by_open_file_description)
                 found = true;
         NSKIT_EXPECT(found);
         NSKIT_EXPECT(r.kcmp_calls < r.fds_examined * r.fds_examined / 4);
+        NSKIT_EXPECT(ri.kcmp_calls < rn.kcmp_calls && r.kcmp_calls < rn.kcmp_calls); // pre-grouping saves calls
         for (pid_t k : kids) {
             ::kill(k, SIGKILL);
             ::waitpid(k, nullptr, 0);

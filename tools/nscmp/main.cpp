@@ -466,7 +466,7 @@ int run_group(const std::vector<pid_t>& pids, const group_request& q)
         jr["resource"] = name;
         boost::json::array jclasses, jskipped;
         if (name == "file") {
-            auto r = insp::group_files(pids, ec);
+            auto r = insp::group_files(pids, insp::fd_grouping::target, ec);
             if (ec)
                 fail("group by open file: " + (r.error_reason.empty() ? ec.message() : r.error_reason));
             std::size_t n = 0;

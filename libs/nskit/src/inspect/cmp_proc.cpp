@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
+#include <cstdio>
 #include <map>
 
 namespace nskit::inspect::detail::cmp {
@@ -82,6 +83,43 @@ std::vector<fd_entry> list_fds(pid_t pid, std::error_code& ec)
     ::closedir(d);
     std::sort(out.begin(), out.end(), [](const fd_entry& x, const fd_entry& y) { return x.fd < y.fd; });
     return out;
+}
+
+std::vector<int> list_fd_numbers(pid_t pid, std::error_code& ec)
+{
+    ec.clear();
+    std::vector<int> out;
+    const std::string dir = "/proc/" + std::to_string(pid) + "/fd";
+    DIR* d = ::opendir(dir.c_str());
+    if (d == nullptr) {
+        ec = nskit::detail::last_error();
+        return out;
+    }
+    const int own = ::dirfd(d); // shows up when pid shares our fd table
+    const bool shares_ours = pid == ::getpid();
+    errno = 0;
+    while (auto* e = ::readdir(d)) {
+        int fd;
+        if (parse_int(e->d_name, fd) && !(shares_ours && fd == own))
+            out.push_back(fd);
+    }
+    if (errno != 0 && out.empty())
+        ec = nskit::detail::last_error();
+    ::closedir(d);
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+bool stat_fd(pid_t pid, int fd, std::uint64_t& dev, std::uint64_t& ino) noexcept
+{
+    char path[64];
+    std::snprintf(path, sizeof path, "/proc/%d/fd/%d", pid, fd);
+    struct stat st {};
+    if (::stat(path, &st) != 0)
+        return false;
+    dev = static_cast<std::uint64_t>(st.st_dev);
+    ino = static_cast<std::uint64_t>(st.st_ino);
+    return true;
 }
 
 std::string fd_target(pid_t pid, int fd)

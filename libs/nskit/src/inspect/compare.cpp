@@ -9,7 +9,6 @@
 #include <nskit/sys/pidfd.hpp>
 
 #include <poll.h>
-#include <sys/epoll.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -203,6 +202,17 @@ struct fd_item {
     int fd;
 };
 
+cmp::answer from_order(sys::kcmp_order o) noexcept
+{
+    switch (o) {
+    case sys::kcmp_order::equal: return cmp::answer::equal;
+    case sys::kcmp_order::less: return cmp::answer::less;
+    case sys::kcmp_order::greater: return cmp::answer::greater;
+    case sys::kcmp_order::unordered: break;
+    }
+    return cmp::answer::unordered;
+}
+
 // kcmp_file comparator that drops fds closed meanwhile and stops on
 // anything that concerns the process rather than one fd.
 struct file_comparator {
@@ -224,14 +234,8 @@ struct file_comparator {
         std::error_code ec;
         auto order = sys::kcmp_file(pid[x.side], x.fd, pid[y.side], y.fd, ec);
         ++calls;
-        if (!ec) {
-            switch (order) {
-            case sys::kcmp_order::equal: return cmp::answer::equal;
-            case sys::kcmp_order::less: return cmp::answer::less;
-            case sys::kcmp_order::greater: return cmp::answer::greater;
-            case sys::kcmp_order::unordered: return cmp::answer::unordered;
-            }
-        }
+        if (!ec)
+            return from_order(order);
         if (ec == std::errc::bad_file_descriptor) {
             const bool gx = fd_gone(x), gy = fd_gone(y);
             if (gx && gy)
@@ -247,34 +251,18 @@ struct file_comparator {
     }
 };
 
-// The dev/ino every anon_inode file shares (epoll, eventfd, timerfd ...),
-// learnt from an epoll fd of our own; nullopt if that fails.
-std::optional<std::pair<std::uint64_t, std::uint64_t>> anon_inode_identity()
-{
-    static const auto id = []() -> std::optional<std::pair<std::uint64_t, std::uint64_t>> {
-        unique_fd ep(::epoll_create1(EPOLL_CLOEXEC));
-        struct stat st {};
-        if (!ep || ::fstat(ep.get(), &st) != 0)
-            return std::nullopt;
-        return std::pair<std::uint64_t, std::uint64_t>(st.st_dev, st.st_ino);
-    }();
-    return id;
-}
-
 class describer {
 public:
     explicit describer(std::array<pid_t, 2> pid) : pid_(pid) {}
-    const fd_description& get(int side, const cmp::fd_entry& e)
+    const fd_description& get(int side, int fd)
     {
-        auto key = std::make_pair(side, e.fd);
+        auto key = std::make_pair(side, fd);
         auto it = cache_.find(key);
         if (it != cache_.end())
             return it->second;
         fd_description d;
-        d.fd = e.fd;
-        d.dev = e.dev;
-        d.ino = e.ino;
-        d.target = cmp::fd_target(pid_[side], e.fd);
+        d.fd = fd;
+        d.target = cmp::fd_target(pid_[side], fd);
         d.kind = cmp::classify_fd_target(d.target);
         return cache_.emplace(key, std::move(d)).first->second;
     }
@@ -284,36 +272,71 @@ private:
     std::map<std::pair<int, int>, fd_description> cache_;
 };
 
-struct fd_tables {
-    std::array<std::vector<cmp::fd_entry>, 2> fds;
-    // fd -> entry, per side
-    const cmp::fd_entry* find(int side, int fd) const
-    {
-        auto& v = fds[side];
-        auto it = std::lower_bound(v.begin(), v.end(), fd, [](const cmp::fd_entry& e, int f) { return e.fd < f; });
-        return it != v.end() && it->fd == fd ? &*it : nullptr;
-    }
+// Both processes' fds, sorted into classes of one open file description each.
+struct fd_classes {
+    std::array<std::vector<cmp::fd_entry>, 2> fds; // dev/ino valid where stated[side]
+    std::array<bool, 2> stated{false, false};
+    std::vector<cmp::classes<fd_item>> buckets;    // classes per group of fds
+    bool in_kcmp_order = false;                    // one group, sorted: binary search works
 };
 
-void find_shared_fds(const std::array<pid_t, 2>& pid, const fd_tables& t, describer& names, comparison& r)
+// One open file description reads the same through every fd; " (deleted)"
+// may appear between two readlinks.
+std::string_view grouping_text(const std::string& target)
 {
-    // Bucket both sides by what the fd refers to; only kcmp inside a bucket.
+    std::string_view t(target);
+    constexpr std::string_view deleted = " (deleted)";
+    if (t.ends_with(deleted))
+        t.remove_suffix(deleted.size());
+    return t;
+}
+
+void stat_side(pid_t pid, int side, fd_classes& t)
+{
+    if (t.stated[side])
+        return;
+    for (auto& e : t.fds[side])
+        if (!cmp::stat_fd(pid, e.fd, e.dev, e.ino))
+            e.dev = e.ino = 0;
+    t.stated[side] = true;
+}
+
+// Group and sort the fds; false with r's reasons set when kcmp cannot go on.
+bool sort_fds(const std::array<pid_t, 2>& pid, compare_options::fd_grouping grouping, fd_classes& t,
+              describer& names, comparison& r)
+{
+    using grouping_t = compare_options::fd_grouping;
     struct keyed {
         std::uint64_t dev, ino;
+        std::string_view text;
         fd_item item;
     };
+    if (grouping == grouping_t::inode)
+        for (int side = 0; side < 2; ++side)
+            stat_side(pid[side], side, t);
     std::vector<keyed> all;
     for (int side = 0; side < 2; ++side)
-        for (const auto& e : t.fds[side])
-            all.push_back({e.dev, e.ino, {side, e.fd}});
-    std::sort(all.begin(), all.end(), [](const keyed& x, const keyed& y) {
-        return std::tie(x.dev, x.ino, x.item.side, x.item.fd) < std::tie(y.dev, y.ino, y.item.side, y.item.fd);
-    });
+        for (const auto& e : t.fds[side]) {
+            keyed k{0, 0, {}, {side, e.fd}};
+            if (grouping == grouping_t::inode) {
+                k.dev = e.dev;
+                k.ino = e.ino;
+            } else if (grouping == grouping_t::target) {
+                k.text = grouping_text(names.get(side, e.fd).target);
+            }
+            all.push_back(k);
+        }
+    if (grouping != grouping_t::none)
+        std::sort(all.begin(), all.end(), [](const keyed& x, const keyed& y) {
+            return std::tie(x.dev, x.ino, x.text, x.item.side, x.item.fd) <
+                   std::tie(y.dev, y.ino, y.text, y.item.side, y.item.fd);
+        });
     file_comparator cmpf{pid, r.kcmp_calls, {}, {}};
+    t.in_kcmp_order = grouping == grouping_t::none;
     for (std::size_t i = 0; i < all.size();) {
         std::size_t j = i;
         bool sides[2] = {false, false};
-        while (j < all.size() && all[j].dev == all[i].dev && all[j].ino == all[i].ino)
+        while (j < all.size() && all[j].dev == all[i].dev && all[j].ino == all[i].ino && all[j].text == all[i].text)
             sides[all[j++].item.side] = true;
         if (sides[0] && sides[1]) {
             std::vector<fd_item> bucket;
@@ -323,83 +346,126 @@ void find_shared_fds(const std::array<pid_t, 2>& pid, const fd_tables& t, descri
             std::vector<fd_item> dropped;
             auto st = cmp::sort_into_classes(bucket, cmpf, classes, dropped);
             if (st == cmp::sort_status::unordered) {
+                t.in_kcmp_order = false;
                 dropped.clear();
                 st = cmp::pairwise_classes(bucket, cmpf, classes, dropped);
             }
             if (st == cmp::sort_status::aborted) {
-                r.shared_fds.clear();
-                r.fds_error = cmpf.failure;
-                r.fds_reason = describe(cmpf.failure, cmpf.failure_op);
-                return;
+                r.fds_error = r.epoll_error = cmpf.failure;
+                r.fds_reason = r.epoll_reason = describe(cmpf.failure, cmpf.failure_op);
+                return false;
             }
-            for (const auto& cls : classes)
-                for (const auto& x : cls)
-                    for (const auto& y : cls)
-                        if (x.side == 0 && y.side == 1) {
-                            const auto* ea = t.find(0, x.fd);
-                            const auto* eb = t.find(1, y.fd);
-                            r.shared_fds.push_back({names.get(0, *ea), names.get(1, *eb)});
-                        }
+            t.buckets.push_back(std::move(classes));
         }
         i = j;
     }
+    return true;
+}
+
+void collect_shared_fds(const fd_classes& t, describer& names, comparison& r)
+{
+    for (const auto& classes : t.buckets)
+        for (const auto& cls : classes)
+            for (const auto& x : cls)
+                for (const auto& y : cls)
+                    if (x.side == 0 && y.side == 1)
+                        r.shared_fds.push_back({names.get(0, x.fd), names.get(1, y.fd)});
     std::sort(r.shared_fds.begin(), r.shared_fds.end(), [](const shared_fd& x, const shared_fd& y) {
         return std::tie(x.a.fd, x.b.fd) < std::tie(y.a.fd, y.b.fd);
     });
     r.shared_fds_compared = true;
 }
 
-void find_epoll_watches(const std::array<pid_t, 2>& pid, const fd_tables& t, describer& names, comparison& r)
+// Is fd an epoll fd?  When the targets were not read: KCMP_EPOLL_TFD looks
+// the slot up in the epoll fd and answers EINVAL when it is not one, ENOENT
+// when it is but has no such item — one kcmp call instead of a readlink.
+// Any other answer is settled by readlink.
+bool is_epoll(pid_t pid, int fd, int side, bool targets_read, describer& names, std::size_t& calls)
 {
-    const auto anon = anon_inode_identity();
+    constexpr std::string_view eventpoll = "anon_inode:[eventpoll]";
+    if (targets_read)
+        return names.get(side, fd).target == eventpoll;
+    std::error_code ec;
+    const sys::kcmp_epoll_slot no_item{static_cast<unsigned>(fd), 0x7fffffffu, 0};
+    sys::kcmp_epoll_tfd(pid, fd, pid, no_item, ec);
+    ++calls;
+    if (ec == std::errc::invalid_argument || ec == std::errc::bad_file_descriptor)
+        return false;
+    if (ec == std::errc::no_such_file_or_directory)
+        return true;
+    return names.get(side, fd).target == eventpoll;
+}
+
+void find_epoll_watches(const std::array<pid_t, 2>& pid, fd_classes& t, bool targets_read, describer& names,
+                        comparison& r)
+{
+    auto fail = [&](std::error_code ec, pid_t p1, pid_t p2) {
+        r.epoll.clear();
+        r.epoll_error = ec;
+        r.epoll_reason = describe(ec, kcmp_op(p1, p2, "epoll_tfd"));
+    };
+    const bool binary_search = t.in_kcmp_order && t.buckets.size() == 1;
     for (int owner = 0; owner < 2; ++owner) {
         if (owner == 1 && pid[0] == pid[1])
             break; // the same process: a's watches are b's
         const int other = 1 - owner;
-        // The other side's fds by what they refer to, for the candidates.
-        std::multimap<std::pair<std::uint64_t, std::uint64_t>, const cmp::fd_entry*> by_inode;
-        for (const auto& e : t.fds[other])
-            by_inode.emplace(std::make_pair(e.dev, e.ino), &e);
         for (const auto& e : t.fds[owner]) {
-            if (anon && (e.dev != anon->first || e.ino != anon->second))
-                continue; // not an anon inode, so not an epoll fd
-            if (names.get(owner, e).target != "anon_inode:[eventpoll]")
+            if (!is_epoll(pid[owner], e.fd, owner, targets_read, names, r.kcmp_calls))
                 continue;
             std::error_code ec;
             auto items = cmp::read_epoll_items(pid[owner], e.fd, ec);
             if (ec)
                 continue; // closed meanwhile
+            if (!binary_search && !items.empty())
+                stat_side(pid[other], other, t); // the items say which inode they watch
             for (const auto& it : items) {
-                std::vector<const cmp::fd_entry*> candidates;
-                if (it.has_inode) {
-                    auto [lo, hi] = by_inode.equal_range({it.dev, it.ino});
-                    for (auto k = lo; k != hi; ++k)
-                        candidates.push_back(k->second);
-                } else {
-                    for (const auto& o : t.fds[other])
-                        candidates.push_back(&o);
-                }
                 const sys::kcmp_epoll_slot slot{static_cast<unsigned>(e.fd), static_cast<unsigned>(it.target_fd),
                                                 it.target_offset};
-                for (const auto* c : candidates) {
-                    // Is fd c of the other process the file behind (tfd, toff) in owner's epoll fd?
-                    auto order = sys::kcmp_epoll_tfd(pid[other], c->fd, pid[owner], slot, ec);
+                // Is fd x of the other process the file behind (tfd, toff) in owner's epoll fd?
+                auto probe = [&](const fd_item& x) {
+                    auto order = sys::kcmp_epoll_tfd(pid[x.side], x.fd, pid[owner], slot, ec);
                     ++r.kcmp_calls;
-                    if (ec == std::errc::bad_file_descriptor || ec == std::errc::no_such_file_or_directory)
-                        continue; // an fd or the item went away meanwhile
-                    if (ec) {
-                        r.epoll.clear();
-                        r.epoll_error = ec;
-                        r.epoll_reason = describe(ec, kcmp_op(pid[other], pid[owner], "epoll_tfd"));
-                        return;
+                    return ec ? cmp::answer::abort : from_order(order);
+                };
+                auto report = [&](int fd) {
+                    r.epoll.push_back({owner == 0 ? epoll_watch::side::a : epoll_watch::side::b, e.fd,
+                                       it.target_fd, it.target_offset, it.events, names.get(other, fd)});
+                };
+                bool failed = false;
+                if (binary_search) {
+                    // the watched file's place in the kcmp order of all fds: log2 K calls
+                    const auto& classes = t.buckets.front();
+                    auto k = cmp::binary_find(classes, probe, failed);
+                    if (!failed && k < classes.size())
+                        for (const auto& x : classes[k])
+                            if (x.side == other)
+                                report(x.fd);
+                } else {
+                    // candidates: the other's fds on the item's inode (all of them if unknown)
+                    for (const auto& c : t.fds[other]) {
+                        if (it.has_inode && (c.dev != 0 || c.ino != 0) && (c.dev != it.dev || c.ino != it.ino))
+                            continue;
+                        auto a = probe({other, c.fd});
+                        if (a == cmp::answer::equal)
+                            report(c.fd);
+                        if (a == cmp::answer::abort && ec != std::errc::bad_file_descriptor) {
+                            failed = true;
+                            break;
+                        }
                     }
-                    if (order == sys::kcmp_order::equal)
-                        r.epoll.push_back({owner == 0 ? epoll_watch::side::a : epoll_watch::side::b, e.fd,
-                                           it.target_fd, it.target_offset, it.events, names.get(other, *c)});
                 }
+                if (failed && ec != std::errc::no_such_file_or_directory && ec != std::errc::bad_file_descriptor) {
+                    fail(ec, pid[other], pid[owner]);
+                    return;
+                }
+                // ENOENT: the item went away meanwhile; EBADF: an fd did
             }
         }
     }
+    std::sort(r.epoll.begin(), r.epoll.end(), [](const epoll_watch& x, const epoll_watch& y) {
+        return std::tie(x.owner, x.epoll_fd, x.target_fd, x.target_offset, x.other.fd) <
+               std::tie(y.owner, y.epoll_fd, y.target_fd, y.target_offset, y.other.fd);
+    });
     r.epoll_compared = true;
 }
 
@@ -408,24 +474,24 @@ void compare_fds(const live_process& a, const live_process& b, const compare_opt
     if (!o.shared_fds && !o.epoll)
         return;
     const std::array<pid_t, 2> pid{a.pid(), b.pid()};
-    fd_tables t;
+    fd_classes t;
     std::error_code ec;
-    std::string reason;
-    for (int side = 0; side < 2 && !ec; ++side) {
-        t.fds[side] = cmp::list_fds(pid[side], ec);
-        if (ec)
-            reason = explain(ec, proc_op(pid[side], "fd"));
-    }
-    if (ec) {
-        r.fds_error = r.epoll_error = ec;
-        r.fds_reason = r.epoll_reason = reason;
-        return;
+    for (int side = 0; side < 2; ++side) {
+        for (int fd : cmp::list_fd_numbers(pid[side], ec))
+            t.fds[side].push_back({fd, 0, 0});
+        if (ec) {
+            r.fds_error = r.epoll_error = ec;
+            r.fds_reason = r.epoll_reason = explain(ec, proc_op(pid[side], "fd"));
+            return;
+        }
     }
     describer names(pid);
+    if (!sort_fds(pid, o.grouping, t, names, r))
+        return;
     if (o.shared_fds)
-        find_shared_fds(pid, t, names, r);
+        collect_shared_fds(t, names, r);
     if (o.epoll)
-        find_epoll_watches(pid, t, names, r);
+        find_epoll_watches(pid, t, o.grouping == compare_options::fd_grouping::target, names, r);
     if (!a.alive() || !b.alive()) {
         const pid_t gone = a.alive() ? b.pid() : a.pid();
         r.shared_fds.clear();

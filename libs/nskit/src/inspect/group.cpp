@@ -74,10 +74,9 @@ bool open_all(std::span<const pid_t> pids, std::vector<live_process>& procs, std
         }
         if (e)
             skipped.push_back({p, -1, e, describe(e, "pidfd_open(" + std::to_string(p) + ")")});
-        else if (!lp.alive())
-            skipped.push_back({p, -1, esrch, "process " + std::to_string(p) + " has exited"});
         else
-            procs.push_back(std::move(lp));
+            procs.push_back(std::move(lp)); // one that has exited already is found at the end, as if mid-way
+
     }
     return true;
 }
@@ -260,7 +259,7 @@ group_result group(std::span<const pid_t> pids, sys::kcmp_type resource)
     return r;
 }
 
-file_group_result group_files(std::span<const pid_t> pids, std::error_code& ec) noexcept
+file_group_result group_files(std::span<const pid_t> pids, fd_grouping grouping, std::error_code& ec) noexcept
 {
     file_group_result r;
     ec.clear();
@@ -272,6 +271,7 @@ file_group_result group_files(std::span<const pid_t> pids, std::error_code& ec) 
         }
         struct keyed {
             std::uint64_t dev, ino;
+            std::string text; // readlink target, " (deleted)" dropped
             proc_fd item;
         };
         std::vector<keyed> all;
@@ -279,26 +279,39 @@ file_group_result group_files(std::span<const pid_t> pids, std::error_code& ec) 
         std::set<std::size_t> unreadable;
         for (std::size_t i = 0; i < procs.size(); ++i) {
             std::error_code e;
-            tables[i] = cmp::list_fds(procs[i].pid(), e);
+            if (grouping == fd_grouping::inode) {
+                tables[i] = cmp::list_fds(procs[i].pid(), e);
+            } else {
+                for (int fd : cmp::list_fd_numbers(procs[i].pid(), e))
+                    tables[i].push_back({fd, 0, 0});
+            }
             if (e) {
                 const std::string op = "open /proc/" + std::to_string(procs[i].pid()) + "/fd";
                 r.skipped.push_back({procs[i].pid(), -1, e, describe(e, op)});
                 unreadable.insert(i);
                 continue;
             }
-            for (const auto& f : tables[i])
-                all.push_back({f.dev, f.ino, {i, f.fd}});
+            for (const auto& f : tables[i]) {
+                keyed k{f.dev, f.ino, {}, {i, f.fd}};
+                if (grouping == fd_grouping::target) {
+                    k.text = cmp::fd_target(procs[i].pid(), f.fd);
+                    if (k.text.ends_with(" (deleted)"))
+                        k.text.resize(k.text.size() - 10);
+                }
+                all.push_back(std::move(k));
+            }
         }
         r.fds_examined = all.size();
         std::sort(all.begin(), all.end(), [](const keyed& x, const keyed& y) {
-            return std::tie(x.dev, x.ino, x.item.proc, x.item.fd) < std::tie(y.dev, y.ino, y.item.proc, y.item.fd);
+            return std::tie(x.dev, x.ino, x.text, x.item.proc, x.item.fd) <
+                   std::tie(y.dev, y.ino, y.text, y.item.proc, y.item.fd);
         });
         file_comparator c{procs, r.kcmp_calls, {}, {}, {}};
         std::vector<std::vector<proc_fd>> found;
         for (std::size_t i = 0; i < all.size();) {
             std::size_t j = i;
             bool several = false;
-            while (j < all.size() && all[j].dev == all[i].dev && all[j].ino == all[i].ino) {
+            while (j < all.size() && all[j].dev == all[i].dev && all[j].ino == all[i].ino && all[j].text == all[i].text) {
                 several = several || all[j].item.proc != all[i].item.proc;
                 ++j;
             }
@@ -344,13 +357,6 @@ file_group_result group_files(std::span<const pid_t> pids, std::error_code& ec) 
                 fd_ref f;
                 f.pid = procs[x.proc].pid();
                 f.fd.fd = x.fd;
-                auto& t = tables[x.proc];
-                auto it = std::lower_bound(t.begin(), t.end(), x.fd,
-                                           [](const cmp::fd_entry& e, int fd) { return e.fd < fd; });
-                if (it != t.end() && it->fd == x.fd) {
-                    f.fd.dev = it->dev;
-                    f.fd.ino = it->ino;
-                }
                 f.fd.target = cmp::fd_target(f.pid, x.fd);
                 f.fd.kind = cmp::classify_fd_target(f.fd.target);
                 out.push_back(std::move(f));
@@ -371,10 +377,10 @@ file_group_result group_files(std::span<const pid_t> pids, std::error_code& ec) 
     return r;
 }
 
-file_group_result group_files(std::span<const pid_t> pids)
+file_group_result group_files(std::span<const pid_t> pids, fd_grouping grouping)
 {
     std::error_code ec;
-    auto r = group_files(pids, ec);
+    auto r = group_files(pids, grouping, ec);
     throw_if(ec, "group_files(" + std::to_string(pids.size()) + " processes)");
     return r;
 }

@@ -108,8 +108,6 @@ struct fd_description {
     int fd = -1;
     fd_kind kind = fd_kind::other;
     std::string target;       // "/etc/passwd", "socket:[1234]", "pipe:[99]", "anon_inode:[eventpoll]"
-    std::uint64_t dev = 0;    // stat of the target
-    std::uint64_t ino = 0;
 };
 
 // fd `a.fd` of process a and fd `b.fd` of b are one open file description
@@ -136,6 +134,18 @@ struct compare_options {
     std::vector<sys::kcmp_type> resources;     // default: vm, files, fs, sighand, io, sysvsem
     bool shared_fds = true;
     bool epoll = true;
+    // How the fds are pre-grouped before sorting each group with KCMP_FILE
+    // as the comparator (doc/nscmp.md; measured in doc/performance.md):
+    //   target: by readlink of /proc/PID/fd/N, which the report needs anyway
+    //           (one open file description always reads the same; a rename
+    //           between the two readlinks can hide a pair);
+    //   inode:  by stat() of /proc/PID/fd/N (dev, ino): immune to renames,
+    //           one more syscall per fd;
+    //   none:   every fd of both in one sort: no per-fd syscall, but about
+    //           (|A|+|B|) log2 K kcmp calls; epoll items are then found by
+    //           binary search in that order.
+    enum class fd_grouping { target, inode, none };
+    fd_grouping grouping = fd_grouping::target;
     compare_options();
 };
 

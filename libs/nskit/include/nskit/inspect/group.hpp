@@ -69,9 +69,11 @@ struct file_group_result {
     std::string error_reason;         // when ec is set: the call that failed, and why
 };
 
-// Group the open fds of `pids` by open file description (KCMP_FILE), after
-// bucketing them by the device/inode they refer to.
-file_group_result group_files(std::span<const pid_t> pids, std::error_code& ec) noexcept;
-file_group_result group_files(std::span<const pid_t> pids);
+// Group the open fds of `pids` by open file description: pre-grouped as
+// `grouping` says (by readlink target, by inode, or not at all: see
+// compare_options::fd_grouping), each group sorted with KCMP_FILE.
+using fd_grouping = compare_options::fd_grouping;
+file_group_result group_files(std::span<const pid_t> pids, fd_grouping grouping, std::error_code& ec) noexcept;
+file_group_result group_files(std::span<const pid_t> pids, fd_grouping grouping = fd_grouping::target);
 
 } // namespace nskit::inspect

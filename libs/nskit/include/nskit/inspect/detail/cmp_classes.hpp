@@ -6,7 +6,8 @@
 // classes (never more than N log2 N), and, unlike std::sort, stays within
 // bounds even if the comparator is inconsistent.  The comparator can also
 // drop an item that cannot be compared (process gone, fd closed, EPERM): the
-// rest of the sort goes on without it.
+// rest of the sort goes on without it.  Classes are linked lists threaded
+// through index arrays, so merging allocates nothing.
 #pragma once
 
 #include <cstddef>
@@ -33,83 +34,114 @@ using classes = std::vector<std::vector<T>>;
 
 namespace impl {
 
-template <class T>
-void drop_front(std::vector<T>& cls, std::vector<T>& dropped)
-{
-    dropped.push_back(std::move(cls.front()));
-    cls.erase(cls.begin());
-}
+constexpr std::size_t none = static_cast<std::size_t>(-1);
 
-// Merge two sorted runs of distinct classes into one.
-template <class T, class Cmp>
-sort_status merge(classes<T>& left, classes<T>& right, classes<T>& out, Cmp& cmp, std::vector<T>& dropped)
-{
-    std::size_t i = 0, j = 0;
-    while (i < left.size() && j < right.size()) {
-        auto& l = left[i];
-        auto& r = right[j];
-        switch (cmp(l.front(), r.front())) {
-        case answer::less: out.push_back(std::move(l)); ++i; break;
-        case answer::greater: out.push_back(std::move(r)); ++j; break;
-        case answer::equal:
-            for (auto& x : r)
-                l.push_back(std::move(x));
-            out.push_back(std::move(l));
-            ++i;
-            ++j;
-            break;
-        case answer::unordered: return sort_status::unordered;
-        case answer::abort: return sort_status::aborted;
-        case answer::drop_first: drop_front(l, dropped); break;
-        case answer::drop_second: drop_front(r, dropped); break;
-        case answer::drop_both: drop_front(l, dropped); drop_front(r, dropped); break;
-        }
-        if (i < left.size() && left[i].empty())
-            ++i;
-        if (j < right.size() && right[j].empty())
-            ++j;
+// Members of each class as a singly linked list: head -> next -> ... -> none.
+struct class_lists {
+    std::vector<std::size_t> next, tail;
+    explicit class_lists(std::size_t n) : next(n, none), tail(n)
+    {
+        for (std::size_t i = 0; i < n; ++i)
+            tail[i] = i;
     }
-    for (; i < left.size(); ++i)
-        if (!left[i].empty())
-            out.push_back(std::move(left[i]));
-    for (; j < right.size(); ++j)
-        if (!right[j].empty())
-            out.push_back(std::move(right[j]));
-    return sort_status::ok;
+    void join(std::size_t head, std::size_t other) // append class `other` to class `head`
+    {
+        next[tail[head]] = other;
+        tail[head] = tail[other];
+    }
+    std::size_t pop(std::size_t head) // drop the head; returns the new head or none
+    {
+        const std::size_t h = next[head];
+        if (h != none)
+            tail[h] = tail[head];
+        return h;
+    }
+};
+
+template <class T>
+classes<T> collect(std::vector<T>& items, const class_lists& l, const std::vector<std::size_t>& heads)
+{
+    classes<T> out;
+    out.reserve(heads.size());
+    for (auto h : heads) {
+        std::vector<T> c;
+        for (std::size_t i = h; i != none; i = l.next[i])
+            c.push_back(std::move(items[i]));
+        out.push_back(std::move(c));
+    }
+    return out;
 }
 
 } // namespace impl
 
-// Sort `items` into classes (bottom-up merge sort).  On `unordered` or
-// `abort` the partial result is meaningless and `out` is left empty; items
-// the comparator dropped are appended to `dropped`.
+// Sort `items` into classes (bottom-up merge sort); the classes come out in
+// the comparator's order.  On `unordered` or `abort` the partial result is
+// meaningless and `out` is left empty; items the comparator dropped are
+// appended to `dropped`.
 template <class T, class Cmp>
 sort_status sort_into_classes(std::vector<T> items, Cmp& cmp, classes<T>& out, std::vector<T>& dropped)
 {
+    using impl::none;
     out.clear();
-    std::vector<classes<T>> runs;
-    runs.reserve(items.size());
-    for (auto& x : items)
-        runs.push_back(classes<T>{std::vector<T>{std::move(x)}});
-    while (runs.size() > 1) {
-        std::vector<classes<T>> next;
-        next.reserve(runs.size() / 2 + 1);
-        for (std::size_t k = 0; k < runs.size(); k += 2) {
-            if (k + 1 == runs.size()) {
-                next.push_back(std::move(runs[k]));
+    const std::size_t n = items.size();
+    impl::class_lists lists(n);
+    // heads of the classes of each run, runs back to back; run r is [bound[r], bound[r+1])
+    std::vector<std::size_t> heads(n), bound(n + 1), merged;
+    merged.reserve(n);
+    for (std::size_t i = 0; i < n; ++i)
+        heads[i] = bound[i] = i;
+    bound[n] = n;
+    auto drop = [&](std::size_t& head) {
+        dropped.push_back(std::move(items[head]));
+        head = lists.pop(head);
+    };
+    while (bound.size() > 2) {
+        merged.clear();
+        std::vector<std::size_t> next_bound{0};
+        for (std::size_t r = 0; r + 1 < bound.size(); r += 2) {
+            if (r + 2 >= bound.size()) { // odd run out: carried over
+                for (std::size_t k = bound[r]; k < bound[r + 1]; ++k)
+                    merged.push_back(heads[k]);
+                next_bound.push_back(merged.size());
                 break;
             }
-            classes<T> merged;
-            merged.reserve(runs[k].size() + runs[k + 1].size());
-            auto st = impl::merge(runs[k], runs[k + 1], merged, cmp, dropped);
-            if (st != sort_status::ok)
-                return st;
-            next.push_back(std::move(merged));
+            std::size_t i = bound[r], ie = bound[r + 1], j = bound[r + 1], je = bound[r + 2];
+            while (i < ie && j < je) {
+                std::size_t& x = heads[i];
+                std::size_t& y = heads[j];
+                switch (cmp(items[x], items[y])) {
+                case answer::less: merged.push_back(x); ++i; break;
+                case answer::greater: merged.push_back(y); ++j; break;
+                case answer::equal:
+                    lists.join(x, y);
+                    merged.push_back(x);
+                    ++i;
+                    ++j;
+                    break;
+                case answer::unordered: return sort_status::unordered;
+                case answer::abort: return sort_status::aborted;
+                case answer::drop_first: drop(x); break;
+                case answer::drop_second: drop(y); break;
+                case answer::drop_both: drop(x); drop(y); break;
+                }
+                if (i < ie && heads[i] == none)
+                    ++i;
+                if (j < je && heads[j] == none)
+                    ++j;
+            }
+            for (; i < ie; ++i)
+                if (heads[i] != none)
+                    merged.push_back(heads[i]);
+            for (; j < je; ++j)
+                if (heads[j] != none)
+                    merged.push_back(heads[j]);
+            next_bound.push_back(merged.size());
         }
-        runs = std::move(next);
+        heads.swap(merged);
+        bound.swap(next_bound);
     }
-    if (!runs.empty())
-        out = std::move(runs.front());
+    heads.resize(bound.back());
+    out = impl::collect(items, lists, heads);
     return sort_status::ok;
 }
 
@@ -137,7 +169,8 @@ sort_status pairwise_classes(std::vector<T> items, Cmp& cmp, classes<T>& out, st
                 placed = true;
                 [[fallthrough]];
             case answer::drop_second:
-                impl::drop_front(out[c], dropped);
+                dropped.push_back(std::move(out[c].front()));
+                out[c].erase(out[c].begin());
                 if (out[c].empty())
                     out.erase(out.begin() + static_cast<std::ptrdiff_t>(c));
                 break; // x meets the class's next member (or the next class)
@@ -147,6 +180,27 @@ sort_status pairwise_classes(std::vector<T> items, Cmp& cmp, classes<T>& out, st
             out.push_back(std::vector<T>{std::move(x)});
     }
     return sort_status::ok;
+}
+
+// In classes sorted by sort_into_classes, find the one whose members equal
+// the probe: `probe(member)` answers how member compares to the sought
+// object (less: member is before it).  Returns the index, or nullopt-like
+// `none` when absent; `failed` is set when probe answered drop/abort/unordered.
+template <class T, class Probe>
+std::size_t binary_find(const classes<T>& sorted, Probe& probe, bool& failed)
+{
+    failed = false;
+    std::size_t lo = 0, hi = sorted.size();
+    while (lo < hi) {
+        const std::size_t mid = lo + (hi - lo) / 2;
+        switch (probe(sorted[mid].front())) {
+        case answer::equal: return mid;
+        case answer::less: lo = mid + 1; break;
+        case answer::greater: hi = mid; break;
+        default: failed = true; return impl::none;
+        }
+    }
+    return impl::none;
 }
 
 } // namespace nskit::inspect::detail::cmp

@@ -26,6 +26,12 @@ struct fd_entry {
 // EACCES/EPERM without ptrace read access, ENOENT/ESRCH once the process is gone.
 std::vector<fd_entry> list_fds(pid_t pid, std::error_code& ec);
 
+// Just the fd numbers of pid (readdir only: no per-fd syscall), sorted.
+std::vector<int> list_fd_numbers(pid_t pid, std::error_code& ec);
+
+// stat() of what /proc/PID/fd/FD refers to; false if it cannot be read.
+bool stat_fd(pid_t pid, int fd, std::uint64_t& dev, std::uint64_t& ino) noexcept;
+
 // readlink /proc/PID/fd/FD ("" when it cannot be read).
 std::string fd_target(pid_t pid, int fd);
 fd_kind classify_fd_target(std::string_view target) noexcept;
