@@ -110,6 +110,43 @@ std::vector<int> list_fd_numbers(pid_t pid, std::error_code& ec)
     return out;
 }
 
+unique_fd open_fd_dir(pid_t pid) noexcept
+{
+    char path[64];
+    std::snprintf(path, sizeof path, "/proc/%d/fd", pid);
+    return unique_fd(::open(path, O_PATH | O_DIRECTORY | O_CLOEXEC));
+}
+
+std::string fd_target_at(int fd_dir, int fd)
+{
+    char name[16];
+    std::snprintf(name, sizeof name, "%d", fd);
+    std::string buf(256, '\0');
+    for (int tries = 0; tries < 8; ++tries) { // targets can be up to PATH_MAX and beyond
+        ssize_t n = ::readlinkat(fd_dir, name, buf.data(), buf.size());
+        if (n < 0)
+            return {};
+        if (static_cast<std::size_t>(n) < buf.size()) {
+            buf.resize(static_cast<std::size_t>(n));
+            return buf;
+        }
+        buf.resize(buf.size() * 4);
+    }
+    return {};
+}
+
+bool stat_fd_at(int fd_dir, int fd, std::uint64_t& dev, std::uint64_t& ino) noexcept
+{
+    char name[16];
+    std::snprintf(name, sizeof name, "%d", fd);
+    struct stat st {};
+    if (::fstatat(fd_dir, name, &st, 0) != 0)
+        return false;
+    dev = static_cast<std::uint64_t>(st.st_dev);
+    ino = static_cast<std::uint64_t>(st.st_ino);
+    return true;
+}
+
 bool stat_fd(pid_t pid, int fd, std::uint64_t& dev, std::uint64_t& ino) noexcept
 {
     char path[64];

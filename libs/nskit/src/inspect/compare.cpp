@@ -251,9 +251,16 @@ struct file_comparator {
     }
 };
 
+// readlink of each fd, once; also the /proc/PID/fd directory fds.
 class describer {
 public:
     explicit describer(std::array<pid_t, 2> pid) : pid_(pid) {}
+    int dir(int side)
+    {
+        if (!dir_[side])
+            dir_[side] = cmp::open_fd_dir(pid_[side]);
+        return dir_[side].get();
+    }
     const fd_description& get(int side, int fd)
     {
         auto key = std::make_pair(side, fd);
@@ -262,13 +269,14 @@ public:
             return it->second;
         fd_description d;
         d.fd = fd;
-        d.target = cmp::fd_target(pid_[side], fd);
+        d.target = cmp::fd_target_at(dir(side), fd);
         d.kind = cmp::classify_fd_target(d.target);
         return cache_.emplace(key, std::move(d)).first->second;
     }
 
 private:
     std::array<pid_t, 2> pid_;
+    std::array<unique_fd, 2> dir_;
     std::map<std::pair<int, int>, fd_description> cache_;
 };
 
@@ -291,12 +299,13 @@ std::string_view grouping_text(const std::string& target)
     return t;
 }
 
-void stat_side(pid_t pid, int side, fd_classes& t)
+void stat_side(int side, fd_classes& t, describer& names)
 {
     if (t.stated[side])
         return;
+    const int dir = names.dir(side);
     for (auto& e : t.fds[side])
-        if (!cmp::stat_fd(pid, e.fd, e.dev, e.ino))
+        if (!cmp::stat_fd_at(dir, e.fd, e.dev, e.ino))
             e.dev = e.ino = 0;
     t.stated[side] = true;
 }
@@ -313,7 +322,7 @@ bool sort_fds(const std::array<pid_t, 2>& pid, compare_options::fd_grouping grou
     };
     if (grouping == grouping_t::inode)
         for (int side = 0; side < 2; ++side)
-            stat_side(pid[side], side, t);
+            stat_side(side, t, names);
     std::vector<keyed> all;
     for (int side = 0; side < 2; ++side)
         for (const auto& e : t.fds[side]) {
@@ -417,7 +426,7 @@ void find_epoll_watches(const std::array<pid_t, 2>& pid, fd_classes& t, bool tar
             if (ec)
                 continue; // closed meanwhile
             if (!binary_search && !items.empty())
-                stat_side(pid[other], other, t); // the items say which inode they watch
+                stat_side(other, t, names); // the items say which inode they watch
             for (const auto& it : items) {
                 const sys::kcmp_epoll_slot slot{static_cast<unsigned>(e.fd), static_cast<unsigned>(it.target_fd),
                                                 it.target_offset};

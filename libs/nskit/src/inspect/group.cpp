@@ -291,10 +291,11 @@ file_group_result group_files(std::span<const pid_t> pids, fd_grouping grouping,
                 unreadable.insert(i);
                 continue;
             }
+            const unique_fd dir = grouping == fd_grouping::target ? cmp::open_fd_dir(procs[i].pid()) : unique_fd();
             for (const auto& f : tables[i]) {
                 keyed k{f.dev, f.ino, {}, {i, f.fd}};
                 if (grouping == fd_grouping::target) {
-                    k.text = cmp::fd_target(procs[i].pid(), f.fd);
+                    k.text = cmp::fd_target_at(dir.get(), f.fd);
                     if (k.text.ends_with(" (deleted)"))
                         k.text.resize(k.text.size() - 10);
                 }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <nskit/inspect/compare.hpp>
+#include <nskit/sys/unique_fd.hpp>
 
 #include <sys/types.h>
 
@@ -28,6 +29,12 @@ std::vector<fd_entry> list_fds(pid_t pid, std::error_code& ec);
 
 // Just the fd numbers of pid (readdir only: no per-fd syscall), sorted.
 std::vector<int> list_fd_numbers(pid_t pid, std::error_code& ec);
+
+// /proc/PID/fd as an O_PATH directory fd: the *_at readers below then walk
+// one path component per fd instead of four (measurably cheaper per fd).
+unique_fd open_fd_dir(pid_t pid) noexcept;
+std::string fd_target_at(int fd_dir, int fd);
+bool stat_fd_at(int fd_dir, int fd, std::uint64_t& dev, std::uint64_t& ino) noexcept;
 
 // stat() of what /proc/PID/fd/FD refers to; false if it cannot be read.
 bool stat_fd(pid_t pid, int fd, std::uint64_t& dev, std::uint64_t& ino) noexcept;
