@@ -374,11 +374,21 @@ bool sort_fds(const std::array<pid_t, 2>& pid, compare_options::fd_grouping grou
 void collect_shared_fds(const fd_classes& t, describer& names, comparison& r)
 {
     for (const auto& classes : t.buckets)
-        for (const auto& cls : classes)
+        for (const auto& cls : classes) {
+            // one open file description reads the same through every fd: one readlink per class
+            std::optional<fd_description> what;
+            auto describe_fd = [&](const fd_item& x) {
+                if (!what)
+                    what = names.get(x.side, x.fd);
+                fd_description d = *what;
+                d.fd = x.fd;
+                return d;
+            };
             for (const auto& x : cls)
                 for (const auto& y : cls)
                     if (x.side == 0 && y.side == 1)
-                        r.shared_fds.push_back({names.get(0, x.fd), names.get(1, y.fd)});
+                        r.shared_fds.push_back({describe_fd(x), describe_fd(y)});
+        }
     std::sort(r.shared_fds.begin(), r.shared_fds.end(), [](const shared_fd& x, const shared_fd& y) {
         return std::tie(x.a.fd, x.b.fd) < std::tie(y.a.fd, y.b.fd);
     });
