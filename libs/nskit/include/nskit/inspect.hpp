@@ -1,5 +1,7 @@
 // nskit/inspect.hpp — the inspect layer: processes, namespaces, references.
 #pragma once
+#include <nskit/inspect/compare.hpp>
+#include <nskit/inspect/group.hpp>
 #include <nskit/inspect/namespace.hpp>
 #include <nskit/inspect/process.hpp>
 #include <nskit/inspect/scan.hpp>
