@@ -456,12 +456,14 @@ void netlink::rename(int index, std::string_view new_name) { NSKIT_THROWING_VOID
 
 
 namespace {
-std::error_code set_addr_gen_by_name(netlink::impl& im, const std::string& name, bool on) noexcept
+std::error_code set_addr_gen(netlink::impl& im, int index, const std::string& name, bool on) noexcept
 {
     auto* h = im.start(RTM_NEWLINK, 0);
     auto* ifi = im.header<ifinfomsg>(h);
     ifi->ifi_family = AF_UNSPEC;
-    mnl_attr_put_strz(h, IFLA_IFNAME, name.c_str());
+    ifi->ifi_index = index;
+    if (!name.empty())
+        mnl_attr_put_strz(h, IFLA_IFNAME, name.c_str());
     auto* spec = mnl_attr_nest_start(h, IFLA_AF_SPEC);
     auto* v6 = mnl_attr_nest_start(h, AF_INET6);
     mnl_attr_put_u8(h, IFLA_INET6_ADDR_GEN_MODE, on ? IN6_ADDR_GEN_MODE_EUI64 : IN6_ADDR_GEN_MODE_NONE);
@@ -522,7 +524,7 @@ void netlink::move_link(int index, const netns_target& to, std::error_code& ec) 
 }
 void netlink::move_link(int index, const netns_target& to) { NSKIT_THROWING_VOID(move_link, index, to) }
 
-int netlink::create_veth(const veth_options& o, std::error_code& ec) noexcept
+veth_pair netlink::create_veth_pair(const veth_options& o, std::error_code& ec) noexcept
 {
     const auto op = [&] { return "veth create(" + o.name + ", " + o.peer_name + ")"; };
     ec.clear();
@@ -541,11 +543,18 @@ int netlink::create_veth(const veth_options& o, std::error_code& ec) noexcept
         ec = not_open();
     if (ec) {
         note_failure(ec, op(), {});
-        return 0;
+        return {};
     }
-    auto* h = impl_->start(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
+    // NLM_F_ECHO: the kernel (6.3+) sends the new link back, with the peer's
+    // index in IFLA_LINK, which saves two look-ups.
+    auto* h = impl_->start(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL | NLM_F_ECHO);
     auto* ifi = impl_->header<ifinfomsg>(h);
     ifi->ifi_family = AF_UNSPEC;
+    if (o.up) {
+        // Only this end: the peer cannot go up before this end exists (ENOTCONN).
+        ifi->ifi_flags = IFF_UP;
+        ifi->ifi_change = IFF_UP;
+    }
     mnl_attr_put_strz(h, IFLA_IFNAME, o.name.c_str());
     if (!o.mac.empty())
         mnl_attr_put(h, IFLA_ADDRESS, mac.size(), mac.data());
@@ -569,27 +578,36 @@ int netlink::create_veth(const veth_options& o, std::error_code& ec) noexcept
     mnl_attr_nest_end(h, peer);
     mnl_attr_nest_end(h, data);
     mnl_attr_nest_end(h, info);
-    ec = impl_->transact(h, {});
+    link_info l;
+    ec = impl_->transact(h, [&](const nlmsghdr& m) {
+        link_info echoed;
+        if (auto e = detail::decode_link(m, echoed))
+            return e;
+        if (echoed.name == o.name && l.index == 0)
+            l = std::move(echoed);
+        return std::error_code{};
+    });
     if (ec) {
         note_failure(ec, op(), impl_->extack);
-        return 0;
+        return {};
     }
-    link_info l;
-    ec = get_link(*impl_, 0, o.name, l);
-    if (ec) {
-        note_failure(ec, op() + ": look up the new link", impl_->extack);
-        return 0;
+    if (l.index <= 0 || l.peer_index <= 0) { // a kernel without the echo
+        ec = get_link(*impl_, 0, o.name, l);
+        if (ec) {
+            note_failure(ec, op() + ": look up the new link", impl_->extack);
+            return {};
+        }
     }
     if (!o.ipv6_addr_gen) {
         // The kernel refuses IFLA_AF_SPEC in a create request (EAFNOSUPPORT,
         // 6.18), so switch address generation off on both ends before either
         // is up: no link-local address is ever generated.
         std::string step = "switch IPv6 address generation off on " + o.name;
-        ec = set_addr_gen_by_name(*impl_, o.name, false);
+        ec = set_addr_gen(*impl_, l.index, {}, false);
         if (!ec) {
             step = "switch IPv6 address generation off on " + o.peer_name;
             if (o.peer_netns.how == netns_target::kind::current) {
-                ec = set_addr_gen_by_name(*impl_, o.peer_name, false);
+                ec = set_addr_gen(*impl_, l.peer_index, {}, false);
             } else {
                 unique_fd byproc;
                 int fd = target.fd;
@@ -603,7 +621,7 @@ int netlink::create_veth(const veth_options& o, std::error_code& ec) noexcept
                 if (!ec) {
                     auto there = open_in(fd, ec);
                     if (!ec)
-                        ec = set_addr_gen_by_name(*there.impl_, o.peer_name, false);
+                        ec = set_addr_gen(*there.impl_, l.peer_index, {}, false);
                 }
             }
         }
@@ -612,11 +630,14 @@ int netlink::create_veth(const veth_options& o, std::error_code& ec) noexcept
             std::error_code ignored;
             delete_link(l.index, ignored); // takes the peer with it
             note_failure(ec, op() + ": " + step, why);
-            return 0;
+            return {};
         }
     }
-    return l.index;
+    return {l.index, l.peer_index};
 }
+veth_pair netlink::create_veth_pair(const veth_options& o) { NSKIT_THROWING(create_veth_pair, o) }
+
+int netlink::create_veth(const veth_options& o, std::error_code& ec) noexcept { return create_veth_pair(o, ec).index; }
 int netlink::create_veth(const veth_options& o) { NSKIT_THROWING(create_veth, o) }
 
 // ---------------------------------------------------------------- addresses

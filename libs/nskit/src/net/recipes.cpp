@@ -73,21 +73,26 @@ void connect_veth(const veth_recipe& r, std::error_code& ec) noexcept
     o.name = r.local_name;
     o.peer_name = r.peer_name;
     o.peer_netns = netns_target::from_fd(r.peer_netns_fd);
-    o.ipv6_addr_gen = r.ipv6_addr_gen;
-    const int local_index = here.create_veth(o, ec);
+    o.up = true; // the local end, in the create request (no carrier until the peer is up)
+    const auto pair = here.create_veth_pair(o, ec);
     if (ec)
         return fail_at("create veth " + r.local_name + " / " + r.peer_name); // the kernel left nothing
+    const int local_index = pair.index, peer_index = pair.peer_index;
 
     std::string step;
     [&] {
-        step = "find " + r.peer_name + " in the target netns";
-        const int peer_index = there.index_of(r.peer_name, ec);
-        if (ec)
-            return;
-        step = "set " + r.local_name + " up";
-        here.set_up(local_index, ec);
-        if (ec)
-            return;
+        if (!r.ipv6_addr_gen) {
+            // Before the peer goes up: the carrier is still off, so no
+            // link-local address has been generated on either end yet.
+            step = "switch IPv6 address generation off on " + r.local_name;
+            here.set_ipv6_addr_gen(local_index, false, ec);
+            if (ec)
+                return;
+            step = "switch IPv6 address generation off on " + r.peer_name;
+            there.set_ipv6_addr_gen(peer_index, false, ec);
+            if (ec)
+                return;
+        }
         step = "set " + r.peer_name + " up";
         there.set_up(peer_index, ec);
         if (ec)

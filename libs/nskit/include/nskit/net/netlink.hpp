@@ -109,6 +109,12 @@ struct veth_options {
     std::string mac, peer_mac;          // "02:..", empty = random
     unsigned mtu = 0;                   // 0 = kernel default, both ends
     bool ipv6_addr_gen = true;          // false: IN6_ADDR_GEN_MODE_NONE on both ends
+    bool up = false;                    // bring this end up in the create request itself
+};
+
+struct veth_pair {
+    int index = 0;                      // the end in this object's netns
+    int peer_index = 0;                 // the peer, numbered in its own netns
 };
 
 // Add flags for IPv6 addresses.
@@ -166,7 +172,9 @@ public:
 
     // Create a veth pair; returns the index of the end in this netns.  The
     // kernel creates both ends in one request: on failure neither exists.
-    int create_veth(const veth_options& o, std::error_code& ec) noexcept;
+    veth_pair create_veth_pair(const veth_options& o, std::error_code& ec) noexcept;
+    veth_pair create_veth_pair(const veth_options& o);
+    int create_veth(const veth_options& o, std::error_code& ec) noexcept; // create_veth_pair().index
     int create_veth(const veth_options& o);
 
     // --- addresses ---
