@@ -2,6 +2,7 @@
 #include <nskit/net/detail/reply.hpp>
 #include "internal.hpp"
 #include <nskit/sys/error.hpp>
+#include <nskit/sys/pidfd.hpp>
 #include <nskit/sys/unique_fd.hpp>
 
 #include <libmnl/libmnl.h>
@@ -82,6 +83,28 @@ resolved_target resolve(const netns_target& t, std::error_code& ec) noexcept
             break;
         }
         int fd = ::ioctl(t.value, PIDFD_GET_NET_NAMESPACE, 0);
+        if (fd < 0 && (errno == ENOTTY || errno == EINVAL)) {
+            // Before 6.11: /proc/PID/ns/net, then make sure the pidfd's process
+            // was still alive after the open, so the pid was not reused.
+            const pid_t pid = sys::pidfd_get_pid(t.value, ec);
+            if (ec)
+                break;
+            if (pid <= 0) {
+                ec = sys_error(ESRCH);
+                break;
+            }
+            fd = ::open(("/proc/" + std::to_string(pid) + "/ns/net").c_str(), O_RDONLY | O_CLOEXEC);
+            if (fd < 0) {
+                ec = nskit::detail::last_error();
+                break;
+            }
+            r.owned.reset(fd);
+            sys::pidfd_send_signal(t.value, 0, ec);
+            if (ec)
+                break;
+            r.fd = fd;
+            break;
+        }
         if (fd < 0) {
             ec = nskit::detail::last_error();
             break;
