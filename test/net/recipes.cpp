@@ -287,4 +287,26 @@ BOOST_AUTO_TEST_CASE(bad_input_and_kernel_refusals_leave_nothing, *boost::unit_t
     }));
 }
 
+BOOST_AUTO_TEST_CASE(unprivileged_recipe_is_refused_with_its_step)
+{
+    NSKIT_CHECK_CHILD(t::as_nobody([] {
+        auto own = nskit::sys::open_ns(0, nskit::sys::ns_type::net);
+        veth_recipe r;
+        r.local_name = "n0";
+        r.peer_name = "n1";
+        r.peer_netns_fd = own.get();
+        std::error_code ec;
+        connect_veth(r, ec);
+        NSKIT_EXPECT(ec == std::errc::operation_not_permitted);
+        NSKIT_EXPECT(last_error_detail().find("connect_veth: open netlink in the target netns") == 0);
+        try {
+            connect_veth(r);
+            return std::string("no exception");
+        } catch (const std::system_error& e) {
+            NSKIT_EXPECT(std::string(e.what()).find("CAP_") != std::string::npos);
+        }
+        return std::string();
+    }));
+}
+
 BOOST_AUTO_TEST_SUITE_END()
