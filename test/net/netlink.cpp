@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 #include <thread>
 
@@ -236,6 +237,36 @@ BOOST_AUTO_TEST_CASE(link_dump_matches_ip, *boost::unit_test::precondition(t::pr
         NSKIT_EXPECT(t::find_ip_link(t::ip_links(ns.get()), "renamed0")->addr_gen_mode == "none");
         nl.delete_link(d0);
         NSKIT_EXPECT(t::ip_links(ns.get()).size() == 1); // the peer went with it
+        return std::string();
+    }));
+}
+
+BOOST_AUTO_TEST_CASE(dumps_spanning_many_datagrams, *boost::unit_test::precondition(t::privileged()))
+{
+    NSKIT_CHECK_CHILD(t::in_child([] {
+        auto ns = new_netns_here();
+        NSKIT_EXPECT(ns);
+        auto nl = netlink::open();
+        const int pairs = 120; // ~240 link messages: many datagrams of a dump
+        for (int i = 0; i < pairs; ++i) {
+            veth_options o;
+            char name[16]; // (not "m" + to_string(i): GCC 12 -Wrestrict false positive)
+            std::snprintf(name, sizeof name, "m%d", i);
+            o.name = std::string(name);
+            std::snprintf(name, sizeof name, "n%d", i);
+            o.peer_name = std::string(name);
+            o.ipv6_addr_gen = false;
+            auto p = nl.create_veth_pair(o);
+            nl.add_address(p.index, parse_cidr("10.50." + std::to_string(i) + ".1/24"));
+        }
+        auto mine = nl.links();
+        auto theirs = t::ip_links(ns.get());
+        NSKIT_EXPECT(mine.size() == 2 * pairs + 1);
+        NSKIT_EXPECT(theirs.size() == mine.size());
+        for (const auto& l : theirs)
+            NSKIT_EXPECT(find(mine, l.name) && find(mine, l.name)->index == l.index);
+        NSKIT_EXPECT(nl.addresses(AF_INET).size() == static_cast<std::size_t>(pairs));
+        NSKIT_EXPECT(nl.routes(AF_INET, 0).size() >= static_cast<std::size_t>(pairs)); // local table: one per address
         return std::string();
     }));
 }
