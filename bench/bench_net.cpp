@@ -321,6 +321,7 @@ int main()
     {
         const int total = 1000;
         for (bool v6 : {false, true}) {
+            keep.clear(); // earlier phases' links, torn down before this phase starts
             settle();
             auto& ns = *keep.emplace_back(std::make_unique<ns_pair>(home.get()));
             std::vector<double> wall, cpu;
