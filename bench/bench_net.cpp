@@ -317,7 +317,8 @@ int main()
     }
 
     // ---------------------------------------------------------------- 3
-    section("scaling: connect_veth per-pair cost as pairs accumulate in one netns pair (median ms/pair; wall clock, and this thread's CPU time)");
+    section("scaling: connect_veth per-pair cost as pairs accumulate in one netns pair\n"
+            "(median ms/pair; wall clock, and this thread's CPU time)");
     {
         const int total = 1000;
         for (bool v6 : {false, true}) {

@@ -21,7 +21,8 @@ namespace {
 
 bool lo_has(const std::vector<t::ip_addr>& addrs, const std::string& local)
 {
-    return std::any_of(addrs.begin(), addrs.end(), [&](const t::ip_addr& a) { return a.dev == "lo" && a.local == local; });
+    return std::any_of(addrs.begin(), addrs.end(),
+                       [&](const t::ip_addr& a) { return a.dev == "lo" && a.local == local; });
 }
 
 } // namespace

@@ -450,7 +450,8 @@ BOOST_AUTO_TEST_CASE(addresses_match_ip, *boost::unit_test::precondition(t::priv
         NSKIT_EXPECT(matched == 4);
         auto v4 = nl.addresses(AF_INET, a0);
         NSKIT_EXPECT(v4.size() == 3);
-        auto p = std::find_if(v4.begin(), v4.end(), [](const address_info& m) { return m.local.to_string() == "10.8.0.1"; });
+        auto p = std::find_if(v4.begin(), v4.end(),
+                              [](const address_info& m) { return m.local.to_string() == "10.8.0.1"; });
         NSKIT_EXPECT(p != v4.end() && p->address.to_string() == "10.9.9.9");
         NSKIT_EXPECT(nl.addresses(AF_INET6, a0).size() >= 1);
 
@@ -508,7 +509,8 @@ BOOST_AUTO_TEST_CASE(routes_match_ip, *boost::unit_test::precondition(t::privile
             nl.add_route(*r);
 
         auto ip4 = t::ip_routes("-4", ns.get());
-        auto has = [](const std::vector<t::ip_route>& v, const std::string& dst, const std::string& gw, unsigned metric) {
+        auto has = [](const std::vector<t::ip_route>& v, const std::string& dst, const std::string& gw,
+                      unsigned metric) {
             return std::any_of(v.begin(), v.end(), [&](const t::ip_route& r) {
                 return r.dst == dst && r.gateway == gw && r.dev == "r0" && r.metric == metric;
             });

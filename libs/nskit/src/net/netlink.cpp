@@ -22,6 +22,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <new>
+#include <type_traits>
 
 // PIDFD_GET_NET_NAMESPACE: 6.11, not in Debian 12's 6.1 headers.
 #ifndef PIDFD_GET_NET_NAMESPACE
@@ -318,16 +319,46 @@ std::string idx(int index) { return std::to_string(index); }
 
 } // namespace
 
-#define NSKIT_THROWING(call, ...)                                                                                  \
-    std::error_code ec;                                                                                            \
-    auto result = call(__VA_ARGS__ __VA_OPT__(, ) ec);                                                             \
-    throw_if(ec, last_error_detail());                                                                             \
-    return result;
+namespace {
 
-#define NSKIT_THROWING_VOID(call, ...)                                                                             \
-    std::error_code ec;                                                                                            \
-    call(__VA_ARGS__ __VA_OPT__(, ) ec);                                                                           \
-    throw_if(ec, last_error_detail());
+// The throwing form of a call: run the error_code form, throw with the detail.
+template <class F>
+auto or_throw(F&& f)
+{
+    std::error_code ec;
+    if constexpr (std::is_void_v<std::invoke_result_t<F, std::error_code&>>) {
+        f(ec);
+        throw_if(ec, last_error_detail());
+    } else {
+        auto result = f(ec);
+        throw_if(ec, last_error_detail());
+        return result;
+    }
+}
+
+// RTM_NEWLINK on an existing link; `fill` adds to the request, `op` names the
+// call (built only on failure).
+template <class Fill, class Op>
+void modify_link(netlink::impl* im, int index, std::error_code& ec, Fill fill, Op op) noexcept
+{
+    ec.clear();
+    if (index <= 0)
+        ec = sys_error(ENODEV);
+    else if (!im || !im->sock)
+        ec = not_open();
+    if (!ec) {
+        auto* h = im->start(RTM_NEWLINK, 0);
+        auto* ifi = im->header<ifinfomsg>(h);
+        ifi->ifi_family = AF_UNSPEC;
+        ifi->ifi_index = index;
+        fill(h, ifi);
+        ec = im->transact(h, {});
+    }
+    if (ec)
+        note_failure(ec, op(), im ? im->extack : std::string());
+}
+
+} // namespace
 
 // ---------------------------------------------------------------- links
 
@@ -355,7 +386,7 @@ std::vector<link_info> netlink::links(std::error_code& ec) noexcept
         out.clear();
     return out;
 }
-std::vector<link_info> netlink::links() { NSKIT_THROWING(links) }
+std::vector<link_info> netlink::links() { return or_throw([&](std::error_code& ec) { return links(ec); }); }
 
 namespace {
 std::error_code get_link(netlink::impl& im, int index, std::string_view name, link_info& out) noexcept
@@ -393,7 +424,7 @@ link_info netlink::link(std::string_view name, std::error_code& ec) noexcept
     }
     return l;
 }
-link_info netlink::link(std::string_view name) { NSKIT_THROWING(link, name) }
+link_info netlink::link(std::string_view name) { return or_throw([&](std::error_code& ec) { return link(name, ec); }); }
 
 link_info netlink::link(int index, std::error_code& ec) noexcept
 {
@@ -411,47 +442,42 @@ link_info netlink::link(int index, std::error_code& ec) noexcept
     }
     return l;
 }
-link_info netlink::link(int index) { NSKIT_THROWING(link, index) }
+link_info netlink::link(int index) { return or_throw([&](std::error_code& ec) { return link(index, ec); }); }
 
 int netlink::index_of(std::string_view name, std::error_code& ec) noexcept { return link(name, ec).index; }
-int netlink::index_of(std::string_view name) { NSKIT_THROWING(index_of, name) }
+int netlink::index_of(std::string_view name)
+{
+    return or_throw([&](std::error_code& ec) { return index_of(name, ec); });
+}
 
-
-// A small helper shared by the setters.
-#define NSKIT_MODIFY(OPNAME, FILL)                                                                                 \
-    ec.clear();                                                                                                    \
-    if (index <= 0)                                                                                                \
-        ec = sys_error(ENODEV);                                                                                    \
-    else if (!valid())                                                                                             \
-        ec = not_open();                                                                                           \
-    if (!ec) {                                                                                                     \
-        auto* h = impl_->start(RTM_NEWLINK, 0);                                                                    \
-        auto* ifi = impl_->header<ifinfomsg>(h);                                                                   \
-        ifi->ifi_family = AF_UNSPEC;                                                                               \
-        ifi->ifi_index = index;                                                                                    \
-        FILL;                                                                                                      \
-        ec = impl_->transact(h, {});                                                                               \
-    }                                                                                                              \
-    if (ec)                                                                                                        \
-        note_failure(ec, OPNAME, impl_ ? impl_->extack : std::string());
 
 void netlink::set_up(int index, std::error_code& ec) noexcept
 {
-    NSKIT_MODIFY("link set up(" + idx(index) + ")", (ifi->ifi_flags = IFF_UP, ifi->ifi_change = IFF_UP))
+    modify_link(
+        impl_.get(), index, ec,
+        [](nlmsghdr*, ifinfomsg* ifi) {
+            ifi->ifi_flags = IFF_UP;
+            ifi->ifi_change = IFF_UP;
+        },
+        [&] { return "link set up(" + idx(index) + ")"; });
 }
-void netlink::set_up(int index) { NSKIT_THROWING_VOID(set_up, index) }
+void netlink::set_up(int index) { or_throw([&](std::error_code& ec) { set_up(index, ec); }); }
 
 void netlink::set_down(int index, std::error_code& ec) noexcept
 {
-    NSKIT_MODIFY("link set down(" + idx(index) + ")", (ifi->ifi_flags = 0, ifi->ifi_change = IFF_UP))
+    modify_link(
+        impl_.get(), index, ec, [](nlmsghdr*, ifinfomsg* ifi) { ifi->ifi_change = IFF_UP; },
+        [&] { return "link set down(" + idx(index) + ")"; });
 }
-void netlink::set_down(int index) { NSKIT_THROWING_VOID(set_down, index) }
+void netlink::set_down(int index) { or_throw([&](std::error_code& ec) { set_down(index, ec); }); }
 
 void netlink::set_mtu(int index, unsigned mtu, std::error_code& ec) noexcept
 {
-    NSKIT_MODIFY("link set mtu(" + idx(index) + ", " + std::to_string(mtu) + ")", mnl_attr_put_u32(h, IFLA_MTU, mtu))
+    modify_link(
+        impl_.get(), index, ec, [&](nlmsghdr* h, ifinfomsg*) { mnl_attr_put_u32(h, IFLA_MTU, mtu); },
+        [&] { return "link set mtu(" + idx(index) + ", " + std::to_string(mtu) + ")"; });
 }
-void netlink::set_mtu(int index, unsigned mtu) { NSKIT_THROWING_VOID(set_mtu, index, mtu) }
+void netlink::set_mtu(int index, unsigned mtu) { or_throw([&](std::error_code& ec) { set_mtu(index, mtu, ec); }); }
 
 void netlink::set_mac(int index, std::string_view mac, std::error_code& ec) noexcept
 {
@@ -460,10 +486,15 @@ void netlink::set_mac(int index, std::string_view mac, std::error_code& ec) noex
         note_failure(ec, "link set mac(" + idx(index) + ", " + std::string(mac) + ")", {});
         return;
     }
-    NSKIT_MODIFY("link set mac(" + idx(index) + ", " + std::string(mac) + ")",
-                 mnl_attr_put(h, IFLA_ADDRESS, bytes.size(), bytes.data()))
+    modify_link(
+        impl_.get(), index, ec,
+        [&](nlmsghdr* h, ifinfomsg*) { mnl_attr_put(h, IFLA_ADDRESS, bytes.size(), bytes.data()); },
+        [&] { return "link set mac(" + idx(index) + ", " + std::string(mac) + ")"; });
 }
-void netlink::set_mac(int index, std::string_view mac) { NSKIT_THROWING_VOID(set_mac, index, mac) }
+void netlink::set_mac(int index, std::string_view mac)
+{
+    or_throw([&](std::error_code& ec) { set_mac(index, mac, ec); });
+}
 
 void netlink::rename(int index, std::string_view new_name, std::error_code& ec) noexcept
 {
@@ -473,41 +504,48 @@ void netlink::rename(int index, std::string_view new_name, std::error_code& ec) 
         return;
     }
     const std::string n(new_name);
-    NSKIT_MODIFY("link rename(" + idx(index) + ", " + n + ")", mnl_attr_put_strz(h, IFLA_IFNAME, n.c_str()))
+    modify_link(
+        impl_.get(), index, ec, [&](nlmsghdr* h, ifinfomsg*) { mnl_attr_put_strz(h, IFLA_IFNAME, n.c_str()); },
+        [&] { return "link rename(" + idx(index) + ", " + n + ")"; });
 }
-void netlink::rename(int index, std::string_view new_name) { NSKIT_THROWING_VOID(rename, index, new_name) }
+void netlink::rename(int index, std::string_view new_name)
+{
+    or_throw([&](std::error_code& ec) { rename(index, new_name, ec); });
+}
 
 
 namespace {
-std::error_code set_addr_gen(netlink::impl& im, int index, const std::string& name, bool on) noexcept
+// IFLA_AF_SPEC { AF_INET6 { IFLA_INET6_ADDR_GEN_MODE } }
+void put_addr_gen(nlmsghdr* h, bool on)
 {
-    auto* h = im.start(RTM_NEWLINK, 0);
-    auto* ifi = im.header<ifinfomsg>(h);
-    ifi->ifi_family = AF_UNSPEC;
-    ifi->ifi_index = index;
-    if (!name.empty())
-        mnl_attr_put_strz(h, IFLA_IFNAME, name.c_str());
     auto* spec = mnl_attr_nest_start(h, IFLA_AF_SPEC);
     auto* v6 = mnl_attr_nest_start(h, AF_INET6);
     mnl_attr_put_u8(h, IFLA_INET6_ADDR_GEN_MODE, on ? IN6_ADDR_GEN_MODE_EUI64 : IN6_ADDR_GEN_MODE_NONE);
     mnl_attr_nest_end(h, v6);
     mnl_attr_nest_end(h, spec);
+}
+
+std::error_code set_addr_gen(netlink::impl& im, int index, bool on) noexcept
+{
+    auto* h = im.start(RTM_NEWLINK, 0);
+    auto* ifi = im.header<ifinfomsg>(h);
+    ifi->ifi_family = AF_UNSPEC;
+    ifi->ifi_index = index;
+    put_addr_gen(h, on);
     return im.transact(h, {});
 }
 } // namespace
 
 void netlink::set_ipv6_addr_gen(int index, bool on, std::error_code& ec) noexcept
 {
-    NSKIT_MODIFY("link set addrgenmode(" + idx(index) + ")", [&] {
-                     auto* spec = mnl_attr_nest_start(h, IFLA_AF_SPEC);
-                     auto* v6 = mnl_attr_nest_start(h, AF_INET6);
-                     mnl_attr_put_u8(h, IFLA_INET6_ADDR_GEN_MODE,
-                                     on ? IN6_ADDR_GEN_MODE_EUI64 : IN6_ADDR_GEN_MODE_NONE);
-                     mnl_attr_nest_end(h, v6);
-                     mnl_attr_nest_end(h, spec);
-                 }())
+    modify_link(
+        impl_.get(), index, ec, [&](nlmsghdr* h, ifinfomsg*) { put_addr_gen(h, on); },
+        [&] { return "link set addrgenmode(" + idx(index) + ")"; });
 }
-void netlink::set_ipv6_addr_gen(int index, bool on) { NSKIT_THROWING_VOID(set_ipv6_addr_gen, index, on) }
+void netlink::set_ipv6_addr_gen(int index, bool on)
+{
+    or_throw([&](std::error_code& ec) { set_ipv6_addr_gen(index, on, ec); });
+}
 
 void netlink::delete_link(int index, std::error_code& ec) noexcept
 {
@@ -526,7 +564,7 @@ void netlink::delete_link(int index, std::error_code& ec) noexcept
     if (ec)
         note_failure(ec, "link delete(" + idx(index) + ")", impl_ ? impl_->extack : std::string());
 }
-void netlink::delete_link(int index) { NSKIT_THROWING_VOID(delete_link, index) }
+void netlink::delete_link(int index) { or_throw([&](std::error_code& ec) { delete_link(index, ec); }); }
 
 void netlink::move_link(int index, const netns_target& to, std::error_code& ec) noexcept
 {
@@ -538,14 +576,20 @@ void netlink::move_link(int index, const netns_target& to, std::error_code& ec) 
         note_failure(ec, "link move(" + idx(index) + ")", {});
         return;
     }
-    NSKIT_MODIFY("link move(" + idx(index) + ")", [&] {
-                     if (target.fd >= 0)
-                         mnl_attr_put_u32(h, IFLA_NET_NS_FD, static_cast<std::uint32_t>(target.fd));
-                     else
-                         mnl_attr_put_u32(h, IFLA_NET_NS_PID, static_cast<std::uint32_t>(target.pid));
-                 }())
+    modify_link(
+        impl_.get(), index, ec,
+        [&](nlmsghdr* h, ifinfomsg*) {
+            if (target.fd >= 0)
+                mnl_attr_put_u32(h, IFLA_NET_NS_FD, static_cast<std::uint32_t>(target.fd));
+            else
+                mnl_attr_put_u32(h, IFLA_NET_NS_PID, static_cast<std::uint32_t>(target.pid));
+        },
+        [&] { return "link move(" + idx(index) + ")"; });
 }
-void netlink::move_link(int index, const netns_target& to) { NSKIT_THROWING_VOID(move_link, index, to) }
+void netlink::move_link(int index, const netns_target& to)
+{
+    or_throw([&](std::error_code& ec) { move_link(index, to, ec); });
+}
 
 veth_pair netlink::create_veth_pair(const veth_options& o, std::error_code& ec) noexcept
 {
@@ -626,11 +670,11 @@ veth_pair netlink::create_veth_pair(const veth_options& o, std::error_code& ec) 
         // 6.18), so switch address generation off on both ends before either
         // is up: no link-local address is ever generated.
         std::string step = "switch IPv6 address generation off on " + o.name;
-        ec = set_addr_gen(*impl_, l.index, {}, false);
+        ec = set_addr_gen(*impl_, l.index, false);
         if (!ec) {
             step = "switch IPv6 address generation off on " + o.peer_name;
             if (o.peer_netns.how == netns_target::kind::current) {
-                ec = set_addr_gen(*impl_, l.peer_index, {}, false);
+                ec = set_addr_gen(*impl_, l.peer_index, false);
             } else {
                 unique_fd byproc;
                 int fd = target.fd;
@@ -644,7 +688,7 @@ veth_pair netlink::create_veth_pair(const veth_options& o, std::error_code& ec) 
                 if (!ec) {
                     auto there = open_in(fd, ec);
                     if (!ec)
-                        ec = set_addr_gen(*there.impl_, l.peer_index, {}, false);
+                        ec = set_addr_gen(*there.impl_, l.peer_index, false);
                 }
             }
         }
@@ -658,10 +702,16 @@ veth_pair netlink::create_veth_pair(const veth_options& o, std::error_code& ec) 
     }
     return {l.index, l.peer_index};
 }
-veth_pair netlink::create_veth_pair(const veth_options& o) { NSKIT_THROWING(create_veth_pair, o) }
+veth_pair netlink::create_veth_pair(const veth_options& o)
+{
+    return or_throw([&](std::error_code& ec) { return create_veth_pair(o, ec); });
+}
 
 int netlink::create_veth(const veth_options& o, std::error_code& ec) noexcept { return create_veth_pair(o, ec).index; }
-int netlink::create_veth(const veth_options& o) { NSKIT_THROWING(create_veth, o) }
+int netlink::create_veth(const veth_options& o)
+{
+    return or_throw([&](std::error_code& ec) { return create_veth(o, ec); });
+}
 
 // ---------------------------------------------------------------- addresses
 
@@ -730,7 +780,10 @@ void netlink::delete_address(int index, const cidr& a, std::error_code& ec) noex
         note_failure(ec, "address delete(" + a.to_string() + ", dev " + idx(index) + ")",
                      impl_ ? impl_->extack : std::string());
 }
-void netlink::delete_address(int index, const cidr& a) { NSKIT_THROWING_VOID(delete_address, index, a) }
+void netlink::delete_address(int index, const cidr& a)
+{
+    or_throw([&](std::error_code& ec) { delete_address(index, a, ec); });
+}
 
 std::vector<address_info> netlink::addresses(int family, int index, std::error_code& ec) noexcept
 {
@@ -760,7 +813,10 @@ std::vector<address_info> netlink::addresses(int family, int index, std::error_c
     }
     return out;
 }
-std::vector<address_info> netlink::addresses(int family, int index) { NSKIT_THROWING(addresses, family, index) }
+std::vector<address_info> netlink::addresses(int family, int index)
+{
+    return or_throw([&](std::error_code& ec) { return addresses(family, index, ec); });
+}
 
 // ---------------------------------------------------------------- routes
 
@@ -832,7 +888,7 @@ void netlink::add_route(const route_spec& r, std::error_code& ec) noexcept
     if (ec)
         note_failure(ec, "route add(" + describe_route(r) + ")", impl_ ? impl_->extack : std::string());
 }
-void netlink::add_route(const route_spec& r) { NSKIT_THROWING_VOID(add_route, r) }
+void netlink::add_route(const route_spec& r) { or_throw([&](std::error_code& ec) { add_route(r, ec); }); }
 
 void netlink::delete_route(const route_spec& r, std::error_code& ec) noexcept
 {
@@ -844,7 +900,7 @@ void netlink::delete_route(const route_spec& r, std::error_code& ec) noexcept
     if (ec)
         note_failure(ec, "route delete(" + describe_route(r) + ")", impl_ ? impl_->extack : std::string());
 }
-void netlink::delete_route(const route_spec& r) { NSKIT_THROWING_VOID(delete_route, r) }
+void netlink::delete_route(const route_spec& r) { or_throw([&](std::error_code& ec) { delete_route(r, ec); }); }
 
 std::vector<route_info> netlink::routes(int family, std::error_code& ec, unsigned table) noexcept
 {
