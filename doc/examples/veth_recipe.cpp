@@ -110,6 +110,19 @@ int main()
     }
     try {
         configure_loopback();
+        {
+            // lo works: a TCP round trip over 127.0.0.1 inside the new namespace
+            auto lo = listen_on("127.0.0.1", 6999);
+            std::fflush(stdout);
+            const pid_t answerer = ::fork();
+            if (answerer == 0) {
+                answer_once(lo.get(), "hello over lo");
+                ::_exit(0);
+            }
+            std::printf("new netns: lo up, 127.0.0.1 says: %s\n", say_hello("127.0.0.1", 6999).c_str());
+            std::fflush(stdout);
+            ::waitpid(answerer, nullptr, 0);
+        }
         int sv[2];
         if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
             return 1;
