@@ -176,11 +176,11 @@ long live_netns()
 
 void settle()
 {
-    const auto deadline = clock_type::now() + std::chrono::seconds(15);
+    const auto deadline = clock_type::now() + std::chrono::seconds(10);
     long last = live_netns();
     int stable = 0;
-    while (stable < 4 && clock_type::now() < deadline) {
-        ::usleep(50000);
+    while (stable < 10 && clock_type::now() < deadline) { // unchanged for 1 s
+        ::usleep(100000);
         const long now = live_netns();
         stable = now == last ? stable + 1 : 0;
         last = now;
