@@ -8,7 +8,8 @@
 //                              straight back (microseconds; only this thread
 //                              moves, and only during open_in).
 // Every later call on that object acts in that namespace, whatever the
-// thread's namespace is by then.  Requests are synchronous: NLM_F_ACK, a
+// thread's namespace is by then.  One object is not thread-safe: use one per
+// thread (or lock around it).  Requests are synchronous: NLM_F_ACK, a
 // unique sequence number, replies matched on sequence and port id.
 //
 // Errors: kernel errors in std::system_category(); bad input (checked before
@@ -108,7 +109,7 @@ struct veth_options {
     netns_target peer_netns;            // where the peer is created (one request, no move)
     std::string mac, peer_mac;          // "02:..", empty = random
     unsigned mtu = 0;                   // 0 = kernel default, both ends
-    bool ipv6_addr_gen = true;          // false: IN6_ADDR_GEN_MODE_NONE on both ends
+    bool ipv6_addr_gen = true;          // false: IN6_ADDR_GEN_MODE_NONE on both ends (before any is up)
     bool up = false;                    // bring this end up in the create request itself
 };
 
@@ -117,7 +118,7 @@ struct veth_pair {
     int peer_index = 0;                 // the peer, numbered in its own netns
 };
 
-// Add flags for IPv6 addresses.
+// How add_address adds.
 struct address_options {
     bool nodad = false;                 // IFA_F_NODAD: usable at once, no duplicate detection
     ip_address peer;                    // point-to-point peer (IFA_ADDRESS), empty = none
@@ -170,8 +171,11 @@ public:
     void move_link(int index, const netns_target& to, std::error_code& ec) noexcept;
     void move_link(int index, const netns_target& to);
 
-    // Create a veth pair; returns the index of the end in this netns.  The
-    // kernel creates both ends in one request: on failure neither exists.
+    // Create a veth pair; returns both ends' indexes (NLM_F_ECHO: no look-up).
+    // The kernel creates both ends in one request: on failure neither exists.
+    // ipv6_addr_gen = false costs one request per end after the create (the
+    // kernel refuses IFLA_AF_SPEC in a create request); a failure there
+    // deletes the pair again.
     veth_pair create_veth_pair(const veth_options& o, std::error_code& ec) noexcept;
     veth_pair create_veth_pair(const veth_options& o);
     int create_veth(const veth_options& o, std::error_code& ec) noexcept; // create_veth_pair().index
