@@ -6,6 +6,12 @@ bin() { find bin -path '*/release/*' -name "$1" -type f -perm -u+x | head -n1; }
 echo "### sys_tour: namespaces, clone into new UTS+PID namespaces, kcmp"
 "$(bin sys_tour)"
 
+if [ -n "$(bin veth_recipe)" ]; then
+    echo
+    echo "### net: new network namespaces with a working loopback, wired by a veth pair (no ip(8))"
+    "$(bin veth_recipe)"
+fi
+
 nsinfo=$(bin nsinfo)
 if [ -n "$nsinfo" ]; then
     echo
@@ -30,6 +36,11 @@ if [ -n "$nsinfo" ]; then
     echo
     echo "### nsinfo --tree: user namespaces and what they own"
     "$nsinfo" --tree -t net,uts
+    if [ -n "$(bin nscmp)" ]; then
+        echo
+        echo "### nscmp: what this shell and the helper share"
+        "$(bin nscmp)" $$ $helper || true  # exit 1 = something differs, as cmp(1)
+    fi
     kill $helper
     wait $helper 2>/dev/null || true
     trap - EXIT

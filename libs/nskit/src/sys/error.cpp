@@ -73,7 +73,7 @@ std::string_view hint(std::error_code ec, std::string_view op) noexcept
     const bool is_ns = starts_with_any(op, {"unshare", "clone", "setns", "run", "spawn", "setup", "enter",
                                             "nsrun", "mount", "pivot_root"});
     const bool is_ioctl = starts_with_any(op, {"NS_", "ns_"});
-    const bool is_net = starts_with_any(op, {"netlink", "link", "veth", "addr", "route", "loopback"});
+    const bool is_net = starts_with_any(op, {"netlink", "link", "veth", "addr", "route", "loopback", "connect_veth"});
     switch (ec.value()) {
     case EPERM:
         if (is_kcmp) return "needs ptrace read access to both processes (same uid or CAP_SYS_PTRACE)";

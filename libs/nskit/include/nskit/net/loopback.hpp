@@ -1,0 +1,23 @@
+// nskit/net/loopback.hpp — bring up `lo` (Linux::Clone's configure_loopback).
+#pragma once
+
+#include <system_error>
+
+namespace nskit::net {
+
+// Set `lo` (always ifindex 1) up in the calling thread's current network
+// namespace; the kernel then adds 127.0.0.1/8 and ::1 itself.  Idempotent:
+// already up is success.  One RTM_NEWLINK request, acked, on a netlink
+// socket opened for the call.
+// The error_code form is async-signal-safe (raw syscalls, stack buffers, no
+// allocation): a child may call it between clone() and exec().  It does not
+// set last_error_detail().
+void configure_loopback(std::error_code& ec) noexcept;
+void configure_loopback();
+
+// The same in the network namespace `ns_fd` refers to: this thread setns()es
+// there and straight back (async-signal-safe as well).
+void configure_loopback_in(int ns_fd, std::error_code& ec) noexcept;
+void configure_loopback_in(int ns_fd);
+
+} // namespace nskit::net

@@ -1,0 +1,153 @@
+// configure_loopback is meant to run between clone() and exec() too (a child
+// entering a new netns), so its error_code form is async-signal-safe: raw
+// syscalls, buffers on the stack, no allocation, no libmnl socket object.
+#include <nskit/net/loopback.hpp>
+#include <nskit/net/netlink.hpp>
+#include <nskit/sys/error.hpp>
+#include <nskit/sys/unique_fd.hpp>
+
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <net/if.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+
+namespace nskit::net {
+namespace {
+
+// The loopback device is always ifindex 1 (LOOPBACK_IFINDEX) in every netns.
+constexpr int loopback_index = 1;
+
+std::error_code sys_error(int e) noexcept { return {e, std::system_category()}; }
+
+struct request {
+    nlmsghdr h;
+    ifinfomsg ifi;
+};
+
+std::error_code lo_up_here() noexcept
+{
+    const int fd = ::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+    if (fd < 0)
+        return nskit::detail::last_error();
+    struct closer {
+        int fd;
+        ~closer() { ::close(fd); }
+    } close_fd{fd};
+    const int one = 1;
+    ::setsockopt(fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof one);
+    sockaddr_nl local{};
+    local.nl_family = AF_NETLINK; // nl_pid 0: the kernel picks a unique port
+    socklen_t len = sizeof local;
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&local), sizeof local) != 0 ||
+        ::getsockname(fd, reinterpret_cast<sockaddr*>(&local), &len) != 0)
+        return nskit::detail::last_error();
+
+    request req{};
+    req.h.nlmsg_len = sizeof req;
+    req.h.nlmsg_type = RTM_NEWLINK;
+    req.h.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+    req.h.nlmsg_seq = 1; // a fresh socket: nothing else can be in flight
+    req.ifi.ifi_family = AF_UNSPEC;
+    req.ifi.ifi_index = loopback_index;
+    req.ifi.ifi_flags = IFF_UP;
+    req.ifi.ifi_change = IFF_UP;
+    sockaddr_nl kernel{};
+    kernel.nl_family = AF_NETLINK;
+    if (::sendto(fd, &req, sizeof req, 0, reinterpret_cast<sockaddr*>(&kernel), sizeof kernel) < 0)
+        return nskit::detail::last_error();
+
+    alignas(nlmsghdr) char buf[8192]; // an ack, capped: far below this
+    for (;;) {
+        sockaddr_nl from{};
+        iovec iov{buf, sizeof buf};
+        msghdr msg{};
+        msg.msg_name = &from;
+        msg.msg_namelen = sizeof from;
+        msg.msg_iov = &iov;
+        msg.msg_iovlen = 1;
+        const ssize_t n = ::recvmsg(fd, &msg, 0);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return nskit::detail::last_error();
+        }
+        if (msg.msg_flags & MSG_TRUNC)
+            return sys_error(EMSGSIZE);
+        if (from.nl_pid != 0)
+            continue;
+        std::size_t left = static_cast<std::size_t>(n);
+        const char* p = buf;
+        while (left >= sizeof(nlmsghdr)) {
+            const auto* h = reinterpret_cast<const nlmsghdr*>(p);
+            if (h->nlmsg_len < sizeof(nlmsghdr) || h->nlmsg_len > left)
+                return error::malformed_reply;
+            if (h->nlmsg_pid == local.nl_pid && h->nlmsg_seq == req.h.nlmsg_seq) {
+                if (h->nlmsg_type != NLMSG_ERROR || h->nlmsg_len < NLMSG_LENGTH(sizeof(nlmsgerr)))
+                    return error::malformed_reply;
+                int err;
+                std::memcpy(&err, NLMSG_DATA(h), sizeof err);
+                if (err > 0 || err < -4095)
+                    return error::malformed_reply;
+                return err ? sys_error(-err) : std::error_code{};
+            }
+            const std::size_t step = NLMSG_ALIGN(h->nlmsg_len);
+            if (step >= left)
+                break;
+            p += step;
+            left -= step;
+        }
+    }
+}
+
+} // namespace
+
+void configure_loopback(std::error_code& ec) noexcept { ec = lo_up_here(); }
+
+void configure_loopback()
+{
+    std::error_code ec;
+    configure_loopback(ec);
+    throw_if(ec, "loopback up(lo, index 1, current netns)");
+}
+
+void configure_loopback_in(int ns_fd, std::error_code& ec) noexcept
+{
+    ec.clear();
+    if (ns_fd < 0) {
+        ec = sys_error(EBADF);
+        return;
+    }
+    const int home = ::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+    if (home < 0) {
+        ec = nskit::detail::last_error();
+        return;
+    }
+    if (::setns(ns_fd, CLONE_NEWNET) != 0) {
+        ec = nskit::detail::last_error();
+        ::close(home);
+        return;
+    }
+    ec = lo_up_here();
+    if (::setns(home, CLONE_NEWNET) != 0) {
+        static const char msg[] = "nskit: setns back to the original network namespace failed\n";
+        (void)!::write(2, msg, sizeof msg - 1);
+        std::abort(); // the thread would silently stay in the wrong namespace
+    }
+    ::close(home);
+}
+
+void configure_loopback_in(int ns_fd)
+{
+    std::error_code ec;
+    configure_loopback_in(ns_fd, ec);
+    throw_if(ec, "loopback up(lo, in netns fd " + std::to_string(ns_fd) + ")");
+}
+
+} // namespace nskit::net
