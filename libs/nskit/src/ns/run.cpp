@@ -121,9 +121,12 @@ std::string explain(const std::error_code& ec)
     std::string op(to_string(s));
     std::string_view h;
     switch (s) {
+    case setup_step::setgroups:
+        if (sys_ec.value() == EACCES)
+            h = "cannot open the child's /proc files: make the caller dumpable (prctl PR_SET_DUMPABLE)";
+        break;
     case setup_step::uid_map:
     case setup_step::gid_map:
-    case setup_step::setgroups:
         if (sys_ec.value() == EINVAL)
             h = "the kernel refused the map (overlapping ranges, zero count, or ids not mapped in the parent)";
         else if (sys_ec.value() == EPERM)
@@ -240,9 +243,13 @@ std::error_code make_plan(const options& o, plan& p)
     p.init = o.pid || p.ns.contains(sys::clone_flag::newtime);
     // A caller ignoring SIGCHLD would have the child auto-reaped and its
     // status lost: then the child gets no exit signal (waited with __WALL).
+    // exec resets the exit signal to SIGCHLD, so a program then runs under
+    // a keeper (the init) that never execs and reports its status.
     struct sigaction sa{};
     ::sigaction(SIGCHLD, nullptr, &sa);
     p.exit_signal = (sa.sa_handler == SIG_IGN || (sa.sa_flags & SA_NOCLDWAIT)) ? 0 : SIGCHLD;
+    if (p.exit_signal == 0 && p.fn == nullptr)
+        p.init = true;
     return {};
 }
 
@@ -611,6 +618,7 @@ int count_threads() noexcept
 sys::exit_status run(const std::function<int()>& fn, const options& opts, std::error_code& ec) noexcept
 {
     plan p;
+    p.fn = &fn;
     try {
         if ((ec = make_plan(opts, p)))
             return {};
@@ -618,11 +626,19 @@ sys::exit_status run(const std::function<int()>& fn, const options& opts, std::e
         ec = std::make_error_code(std::errc::not_enough_memory);
         return {};
     }
-    p.fn = &fn;
+    // Block the forwarded signals from before the clone (the child unblocks
+    // them): one arriving before supervise() is forwarded, not fatal to us.
+    sigset_t set, old;
+    ::sigemptyset(&set);
+    for (int s : forwarded_signals)
+        ::sigaddset(&set, s);
+    ::pthread_sigmask(SIG_BLOCK, &set, &old);
     auto proc = launch(p, ec);
-    if (ec)
-        return {};
-    return proc.supervise(opts.kill_child, opts.kill_signal, opts.kill_grace, ec);
+    sys::exit_status status;
+    if (!ec)
+        status = proc.supervise(opts.kill_child, opts.kill_signal, opts.kill_grace, ec);
+    ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
+    return status;
 }
 
 sys::exit_status run(const std::function<int()>& fn, const options& opts)

@@ -4,6 +4,7 @@
 
 #include <nskit/ns/options.hpp>
 #include <nskit/ns/process.hpp>
+#include <nskit/sys/error.hpp>
 #include <nskit/sys/pidfd.hpp>
 
 #include <functional>
