@@ -815,8 +815,13 @@ BOOST_AUTO_TEST_CASE(spawn_exec_failure_reported_no_zombie)
     BOOST_TEST((ec == std::errc::no_such_file_or_directory));
     BOOST_TEST(!p.valid());
     BOOST_TEST(no_children_left());
-    ns::spawn("no-such-program-nskit", {}, o, {}, ec);
-    BOOST_TEST((ec == std::errc::no_such_file_or_directory));
+    NSKIT_CHECK_CHILD(in_child([&] {
+        ::setenv("PATH", "/usr/bin:/bin", 1);
+        std::error_code ec2;
+        ns::spawn("no-such-program-nskit", {}, o, {}, ec2);
+        NSKIT_EXPECT(ec2 == std::errc::no_such_file_or_directory);
+        return std::string();
+    }));
 }
 
 BOOST_AUTO_TEST_CASE(run_into_cgroup, *utf::precondition(nskit::test::privileged()))

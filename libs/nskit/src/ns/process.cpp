@@ -165,6 +165,14 @@ sys::exit_status process::try_wait(std::error_code& ec) noexcept
     return s;
 }
 
+sys::exit_status process::try_wait()
+{
+    std::error_code ec;
+    auto s = try_wait(ec);
+    throw_if(ec, "waitid(pidfd of " + std::to_string(pid_) + ", WNOHANG)");
+    return s;
+}
+
 std::optional<sys::exit_status> process::wait_for(std::chrono::milliseconds timeout, std::error_code& ec) noexcept
 {
     if (!pidfd_.valid()) {

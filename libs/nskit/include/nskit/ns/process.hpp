@@ -41,6 +41,7 @@ public:
     sys::exit_status wait();
     // exit_status{running} while it runs.
     sys::exit_status try_wait(std::error_code& ec) noexcept;
+    sys::exit_status try_wait();
     // Waits up to `timeout`; nullopt if still running.
     std::optional<sys::exit_status> wait_for(std::chrono::milliseconds timeout, std::error_code& ec) noexcept;
     // Waits while forwarding SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1 and
