@@ -15,13 +15,21 @@
 //  * the child calls exit() (atexit handlers, stdio flush) after a failed
 //    exec, and the parent leaves a zombie                -> nskit's child
 //    reports {step, errno} and _exit()s; the failed child is reaped.
+// Two more 1.81 header defects are handled here: with std::filesystem its
+// headers miss includes (added below), and header-only builds never compile
+// process_environment::on_setup — include
+// <boost/process/v2/impl/environment.ipp> in exactly one .cpp if you use
+// bp2::process_environment (or pass the environment in spawn_options::env).
 #pragma once
 
 #ifndef BOOST_PROCESS_USE_STD_FS
 #define BOOST_PROCESS_USE_STD_FS 1
 #endif
-#include <boost/process/v2/posix/default_launcher.hpp>
-#include <boost/process/v2/process.hpp>
+// 1.81's headers with std::filesystem miss these includes of their own.
+#include <boost/optional.hpp>
+#include <boost/type_traits/remove_pointer.hpp>
+#include <type_traits>
+#include <boost/process/v2.hpp>
 
 #include <nskit/ns/run.hpp>
 
