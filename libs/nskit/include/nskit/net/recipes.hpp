@@ -1,0 +1,32 @@
+// nskit/net/recipes.hpp — one call for the common wiring jobs, with rollback.
+#pragma once
+
+#include <string>
+#include <system_error>
+
+namespace nskit::net {
+
+// A veth pair between the caller's current netns and another one.
+struct veth_recipe {
+    std::string local_name;                 // end left in the caller's netns
+    std::string peer_name;                  // end created directly in the target netns
+    int peer_netns_fd = -1;                 // target netns (fd of /proc/PID/ns/net or a bind mount)
+    std::string local_address;              // CIDR, e.g. "10.200.0.1/24"; empty = none
+    std::string peer_address;               // CIDR; empty = none
+    bool routes = true;                     // host routes to each other's address when prefixes don't already cover it
+    bool ipv6_addr_gen = true;              // false: IN6_ADDR_GEN_MODE_NONE on both ends
+};
+
+// Create the pair (peer placed in the target netns by the create request
+// itself), switch IPv6 address generation off if asked, bring both ends up,
+// add the addresses (IPv6 ones with IFA_F_NODAD, usable at once) and the
+// host routes.  Everything is checked before the first request.  When a
+// step fails, the pair is deleted (which removes both ends and their
+// addresses and routes) and last_error_detail() / the exception text names
+// the step, e.g. "connect_veth: add peer address 10.0.0.1/24: ...".
+// The target netns is reached through a netlink socket opened there
+// (netlink::open_in: this thread setns()es in and straight back).
+void connect_veth(const veth_recipe& r, std::error_code& ec) noexcept;
+void connect_veth(const veth_recipe& r);
+
+} // namespace nskit::net

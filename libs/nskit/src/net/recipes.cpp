@@ -1,0 +1,140 @@
+#include <nskit/net/recipes.hpp>
+#include <nskit/net/netlink.hpp>
+#include <nskit/sys/error.hpp>
+#include "internal.hpp"
+
+#include <sys/socket.h>
+
+namespace nskit::net {
+namespace {
+
+// Make last_error_detail() name the recipe step that failed.
+void fail_at(std::string_view step) noexcept
+{
+    try {
+        std::string text = "connect_veth: ";
+        text += step;
+        if (const auto& inner = last_error_detail(); !inner.empty())
+            text += " (" + inner + ")";
+        detail::set_error_detail(text);
+    } catch (...) {
+    }
+}
+
+route_spec host_route(const ip_address& to, int oif)
+{
+    route_spec r;
+    r.destination = {to, static_cast<unsigned>(to.size() * 8)};
+    r.oif = oif;
+    return r;
+}
+
+} // namespace
+
+void connect_veth(const veth_recipe& r, std::error_code& ec) noexcept
+{
+    ec.clear();
+    detail::set_error_detail({});
+    // Everything is checked before the first request.
+    check_interface_name(r.local_name, ec);
+    if (ec)
+        return fail_at("local name '" + r.local_name + "'");
+    check_interface_name(r.peer_name, ec);
+    if (ec)
+        return fail_at("peer name '" + r.peer_name + "'");
+    cidr local, peer;
+    if (!r.local_address.empty()) {
+        local = parse_cidr(r.local_address, ec);
+        if (ec)
+            return fail_at("local address '" + r.local_address + "'");
+    }
+    if (!r.peer_address.empty()) {
+        peer = parse_cidr(r.peer_address, ec);
+        if (ec)
+            return fail_at("peer address '" + r.peer_address + "'");
+    }
+    if (!local.address.empty() && !peer.address.empty() && local.address.family != peer.address.family) {
+        ec = error::bad_address;
+        return fail_at("addresses '" + r.local_address + "' and '" + r.peer_address + "' are of different families");
+    }
+    if (r.peer_netns_fd < 0) {
+        ec = {EBADF, std::system_category()};
+        return fail_at("target netns fd " + std::to_string(r.peer_netns_fd));
+    }
+
+    auto here = netlink::open(ec);
+    if (ec)
+        return fail_at("open netlink");
+    auto there = netlink::open_in(r.peer_netns_fd, ec);
+    if (ec)
+        return fail_at("open netlink in the target netns");
+
+    veth_options o;
+    o.name = r.local_name;
+    o.peer_name = r.peer_name;
+    o.peer_netns = netns_target::from_fd(r.peer_netns_fd);
+    o.ipv6_addr_gen = r.ipv6_addr_gen;
+    const int local_index = here.create_veth(o, ec);
+    if (ec)
+        return fail_at("create veth " + r.local_name + " / " + r.peer_name); // the kernel left nothing
+
+    std::string step;
+    [&] {
+        step = "find " + r.peer_name + " in the target netns";
+        const int peer_index = there.index_of(r.peer_name, ec);
+        if (ec)
+            return;
+        step = "set " + r.local_name + " up";
+        here.set_up(local_index, ec);
+        if (ec)
+            return;
+        step = "set " + r.peer_name + " up";
+        there.set_up(peer_index, ec);
+        if (ec)
+            return;
+        address_options nodad;
+        nodad.nodad = true; // IPv6: no 1-2 s wait for duplicate detection
+        if (!local.address.empty()) {
+            step = "add local address " + local.to_string();
+            here.add_address(local_index, local, ec, nodad);
+            if (ec)
+                return;
+        }
+        if (!peer.address.empty()) {
+            step = "add peer address " + peer.to_string();
+            there.add_address(peer_index, peer, ec, nodad);
+            if (ec)
+                return;
+        }
+        if (r.routes && !local.address.empty() && !peer.address.empty()) {
+            if (!local.contains(peer.address)) {
+                step = "add route to " + peer.address.to_string() + " via " + r.local_name;
+                here.add_route(host_route(peer.address, local_index), ec);
+                if (ec)
+                    return;
+            }
+            if (!peer.contains(local.address)) {
+                step = "add route to " + local.address.to_string() + " via " + r.peer_name;
+                there.add_route(host_route(local.address, peer_index), ec);
+                if (ec)
+                    return;
+            }
+        }
+    }();
+    if (!ec)
+        return;
+    fail_at(step);
+    std::string saved = last_error_detail();
+    std::error_code ignored;
+    here.delete_link(local_index, ignored); // removes the peer, addresses and routes with it
+    detail::set_error_detail(saved);
+}
+
+void connect_veth(const veth_recipe& r)
+{
+    std::error_code ec;
+    connect_veth(r, ec);
+    throw_if(ec, last_error_detail());
+}
+
+} // namespace nskit::net
