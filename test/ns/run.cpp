@@ -222,6 +222,39 @@ BOOST_AUTO_TEST_CASE(net_has_loopback_up, *utf::precondition(nskit::test::privil
     BOOST_TEST(s.code == 0);
 }
 
+BOOST_AUTO_TEST_CASE(veth_to_parent_addressed_both_ends, *utf::precondition(nskit::test::privileged()))
+{
+    const std::string name = "nskv" + std::to_string(::getpid() % 100000);
+    ns::options o;
+    o.veth = ns::veth_options{name, "eth0", "10.231.7.1/24", "10.231.7.2/24", -1, true};
+    auto p = ns::spawn("sleep", {"10"}, o);
+    // oracles: ip(8) outside and inside
+    const std::string outside = nskit::test::run_program({"ip", "-j", "addr", "show", "dev", name});
+    BOOST_TEST(outside.find("\"10.231.7.1\"") != std::string::npos, outside);
+    auto netns = p.ns(sys::ns_type::net);
+    const std::string inside = nskit::test::run_program({"ip", "-j", "addr", "show"}, nullptr, netns.fd());
+    BOOST_TEST(inside.find("\"10.231.7.2\"") != std::string::npos, inside);
+    BOOST_TEST(inside.find("\"ifname\":\"lo\",\"flags\":[\"LOOPBACK\",\"UP\"") != std::string::npos, inside);
+    netns = {};
+    p.signal(SIGKILL);
+    p.wait();
+    // the namespace dies asynchronously, and with it both ends
+    for (int i = 0; i < 500 && ::access(("/sys/class/net/" + name).c_str(), F_OK) == 0; ++i)
+        ::usleep(10000);
+    BOOST_TEST(::access(("/sys/class/net/" + name).c_str(), F_OK) != 0);
+}
+
+BOOST_AUTO_TEST_CASE(veth_name_taken_reports_step, *utf::precondition(nskit::test::privileged()))
+{
+    ns::options o;
+    o.veth = ns::veth_options{"lo", "eth0", "", "", -1, true};
+    std::error_code ec;
+    ns::run([] { return 0; }, o, ec);
+    BOOST_TEST((ns::failed_step(ec) == ns::setup_step::veth));
+    BOOST_TEST((ec == std::errc::file_exists));
+    BOOST_TEST(no_children_left());
+}
+
 BOOST_AUTO_TEST_CASE(identities_differ_exactly_for_types_asked, *utf::precondition(nskit::test::privileged()))
 {
     const auto before = my_identities();

@@ -23,6 +23,7 @@
 
 namespace nskit::ns::detail {
 
+#if !NSKIT_NS_HAVE_NET
 namespace {
 std::error_code not_merged() noexcept
 {
@@ -30,6 +31,7 @@ std::error_code not_merged() noexcept
     return std::make_error_code(std::errc::function_not_supported);
 }
 } // namespace
+#endif
 
 bool have_net_layer() noexcept
 {
