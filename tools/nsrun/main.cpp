@@ -169,7 +169,7 @@ int main(int argc, char** argv)
          "on a signal to nsrun: forward it, send SIG (default TERM), SIGKILL after the grace period (default on)")
         ("no-kill-child", "only forward signals")
         ("grace", po::value(&grace_ms), "milliseconds between SIG and SIGKILL (default 200)")
-        ("die-with-parent", "kill PROGRAM when nsrun's parent dies")
+        ("die-with-parent", "PROGRAM (and its init) get SIGKILL when nsrun dies")
         ("chdir", po::value(&chdir_to), "working directory of PROGRAM")
         ("enter", po::value(&enter_pid), "join the namespaces of process PID instead of creating new ones")
         ("types", po::value(&enter_types), "with --enter: namespace types, e.g. net,uts (default: all that differ)");
