@@ -33,7 +33,7 @@ BOOST_AUTO_TEST_CASE(seed_examples_run, *utf::precondition(nskit::test::privileg
         int status = -1;
         const std::string out = nskit::test::run_program({path}, &status);
         BOOST_TEST(status == 0, name << ": " << out);
-        BOOST_TEST(out.find("inside") != std::string::npos || out.find("private /tmp") != std::string::npos, out);
+        BOOST_TEST((out.find("inside") != std::string::npos || out.find("private /tmp") != std::string::npos), out);
     }
     BOOST_TEST(::access("/tmp/private", F_OK) != 0); // the seed's file vanished with its namespace
 }
