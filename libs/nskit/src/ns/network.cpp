@@ -6,6 +6,7 @@
 
 #if __has_include(<nskit/net/recipes.hpp>) && __has_include(<nskit/net/loopback.hpp>)
 #include <nskit/net/loopback.hpp>
+#include <nskit/net/netlink.hpp>
 #include <nskit/net/recipes.hpp>
 #define NSKIT_NS_HAVE_NET 1
 #else
@@ -100,6 +101,22 @@ void connect_veth(const veth_options& v, int outer_netns_fd, int inner_netns_fd,
     (void)outer_netns_fd;
     (void)inner_netns_fd;
     ec = not_merged();
+#endif
+}
+
+void remove_veth(const veth_options& v, int outer_netns_fd) noexcept
+{
+#if NSKIT_NS_HAVE_NET
+    std::error_code ec;
+    auto nl = outer_netns_fd >= 0 ? nskit::net::netlink::open_in(outer_netns_fd, ec) : nskit::net::netlink::open(ec);
+    if (ec)
+        return;
+    const int index = nl.index_of(v.name, ec);
+    if (!ec)
+        nl.delete_link(index, ec);
+#else
+    (void)v;
+    (void)outer_netns_fd;
 #endif
 }
 

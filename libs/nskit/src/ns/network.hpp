@@ -23,4 +23,9 @@ int loopback_up_async_signal_safe() noexcept;
 // `inner_netns_fd`: v.name/v.address outside, v.peer/v.peer_address inside.
 void connect_veth(const veth_options& v, int outer_netns_fd, int inner_netns_fd, std::error_code& ec) noexcept;
 
+// Deletes the outer end (v.name) if it is still there: the kernel removes
+// the pair when the inner namespace dies, but asynchronously.  No error:
+// already gone is the expected case.
+void remove_veth(const veth_options& v, int outer_netns_fd) noexcept;
+
 } // namespace nskit::ns::detail

@@ -635,8 +635,11 @@ sys::exit_status run(const std::function<int()>& fn, const options& opts, std::e
     ::pthread_sigmask(SIG_BLOCK, &set, &old);
     auto proc = launch(p, ec);
     sys::exit_status status;
-    if (!ec)
+    if (!ec) {
         status = proc.supervise(opts.kill_child, opts.kill_signal, opts.kill_grace, ec);
+        if (opts.veth) // not left for the kernel's asynchronous namespace cleanup
+            detail::remove_veth(*opts.veth, opts.veth->peer_netns_fd);
+    }
     ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
     return status;
 }
