@@ -41,10 +41,11 @@ find_bins() { # find_bins DIR VARIANT PATTERN
     find "$ROOT/bin/$1" -path "*/$2/*" -name "$3" -type f -perm -u+x 2>/dev/null | sort
 }
 
-tool_dir() { # where the release tools live
-    local d
-    d=$(find_bins tools release 'nsinfo' | head -n1)
-    [ -n "$d" ] && dirname "$d"
+tool_dir() { # every release tool, linked into one directory (tests find them via NSKIT_TOOLS_DIR)
+    local d="$ROOT/bin/tools-release" t
+    rm -rf "$d"; mkdir -p "$d"
+    for t in $(find_bins tools release '*'); do ln -sf "$t" "$d/$(basename "$t")"; done
+    echo "$d"
 }
 
 SUMMARY=$(mktemp /tmp/nskit-summary.XXXXXX)

@@ -236,12 +236,13 @@ BOOST_AUTO_TEST_CASE(sigterm_to_nsrun_reaches_program)
 {
     int out[2];
     BOOST_REQUIRE(::pipe2(out, O_CLOEXEC) == 0);
+    nskit::unique_fd out_r(out[0]), out_w(out[1]);
     ns::spawn_options so;
     so.pre_exec = dup_to_stdout;
     so.pre_exec_ctx = &out[1];
-    auto args = with_user({"--pid", "--", "sh", "-c", "trap 'exit 42' TERM; echo ready; while :; do sleep 0.01; done"});
+    auto args = with_user({"--pid", "--die-with-parent", "--", "sh", "-c", "trap 'exit 42' TERM; echo ready; while :; do sleep 0.01; done"});
     auto p = ns::spawn(tool("nsrun"), args, ns::options{}, so);
-    ::close(out[1]);
+    out_w.reset();
     char buf[8] = {};
     pollfd pf{out[0], POLLIN, 0};
     BOOST_REQUIRE(::poll(&pf, 1, 5000) == 1);
@@ -250,20 +251,20 @@ BOOST_AUTO_TEST_CASE(sigterm_to_nsrun_reaches_program)
     auto s = p.wait();
     BOOST_TEST(s.exited());
     BOOST_TEST(s.code == 42);
-    ::close(out[0]);
 }
 
 BOOST_AUTO_TEST_CASE(nsrun_sigkilled_tree_dies)
 {
     int out[2];
     BOOST_REQUIRE(::pipe2(out, O_CLOEXEC) == 0);
+    nskit::unique_fd out_r(out[0]), out_w(out[1]);
     ns::spawn_options so;
     so.pre_exec = dup_to_stdout;
     so.pre_exec_ctx = &out[1];
     // with --pid the kernel kills the whole namespace once its init dies
     auto args = with_user({"--die-with-parent", "--pid", "--", "sh", "-c", "sleep 100 & echo ready; wait"});
     auto p = ns::spawn(tool("nsrun"), args, ns::options{}, so);
-    ::close(out[1]);
+    out_w.reset();
     char buf[8] = {};
     pollfd pf{out[0], POLLIN, 0};
     BOOST_REQUIRE(::poll(&pf, 1, 5000) == 1);
@@ -292,7 +293,6 @@ BOOST_AUTO_TEST_CASE(nsrun_sigkilled_tree_dies)
         pollfd w{fd.get(), POLLIN, 0};
         BOOST_TEST(::poll(&w, 1, 5000) == 1, "a process survived nsrun's death");
     }
-    ::close(out[0]);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -290,6 +290,13 @@ int main(int argc, char** argv)
         o = ns::options{}; // the program is forked so it lands in an entered PID namespace too
         o.kill_child = vm.count("no-kill-child") == 0;
     }
+    // Blocked from before the clone (the child unblocks them): a signal that
+    // arrives before supervise() is forwarded, not fatal to nsrun.
+    sigset_t forwarded;
+    ::sigemptyset(&forwarded);
+    for (int s : {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2})
+        ::sigaddset(&forwarded, s);
+    ::sigprocmask(SIG_BLOCK, &forwarded, nullptr);
     ns::spawn_options so;
     so.cwd = chdir_to;
     const std::vector<std::string> args(command.begin() + 1, command.end());
