@@ -515,7 +515,25 @@ struct pipe_pair {
     }
 };
 
-process launch(const plan& p, std::error_code& ec) noexcept
+// Reads the child's report: EOF means every step passed.
+std::error_code read_report(int fd) noexcept
+{
+    wire w{};
+    ssize_t n;
+    do
+        n = ::read(fd, &w, sizeof w);
+    while (n < 0 && errno == EINTR);
+    if (n == static_cast<ssize_t>(sizeof w))
+        return make_setup_error(static_cast<setup_step>(w.step), w.err);
+    if (n != 0)
+        return make_setup_error(setup_step::pipe, n < 0 ? errno : EPROTO);
+    return {};
+}
+
+// With `report_out`, returns as soon as the child is released and hands the
+// report pipe to the caller (read it after the child exits: run() saves a
+// round trip); without, waits for the setup verdict (spawn: the exec).
+process launch(const plan& p, std::error_code& ec, unique_fd* report_out = nullptr) noexcept
 {
     const auto& o = *p.o;
     pipe_pair report, go, status;
@@ -575,22 +593,16 @@ process launch(const plan& p, std::error_code& ec) noexcept
         }
         go.w.reset();
     }
-    wire w{};
-    ssize_t n;
-    do
-        n = ::read(report.r.get(), &w, sizeof w);
-    while (n < 0 && errno == EINTR);
-    if (n == static_cast<ssize_t>(sizeof w)) {
+    if (report_out != nullptr) {
+        *report_out = std::move(report.r);
+        ec.clear();
+        return proc;
+    }
+    if ((ec = read_report(report.r.get()))) {
         std::error_code ignore;
         proc.wait(ignore);
-        ec = make_setup_error(static_cast<setup_step>(w.step), w.err);
         return {};
     }
-    if (n != 0) {
-        ec = make_setup_error(setup_step::pipe, n < 0 ? errno : EPROTO);
-        return {};
-    }
-    ec.clear();
     return proc;
 }
 
@@ -633,12 +645,18 @@ sys::exit_status run(const std::function<int()>& fn, const options& opts, std::e
     for (int s : forwarded_signals)
         ::sigaddset(&set, s);
     ::pthread_sigmask(SIG_BLOCK, &set, &old);
-    auto proc = launch(p, ec);
+    unique_fd report;
+    auto proc = launch(p, ec, &report);
     sys::exit_status status;
     if (!ec) {
         status = proc.supervise(opts.kill_child, opts.kill_signal, opts.kill_grace, ec);
         if (opts.veth) // not left for the kernel's asynchronous namespace cleanup
             detail::remove_veth(*opts.veth, opts.veth->peer_netns_fd);
+        // The child is gone: its report (if a step failed) is in the pipe.
+        if (auto setup_ec = read_report(report.get())) {
+            ec = setup_ec;
+            status = {};
+        }
     }
     ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
     return status;
