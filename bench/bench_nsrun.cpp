@@ -11,6 +11,7 @@
 #include <spawn.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -52,9 +53,17 @@ std::string which(const std::string& name)
     return {};
 }
 
-// Runs argv once; microseconds, or -1 when it failed.
-double run_once(const std::vector<std::string>& argv)
+double cpu_us(const rusage& r)
 {
+    return (r.ru_utime.tv_sec + r.ru_stime.tv_sec) * 1e6 + r.ru_utime.tv_usec + r.ru_stime.tv_usec;
+}
+
+// Runs argv once; wall-clock microseconds (and CPU microseconds of it and
+// its waited-for descendants in *cpu), or -1 when it failed.
+double run_once(const std::vector<std::string>& argv, double* cpu = nullptr)
+{
+    rusage before{}, after{};
+    ::getrusage(RUSAGE_CHILDREN, &before);
     std::vector<char*> a;
     for (const auto& s : argv)
         a.push_back(const_cast<char*>(s.c_str()));
@@ -70,6 +79,9 @@ double run_once(const std::vector<std::string>& argv)
     int st = 0;
     ::waitpid(pid, &st, 0);
     const auto t1 = clock_type::now();
+    ::getrusage(RUSAGE_CHILDREN, &after);
+    if (cpu)
+        *cpu = cpu_us(after) - cpu_us(before);
     posix_spawn_file_actions_destroy(&fa);
     if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
         return -1;
@@ -159,33 +171,40 @@ int main(int argc, char** argv)
         const char* name;
         std::vector<std::string> argv;
         std::vector<double> samples;
+        std::vector<double> cpu;
     };
     std::vector<candidate> cmds;
     if (!nsrun.empty())
         cmds.push_back({"nsrun --pid --mount --net --uts --ipc --tmp -- true",
-                        {nsrun, "--pid", "--mount", "--net", "--uts", "--ipc", "--tmp", "--", truebin}, {}});
+                        {nsrun, "--pid", "--mount", "--net", "--uts", "--ipc", "--tmp", "--", truebin}, {}, {}});
     if (!unshare.empty())
-        cmds.push_back({"unshare -fpmnui --mount-proc true", {unshare, "-fpmnui", "--mount-proc", truebin}, {}});
+        cmds.push_back({"unshare -fpmnui --mount-proc true", {unshare, "-fpmnui", "--mount-proc", truebin}, {}, {}});
     if (!bwrap.empty())
         cmds.push_back({"bwrap --unshare-all --ro-bind / / --dev --proc --tmpfs",
                         {bwrap, "--unshare-all", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs",
                          "/tmp", truebin},
-                        {}});
+                        {}, {}});
     for (auto& c : cmds) // warm up (page cache, first netns)
         run_once(c.argv);
     for (int i = 0; i < rounds; ++i)
         for (auto& c : cmds)
-            if (double us = run_once(c.argv); us >= 0)
+            if (double cpu = 0, us = run_once(c.argv, &cpu); us >= 0) {
                 c.samples.push_back(us);
+                c.cpu.push_back(cpu);
+            }
 
-    std::puts("programs (fork + exec + namespaces + true + wait):");
+    std::puts("programs (fork + exec + namespaces + true + wait), wall clock:");
     const double base = cmds.empty() ? -1 : median(cmds[0].samples);
     for (auto& c : cmds)
         report(c.name, median(c.samples), &c == &cmds[0] ? -1 : base, "of nsrun");
+    std::puts("the same, CPU time of the process tree (less sensitive to a busy machine):");
+    const double cbase = cmds.empty() ? -1 : median(cmds[0].cpu);
+    for (auto& c : cmds)
+        report(c.name, median(c.cpu), &c == &cmds[0] ? -1 : cbase, "of nsrun");
     for (std::size_t i = 1; i < cmds.size(); ++i) {
-        const double m = median(cmds[i].samples);
+        const double m = median(cmds[i].samples), mc = median(cmds[i].cpu);
         if (m > 0 && base > 0)
-            std::printf("  nsrun is %.2fx faster than %s\n", m / base, cmds[i].argv[0].c_str());
+            std::printf("  %s / nsrun: %.2fx wall, %.2fx CPU\n", cmds[i].argv[0].c_str(), m / base, mc / cbase);
     }
 
     std::vector<double> hand, lib;

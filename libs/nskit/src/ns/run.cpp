@@ -11,6 +11,7 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -399,6 +400,24 @@ int time_steps(const plan& p, setup_step& step) noexcept
     ::_exit(WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus));
 }
 
+struct worker_args {
+    const plan* p;
+    int report_w, status_w;
+};
+
+// The exec'ing worker, on its own stack in the init's memory (CLONE_VM).
+int exec_worker(void* a) noexcept
+{
+    const auto* w = static_cast<const worker_args*>(a);
+    struct sigaction dfl{};
+    dfl.sa_handler = SIG_DFL;
+    for (int s : forwarded_signals)
+        ::sigaction(s, &dfl, nullptr);
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL); // the init died: so do we
+    ::close(w->status_w);               // our own fd table (no CLONE_FILES)
+    run_payload(*w->p, w->report_w);
+}
+
 [[noreturn]] void child_main(const plan& p, int report_w, int go_r, int status_w, int parent_pidfd) noexcept
 {
     const auto& o = *p.o;
@@ -451,7 +470,20 @@ int time_steps(const plan& p, setup_step& step) noexcept
     ::sigemptyset(&fwd.sa_mask);
     for (int s : forwarded_signals)
         ::sigaction(s, &fwd, nullptr);
-    const pid_t w = ::_Fork(); // enters time_for_children; PID 2 in a new PID namespace
+    // The worker enters time_for_children; it is PID 2 in a new PID namespace.
+    pid_t w;
+    if (p.fn == nullptr) {
+        // A program: the worker borrows our memory until its exec (vfork
+        // semantics: we wait), which spares copying the page tables.
+        constexpr std::size_t stack_size = 256 * 1024;
+        void* stack = ::mmap(nullptr, stack_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+        if (stack == MAP_FAILED)
+            fail(report_w, setup_step::fork, errno);
+        worker_args args{&p, report_w, status_w};
+        w = ::clone(exec_worker, static_cast<char*>(stack) + stack_size, CLONE_VM | CLONE_VFORK | SIGCHLD, &args);
+    } else {
+        w = ::_Fork();
+    }
     if (w < 0)
         fail(report_w, setup_step::fork, errno);
     if (w == 0) {
