@@ -540,11 +540,16 @@ BOOST_AUTO_TEST_CASE(tiny_rlimit_nofile_is_clean_emfile)
             o.user = ns::user_options{};
             std::error_code ec;
             ns::run([] { return 0; }, o, ec);
+            const bool fd_free = ::fcntl(highest + 1, F_GETFD) < 0; // nothing half-created
+            NSKIT_EXPECT(::setrlimit(RLIMIT_NOFILE, &old) == 0);     // room to look around again
             if (ec != std::errc::too_many_files_open)
                 return "got " + ec.message();
             NSKIT_EXPECT(ns::failed_step(ec) == ns::setup_step::pipe);
-            NSKIT_EXPECT(::fcntl(highest + 1, F_GETFD) < 0); // nothing half-created
-            NSKIT_EXPECT(nskit::test::read_file("/proc/self/task/" + std::to_string(::getpid()) + "/children").empty());
+            NSKIT_EXPECT(fd_free);
+            const std::string kids =
+                nskit::test::read_file("/proc/self/task/" + std::to_string(::getpid()) + "/children");
+            NSKIT_EXPECT(kids.empty());
+            NSKIT_EXPECT(nskit::test::read_file("/proc/self/status").find("Pid:") != std::string::npos);
         }
         return std::string();
     }));
