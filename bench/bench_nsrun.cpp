@@ -99,19 +99,19 @@ double median(std::vector<double> v)
 // The hand-written baseline: clone3 with the namespace flags and a pidfd,
 // the child makes / private, mounts tmpfs on /tmp and proc on /proc, brings
 // lo up and exits; the parent waits on the pidfd.
-double hand_written_once()
+double hand_written_once(bool pid_ns = true)
 {
     const auto t0 = clock_type::now();
     int pidfd = -1;
     nskit::sys::detail::kernel_clone_args args{};
-    args.flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_PIDFD;
+    args.flags = (pid_ns ? CLONE_NEWPID : 0) | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_PIDFD;
     args.pidfd = reinterpret_cast<std::uintptr_t>(&pidfd);
     args.exit_signal = SIGCHLD;
     const long pid = ::syscall(SYS_clone3, &args, sizeof args);
     if (pid == 0) {
         if (::mount("none", "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0 ||
             ::mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777") != 0 ||
-            ::mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr) != 0)
+            (pid_ns && ::mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr) != 0))
             ::_exit(1);
         const int s = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
         ifreq ifr{};
@@ -130,10 +130,11 @@ double hand_written_once()
     return si.si_status == 0 ? std::chrono::duration<double, std::micro>(t1 - t0).count() : -1;
 }
 
-double nskit_run_once()
+double nskit_run_once(bool pid_ns = true)
 {
     nskit::ns::options o;
-    o.pid = o.mount = o.net = o.uts = o.ipc = true;
+    o.mount = o.net = o.uts = o.ipc = true;
+    o.pid = pid_ns;
     o.tmp = nskit::ns::tmp_options{};
     const auto t0 = clock_type::now();
     std::error_code ec;
@@ -218,7 +219,19 @@ int main(int argc, char** argv)
     }
     std::puts("in process (pid, mount, net, uts, ipc, private /tmp; empty callable):");
     const double h = median(hand), l = median(lib);
-    report("hand-written clone3 + mounts + lo up", h, -1, "");
-    report("nskit::ns::run", l, h, "of hand-written (target <= 1.25x)");
+    report("hand-written clone3 + mounts + lo up (no init)", h, -1, "");
+    report("nskit::ns::run (init PID 1 + worker PID 2)", l, h, "of hand-written (target <= 1.25x)");
+
+    std::vector<double> hand2, lib2;
+    for (int i = 0; i < rounds; ++i) {
+        if (double us = hand_written_once(false); us >= 0)
+            hand2.push_back(us);
+        if (double us = nskit_run_once(false); us >= 0)
+            lib2.push_back(us);
+    }
+    std::puts("the same without the PID namespace (no init on either side):");
+    const double h2 = median(hand2), l2 = median(lib2);
+    report("hand-written clone3 + mounts + lo up", h2, -1, "");
+    report("nskit::ns::run", l2, h2, "of hand-written");
     return 0;
 }
