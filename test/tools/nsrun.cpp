@@ -183,6 +183,43 @@ BOOST_AUTO_TEST_CASE(tmp_uts_net_time)
     BOOST_TEST(std::string(h) != "nsrun-box");
 }
 
+BOOST_AUTO_TEST_CASE(every_flag_alone)
+{
+    // each flag on its own; the namespaces that differ are checked by readlink
+    struct one {
+        std::vector<std::string> flags;
+        std::string differs; // /proc/self/ns entry that must differ, or ""
+    };
+    for (const auto& o : std::vector<one>{{{"--mount"}, "mnt"},
+                                          {{"--tmp"}, "mnt"},
+                                          {{"--pid", "--no-proc"}, "pid"},
+                                          {{"--net"}, "net"},
+                                          {{"--ipc"}, "ipc"},
+                                          {{"--uts"}, "uts"},
+                                          {{"--domainname", "nskit.dom"}, "uts"},
+                                          {{"--cgroup"}, "cgroup"},
+                                          {{"--time"}, "time"},
+                                          {{"--monotonic=-1"}, "time"},
+                                          {{"--sysvsem"}, ""},
+                                          {{"--no-kill-child"}, ""},
+                                          {{"--kill-child=INT"}, ""},
+                                          {{"--die-with-parent"}, ""},
+                                          {{"--chdir", "/"}, ""}}) {
+        std::vector<std::string> args = with_user(o.flags);
+        const std::string entry = o.differs.empty() ? "net" : o.differs;
+        // for pid and time the program's own entry is what changed (it was forked in)
+        args.insert(args.end(), {"--", "readlink", "/proc/self/ns/" + entry});
+        auto r = nsrun(args);
+        char mine[64] = {};
+        ::readlink(("/proc/self/ns/" + entry).c_str(), mine, sizeof mine - 1);
+        BOOST_TEST(r.status == 0, o.flags[0] << ": " << r.out);
+        if (!o.differs.empty())
+            BOOST_TEST(r.out != std::string(mine) + "\n", o.flags[0] << " did not change " << entry);
+        else if (!nskit::test::missing_privilege())
+            BOOST_TEST(r.out == std::string(mine) + "\n", o.flags[0] << " changed " << entry);
+    }
+}
+
 BOOST_AUTO_TEST_CASE(every_flag_together)
 {
     auto r = nsrun(with_user({"--mount", "--tmp", "--pid", "--net", "--ipc", "--uts=all", "--cgroup", "--time",
