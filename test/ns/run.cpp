@@ -654,6 +654,7 @@ BOOST_AUTO_TEST_CASE(sigterm_to_parent_reaches_child)
     ns::options o;
     if (!nskit::test::missing_privilege())
         o.pid = true; // through the init
+    o.kill_grace = std::chrono::seconds(20); // no SIGKILL race on a busy machine
     const int wfd = pipefd[1];
     const pid_t p = fork_runner(o, [wfd] {
         static volatile sig_atomic_t got = 0;

@@ -284,7 +284,7 @@ BOOST_AUTO_TEST_CASE(sigterm_to_nsrun_reaches_program)
     ns::spawn_options so;
     so.pre_exec = dup_to_stdout;
     so.pre_exec_ctx = &out[1];
-    auto args = with_user({"--pid", "--die-with-parent", "--", "sh", "-c", "trap 'exit 42' TERM; echo ready; while :; do sleep 0.01; done"});
+    auto args = with_user({"--pid", "--die-with-parent", "--grace", "20000", "--", "sh", "-c", "trap 'exit 42' TERM; echo ready; while :; do sleep 0.01; done"});
     auto p = ns::spawn(tool("nsrun"), args, ns::options{}, so);
     out_w.reset();
     char buf[8] = {};
