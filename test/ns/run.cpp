@@ -497,7 +497,7 @@ BOOST_AUTO_TEST_CASE(init_reaps_orphans, *utf::precondition(nskit::test::privile
             ::_exit(0);
         }
         ::waitpid(c, nullptr, 0);
-        for (int i = 0; i < 200; ++i) {
+        for (int i = 0; i < 2000; ++i) { // bounded: 10 s
             if (proc_pids().size() == 2) // init + us: the orphan was reaped
                 return 0;
             ::usleep(5000);
