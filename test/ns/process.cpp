@@ -66,7 +66,12 @@ BOOST_AUTO_TEST_CASE(attach_and_move)
     BOOST_TEST(!p.valid());
     moved.signal(SIGKILL);
     BOOST_TEST(moved.wait().code == SIGKILL);
-    q.detach(); // q does not own it
+    // q (attached) does not own it: its destructor leaves the process alone
+    auto r = ns::spawn("sleep", {"10"}, ns::options{});
+    {
+        auto attached = ns::process::attach(r.pid());
+    }
+    BOOST_TEST(::kill(r.pid(), 0) == 0);
     std::error_code ec;
     ns::process::attach(-1, ec);
     BOOST_TEST((ec == nskit::error::bad_pid));

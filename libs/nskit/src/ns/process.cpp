@@ -58,7 +58,9 @@ process process::attach(pid_t pid, std::error_code& ec) noexcept
     auto fd = sys::pidfd_open(pid, ec);
     if (ec)
         return {};
-    return process(pid, std::move(fd));
+    process p(pid, std::move(fd));
+    p.reaped_ = true; // not ours to kill: the destructor leaves it alone
+    return p;
 }
 
 process process::attach(pid_t pid)

@@ -21,7 +21,7 @@ public:
     process() noexcept = default;
     process(pid_t pid, unique_fd pidfd) noexcept : pid_(pid), pidfd_(std::move(pidfd)) {}
     // Opens a pidfd to an existing process (not necessarily our child:
-    // wait() then needs it to be one).
+    // wait() then needs it to be one).  Its destructor never kills it.
     static process attach(pid_t pid, std::error_code& ec) noexcept;
     static process attach(pid_t pid);
     process(process&& o) noexcept;
