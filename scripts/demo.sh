@@ -12,6 +12,13 @@ if [ -n "$(bin veth_recipe)" ]; then
     "$(bin veth_recipe)"
 fi
 
+if [ -n "$(bin nsrun)" ]; then
+    echo
+    echo "### nsrun: a shell with private PID, UTS, network namespaces and /tmp"
+    "$(bin nsrun)" --pid --mount --tmp=size=16m --net --uts=nskit-demo -- \
+        sh -c 'echo "hostname: $(hostname)"; echo "processes: $(ls -d /proc/[0-9]* | tr "\n" " ")"; df -h /tmp | tail -n1'
+fi
+
 nsinfo=$(bin nsinfo)
 if [ -n "$nsinfo" ]; then
     echo

@@ -1,0 +1,95 @@
+// nskit/ns/options.hpp — what namespaces to create and how to set them up.
+// The model is Sys::Linux::Namespace: describe the namespaces, then engage
+// them in this process (setup) or run code / a program in them (run, spawn).
+#pragma once
+
+#include <nskit/sys/clone_flags.hpp>
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <vector>
+
+namespace nskit::ns {
+
+// One line of /proc/PID/uid_map or gid_map: `inside outside count`.
+struct id_range {
+    std::uint32_t inside = 0;
+    std::uint32_t outside = 0;
+    std::uint32_t count = 1;
+    friend bool operator==(const id_range&, const id_range&) = default;
+};
+
+// Parses "0 1000 1" lines or ranges separated by ',' or newlines; also the
+// short form "INSIDE:OUTSIDE:COUNT".  Rejects (nskit::error::bad_id_map)
+// empty text, garbage, zero counts, overflow, overlapping ranges and more
+// than 340 lines — the checks the kernel makes, made before any side effect.
+std::vector<id_range> parse_id_map(std::string_view text, std::error_code& ec) noexcept;
+std::vector<id_range> parse_id_map(std::string_view text);
+// The text written to uid_map/gid_map: one "inside outside count\n" per range.
+std::string format_id_map(const std::vector<id_range>& map);
+
+struct user_options {
+    // Empty maps: the caller's euid/egid becomes root inside (like `unshare -r`).
+    std::vector<id_range> uid_map;
+    std::vector<id_range> gid_map;
+    // Write "deny" to setgroups before gid_map.  Required for an unprivileged
+    // caller's gid_map; a privileged caller may keep setgroups(2) allowed.
+    bool deny_setgroups = true;
+};
+
+struct tmp_options {
+    std::string size;              // tmpfs size= ("64m", "10%"); empty: kernel default (half of RAM)
+    mode_t mode = 01777;           // mode of the tmpfs root
+    std::string extra;             // more tmpfs data, e.g. "nr_inodes=1k,huge=never"
+    bool nosuid = true, nodev = true, noexec = false;
+};
+
+struct veth_options {
+    std::string name;              // the end in the parent's (or peer_netns_fd's) namespace
+    std::string peer;              // the end inside; default "eth0"
+    std::string address;           // "10.0.0.1/24" on `name` (optional)
+    std::string peer_address;      // "10.0.0.2/24" on `peer` (optional)
+    int peer_netns_fd = -1;        // namespace for `name`; -1: the caller's
+    bool routes = true;            // default routes via the other end
+};
+
+struct options {
+    // --- Sys::Linux::Namespace's options ---
+    bool mount = false;                       // private_mount: mounts made recursively private first
+    std::optional<tmp_options> tmp;           // private_tmp: implies mount
+    bool pid = false;                         // private_pid: needs run() or spawn()
+    bool proc = true;                         // !no_proc: fresh /proc in the PID namespace (implies mount)
+    bool net = false;                         // private_net, with loopback up
+    bool ipc = false;                         // private_ipc
+    std::optional<user_options> user;         // private_user, maps written
+    bool uts = false;                         // private_uts
+    bool sysvsem = false;                     // private_sysvsem: a fresh semaphore undo list
+    // --- more ---
+    std::optional<veth_options> veth;         // implies net
+    std::string hostname, domainname;         // imply uts
+    bool cgroup = false;
+    bool time = false;                        // CLOCK_MONOTONIC / CLOCK_BOOTTIME offsets
+    std::chrono::nanoseconds monotonic_offset{0}, boottime_offset{0}; // imply time
+    int cgroup_fd = -1;                       // run/spawn: CLONE_INTO_CGROUP this cgroup directory fd
+
+    // --- child lifecycle (run, and spawn's supervise) ---
+    // kill_child: on a signal to the parent, forward it, then send
+    // kill_signal, then SIGKILL after kill_grace (the seed's default 0.2 s).
+    bool kill_child = true;
+    int kill_signal = 15;                     // SIGTERM
+    std::chrono::milliseconds kill_grace{200};
+    bool die_with_parent = false;             // PR_SET_PDEATHSIG(SIGKILL) plus a pidfd check
+
+    // Effective namespace flags (the implications above applied).
+    sys::clone_flags namespaces() const noexcept;
+    // Checks the request before any side effect (nskit::error / errc).
+    std::error_code validate() const noexcept;
+};
+
+} // namespace nskit::ns

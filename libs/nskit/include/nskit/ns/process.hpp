@@ -1,0 +1,73 @@
+// nskit/ns/process.hpp — a child process held by its pidfd, so a recycled
+// pid is never signalled, waited on or entered by mistake.
+#pragma once
+
+#include <nskit/ns/handle.hpp>
+#include <nskit/sys/pidfd.hpp>
+#include <nskit/sys/unique_fd.hpp>
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <optional>
+#include <system_error>
+
+namespace nskit::ns {
+
+namespace detail { struct process_access; }
+
+class process {
+public:
+    process() noexcept = default;
+    process(pid_t pid, unique_fd pidfd) noexcept : pid_(pid), pidfd_(std::move(pidfd)) {}
+    // Opens a pidfd to an existing process (not necessarily our child:
+    // wait() then needs it to be one).  Its destructor never kills it.
+    static process attach(pid_t pid, std::error_code& ec) noexcept;
+    static process attach(pid_t pid);
+    process(process&& o) noexcept;
+    process& operator=(process&& o) noexcept;
+    // A child that was neither waited for nor detached is killed and reaped:
+    // no zombie, no orphan.
+    ~process();
+
+    pid_t pid() const noexcept { return pid_; }
+    int pidfd() const noexcept { return pidfd_.get(); }
+    bool valid() const noexcept { return pidfd_.valid(); }
+
+    void signal(int sig, std::error_code& ec) noexcept;
+    void signal(int sig);
+    // Waits (waitid P_PIDFD, __WALL: also clone children with no exit signal).
+    sys::exit_status wait(std::error_code& ec) noexcept;
+    sys::exit_status wait();
+    // exit_status{running} while it runs.
+    sys::exit_status try_wait(std::error_code& ec) noexcept;
+    sys::exit_status try_wait();
+    // Waits up to `timeout`; nullopt if still running.
+    std::optional<sys::exit_status> wait_for(std::chrono::milliseconds timeout, std::error_code& ec) noexcept;
+    // Waits while forwarding SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1 and
+    // SIGUSR2 received by the caller to the child; with kill_child, after a
+    // forwarded signal sends kill_signal, then SIGKILL after `grace`.
+    // Blocks those signals in the calling thread while it waits.
+    sys::exit_status supervise(bool kill_child, int kill_signal, std::chrono::milliseconds grace,
+                               std::error_code& ec) noexcept;
+    // The signal supervise() forwarded first (0 if none).
+    int forwarded_signal() const noexcept { return forwarded_; }
+
+    // A namespace of the process (race-free: checked through the pidfd).
+    namespace_handle ns(sys::ns_type type, std::error_code& ec) const noexcept;
+    namespace_handle ns(sys::ns_type type) const;
+
+    // Stop owning: the destructor will neither kill nor reap.
+    unique_fd detach() noexcept;
+
+private:
+    friend struct detail::process_access;
+    sys::exit_status reap_status(sys::exit_status s) noexcept;
+    pid_t pid_ = 0;
+    unique_fd pidfd_;
+    bool reaped_ = false;
+    int forwarded_ = 0;
+    unique_fd status_fd_; // an init child writes the real wait status of its worker here
+};
+
+} // namespace nskit::ns

@@ -1,0 +1,202 @@
+#include <nskit/ns/handle.hpp>
+#include <nskit/sys/error.hpp>
+#include <nskit/sys/nsfs.hpp>
+#include <nskit/sys/pidfd.hpp>
+#include <nskit/sys/clone.hpp>
+
+namespace nskit::ns {
+
+std::string to_string(const ns_identity& id)
+{
+    std::string s(sys::to_string(id.type));
+    s.append(":[").append(std::to_string(id.ino)).append("]");
+    if (id.id != 0)
+        s.append(" id ").append(std::to_string(id.id));
+    return s;
+}
+
+ns_identity identify(int fd, std::error_code& ec) noexcept
+{
+    ns_identity out;
+    out.type = sys::ns_get_nstype(fd, ec);
+    if (ec)
+        return {};
+    auto st = sys::ns_stat(fd, ec);
+    if (ec)
+        return {};
+    out.dev = st.dev;
+    out.ino = st.ino;
+    if (sys::probe_nsfs().get_id) {
+        out.id = sys::ns_get_id(fd, ec);
+        if (ec)
+            return {};
+    }
+    return out;
+}
+
+ns_identity identify(int fd)
+{
+    std::error_code ec;
+    auto i = identify(fd, ec);
+    throw_if(ec, "ns_identify(fd " + std::to_string(fd) + ")");
+    return i;
+}
+
+namespace_handle namespace_handle::adopt(unique_fd fd, std::error_code& ec) noexcept
+{
+    namespace_handle h;
+    h.identity_ = identify(fd.get(), ec);
+    if (!ec)
+        h.fd_ = std::move(fd);
+    return h;
+}
+
+namespace_handle namespace_handle::adopt(unique_fd fd)
+{
+    std::error_code ec;
+    const int raw = fd.get();
+    auto h = adopt(std::move(fd), ec);
+    throw_if(ec, "ns_adopt(fd " + std::to_string(raw) + ")");
+    return h;
+}
+
+namespace_handle namespace_handle::from_pid(pid_t pid, sys::ns_type type, std::error_code& ec) noexcept
+{
+    if (pid < 0) {
+        ec = make_error_code(error::bad_pid);
+        return {};
+    }
+    auto fd = sys::open_ns(pid, type, ec);
+    if (ec)
+        return {};
+    return adopt(std::move(fd), ec);
+}
+
+namespace_handle namespace_handle::from_pid(pid_t pid, sys::ns_type type)
+{
+    std::error_code ec;
+    auto h = from_pid(pid, type, ec);
+    throw_if(ec, "ns_open(/proc/" + std::to_string(pid) + "/ns/" + std::string(sys::to_string(type)) + ")");
+    return h;
+}
+
+namespace_handle namespace_handle::from_pidfd(int pidfd, sys::ns_type type, std::error_code& ec) noexcept
+{
+    const pid_t pid = sys::pidfd_get_pid(pidfd, ec);
+    if (ec)
+        return {};
+    if (pid <= 0) { // reaped (-1) or in a PID namespace we cannot see (0)
+        ec = std::make_error_code(std::errc::no_such_process);
+        return {};
+    }
+    auto h = from_pid(pid, type, ec);
+    if (ec)
+        return {};
+    // Still the same process?  Then the /proc file we opened was its.
+    sys::pidfd_send_signal(pidfd, 0, ec);
+    if (ec)
+        return {};
+    return h;
+}
+
+namespace_handle namespace_handle::from_pidfd(int pidfd, sys::ns_type type)
+{
+    std::error_code ec;
+    auto h = from_pidfd(pidfd, type, ec);
+    throw_if(ec, "ns_open(pidfd " + std::to_string(pidfd) + ", " + std::string(sys::to_string(type)) + ")");
+    return h;
+}
+
+namespace_handle namespace_handle::from_path(const std::string& path, std::error_code& ec) noexcept
+{
+    auto fd = sys::open_ns_path(path.c_str(), ec);
+    if (ec)
+        return {};
+    return adopt(std::move(fd), ec);
+}
+
+namespace_handle namespace_handle::from_path(const std::string& path)
+{
+    std::error_code ec;
+    auto h = from_path(path, ec);
+    throw_if(ec, "ns_open(" + path + ")");
+    return h;
+}
+
+namespace_handle namespace_handle::current(sys::ns_type type, std::error_code& ec) noexcept
+{
+    return from_pid(0, type, ec);
+}
+
+namespace_handle namespace_handle::current(sys::ns_type type)
+{
+    return from_pid(0, type);
+}
+
+namespace_handle namespace_handle::owner(std::error_code& ec) const noexcept
+{
+    auto fd = sys::ns_get_userns(fd_.get(), ec);
+    if (ec)
+        return {};
+    return adopt(std::move(fd), ec);
+}
+
+namespace_handle namespace_handle::owner() const
+{
+    std::error_code ec;
+    auto h = owner(ec);
+    throw_if(ec, "NS_GET_USERNS(" + to_string(identity_) + ")");
+    return h;
+}
+
+namespace_handle namespace_handle::parent(std::error_code& ec) const noexcept
+{
+    auto fd = sys::ns_get_parent(fd_.get(), ec);
+    if (ec)
+        return {};
+    return adopt(std::move(fd), ec);
+}
+
+namespace_handle namespace_handle::parent() const
+{
+    std::error_code ec;
+    auto h = parent(ec);
+    throw_if(ec, "NS_GET_PARENT(" + to_string(identity_) + ")");
+    return h;
+}
+
+uid_t namespace_handle::owner_uid(std::error_code& ec) const noexcept
+{
+    if (type() == sys::ns_type::user)
+        return sys::ns_get_owner_uid(fd_.get(), ec);
+    auto o = owner(ec);
+    if (ec)
+        return static_cast<uid_t>(-1);
+    return sys::ns_get_owner_uid(o.fd(), ec);
+}
+
+uid_t namespace_handle::owner_uid() const
+{
+    std::error_code ec;
+    auto u = owner_uid(ec);
+    throw_if(ec, "NS_GET_OWNER_UID(" + to_string(identity_) + ")");
+    return u;
+}
+
+void namespace_handle::enter(std::error_code& ec) const noexcept
+{
+    if (!valid()) {
+        ec = std::make_error_code(std::errc::bad_file_descriptor);
+        return;
+    }
+    sys::setns(fd_.get(), type(), ec);
+}
+
+void namespace_handle::enter() const
+{
+    std::error_code ec;
+    enter(ec);
+    throw_if(ec, "setns(" + to_string(identity_) + ")");
+}
+
+} // namespace nskit::ns

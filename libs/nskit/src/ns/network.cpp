@@ -1,0 +1,123 @@
+#include "network.hpp"
+
+#include <nskit/sys/clone.hpp>
+#include <nskit/sys/error.hpp>
+#include <nskit/sys/nsfs.hpp>
+
+#if __has_include(<nskit/net/recipes.hpp>) && __has_include(<nskit/net/loopback.hpp>)
+#include <nskit/net/loopback.hpp>
+#include <nskit/net/netlink.hpp>
+#include <nskit/net/recipes.hpp>
+#define NSKIT_NS_HAVE_NET 1
+#else
+#define NSKIT_NS_HAVE_NET 0
+#endif
+
+#include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <thread>
+
+namespace nskit::ns::detail {
+
+#if !NSKIT_NS_HAVE_NET
+namespace {
+std::error_code not_merged() noexcept
+{
+    // "net layer not merged": this build has no nskit::net.
+    return std::make_error_code(std::errc::function_not_supported);
+}
+} // namespace
+#endif
+
+bool have_net_layer() noexcept
+{
+    return NSKIT_NS_HAVE_NET != 0;
+}
+
+void configure_loopback(std::error_code& ec) noexcept
+{
+#if NSKIT_NS_HAVE_NET
+    nskit::net::configure_loopback(ec);
+#else
+    ec.clear();
+    if (int e = loopback_up_async_signal_safe())
+        ec = {e, std::system_category()};
+#endif
+}
+
+int loopback_up_async_signal_safe() noexcept
+{
+    const int s = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (s < 0)
+        return errno;
+    ifreq ifr{};
+    std::memcpy(ifr.ifr_name, "lo", 3);
+    int err = 0;
+    if (::ioctl(s, SIOCGIFFLAGS, &ifr) != 0)
+        err = errno;
+    else if ((ifr.ifr_flags & IFF_UP) == 0) {
+        ifr.ifr_flags = static_cast<short>(ifr.ifr_flags | IFF_UP | IFF_RUNNING);
+        if (::ioctl(s, SIOCSIFFLAGS, &ifr) != 0)
+            err = errno;
+    }
+    ::close(s);
+    return err;
+}
+
+void connect_veth(const veth_options& v, int outer_netns_fd, int inner_netns_fd, std::error_code& ec) noexcept
+{
+    ec.clear();
+#if NSKIT_NS_HAVE_NET
+    try {
+        nskit::net::veth_recipe r;
+        r.local_name = v.name;
+        r.peer_name = v.peer.empty() ? "eth0" : v.peer;
+        r.peer_netns_fd = inner_netns_fd;
+        r.local_address = v.address;
+        r.peer_address = v.peer_address;
+        r.routes = v.routes;
+        if (outer_netns_fd < 0) {
+            nskit::net::connect_veth(r, ec);
+            return;
+        }
+        // The outer end in another namespace: a thread joins it (setns(net)
+        // is per thread), so the caller's own namespace never changes.
+        std::thread t([&] {
+            sys::setns(outer_netns_fd, sys::ns_type::net, ec);
+            if (!ec)
+                nskit::net::connect_veth(r, ec);
+        });
+        t.join();
+    } catch (...) {
+        ec = std::make_error_code(std::errc::not_enough_memory);
+    }
+#else
+    (void)v;
+    (void)outer_netns_fd;
+    (void)inner_netns_fd;
+    ec = not_merged();
+#endif
+}
+
+void remove_veth(const veth_options& v, int outer_netns_fd) noexcept
+{
+#if NSKIT_NS_HAVE_NET
+    std::error_code ec;
+    auto nl = outer_netns_fd >= 0 ? nskit::net::netlink::open_in(outer_netns_fd, ec) : nskit::net::netlink::open(ec);
+    if (ec)
+        return;
+    const int index = nl.index_of(v.name, ec);
+    if (!ec)
+        nl.delete_link(index, ec);
+#else
+    (void)v;
+    (void)outer_netns_fd;
+#endif
+}
+
+} // namespace nskit::ns::detail

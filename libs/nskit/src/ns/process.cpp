@@ -1,0 +1,286 @@
+#include <nskit/ns/process.hpp>
+#include <nskit/sys/error.hpp>
+
+#include <poll.h>
+#include <signal.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+namespace nskit::ns {
+
+using nskit::detail::last_error;
+
+namespace {
+
+long long now_ms() noexcept
+{
+    timespec ts{};
+    ::clock_gettime(CLOCK_MONOTONIC, &ts);
+    return static_cast<long long>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
+}
+
+// waitid(P_PIDFD) with __WALL: children started with exit signal 0 (when the
+// caller ignores SIGCHLD) are "clone children" that plain WEXITED misses.
+sys::exit_status wait_pidfd(int pidfd, bool nohang, std::error_code& ec) noexcept
+{
+    ec.clear();
+    siginfo_t si{};
+    int r;
+    do
+        r = ::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(pidfd), &si,
+                     WEXITED | __WALL | (nohang ? WNOHANG : 0));
+    while (r != 0 && errno == EINTR);
+    if (r != 0) {
+        ec = last_error();
+        return {};
+    }
+    if (si.si_pid == 0)
+        return {sys::exit_status::kind::running, 0};
+    switch (si.si_code) {
+    case CLD_EXITED: return {sys::exit_status::kind::exited, si.si_status};
+    case CLD_DUMPED: return {sys::exit_status::kind::dumped, si.si_status};
+    default: return {sys::exit_status::kind::killed, si.si_status};
+    }
+}
+
+} // namespace
+
+process process::attach(pid_t pid, std::error_code& ec) noexcept
+{
+    if (pid <= 0) {
+        ec = make_error_code(error::bad_pid);
+        return {};
+    }
+    auto fd = sys::pidfd_open(pid, ec);
+    if (ec)
+        return {};
+    process p(pid, std::move(fd));
+    p.reaped_ = true; // not ours to kill: the destructor leaves it alone
+    return p;
+}
+
+process process::attach(pid_t pid)
+{
+    std::error_code ec;
+    auto p = attach(pid, ec);
+    throw_if(ec, "pidfd_open(" + std::to_string(pid) + ")");
+    return p;
+}
+
+process::process(process&& o) noexcept
+    : pid_(std::exchange(o.pid_, 0)), pidfd_(std::move(o.pidfd_)), reaped_(std::exchange(o.reaped_, false)),
+      forwarded_(o.forwarded_), status_fd_(std::move(o.status_fd_))
+{
+}
+
+process& process::operator=(process&& o) noexcept
+{
+    if (this != &o) {
+        this->~process();
+        pid_ = std::exchange(o.pid_, 0);
+        pidfd_ = std::move(o.pidfd_);
+        reaped_ = std::exchange(o.reaped_, false);
+        forwarded_ = o.forwarded_;
+        status_fd_ = std::move(o.status_fd_);
+    }
+    return *this;
+}
+
+process::~process()
+{
+    if (pidfd_.valid() && !reaped_) {
+        std::error_code ec;
+        sys::pidfd_send_signal(pidfd_.get(), SIGKILL, ec);
+        wait_pidfd(pidfd_.get(), false, ec); // ECHILD when not our child: nothing to reap
+    }
+    pidfd_.reset();
+    status_fd_.reset();
+}
+
+// An init (PID 1) cannot die of its worker's signal (the kernel drops
+// signals PID 1 has no handler for), so it reports the worker's wait status.
+sys::exit_status process::reap_status(sys::exit_status s) noexcept
+{
+    reaped_ = true;
+    if (status_fd_.valid()) {
+        int wstatus = 0;
+        ssize_t n;
+        do
+            n = ::read(status_fd_.get(), &wstatus, sizeof wstatus);
+        while (n < 0 && errno == EINTR);
+        if (n == static_cast<ssize_t>(sizeof wstatus))
+            s = sys::decode_wait_status(wstatus);
+        status_fd_.reset();
+    }
+    return s;
+}
+
+void process::signal(int sig, std::error_code& ec) noexcept
+{
+    if (!pidfd_.valid()) {
+        ec = std::make_error_code(std::errc::bad_file_descriptor);
+        return;
+    }
+    sys::pidfd_send_signal(pidfd_.get(), sig, ec);
+}
+
+void process::signal(int sig)
+{
+    std::error_code ec;
+    signal(sig, ec);
+    throw_if(ec, "pidfd_send_signal(" + std::to_string(pid_) + ", " + std::to_string(sig) + ")");
+}
+
+sys::exit_status process::wait(std::error_code& ec) noexcept
+{
+    if (!pidfd_.valid()) {
+        ec = std::make_error_code(std::errc::bad_file_descriptor);
+        return {};
+    }
+    auto s = wait_pidfd(pidfd_.get(), false, ec);
+    if (!ec)
+        s = reap_status(s);
+    return s;
+}
+
+sys::exit_status process::wait()
+{
+    std::error_code ec;
+    auto s = wait(ec);
+    throw_if(ec, "waitid(pidfd of " + std::to_string(pid_) + ")");
+    return s;
+}
+
+sys::exit_status process::try_wait(std::error_code& ec) noexcept
+{
+    if (!pidfd_.valid()) {
+        ec = std::make_error_code(std::errc::bad_file_descriptor);
+        return {};
+    }
+    auto s = wait_pidfd(pidfd_.get(), true, ec);
+    if (!ec && s.how != sys::exit_status::kind::running)
+        s = reap_status(s);
+    return s;
+}
+
+sys::exit_status process::try_wait()
+{
+    std::error_code ec;
+    auto s = try_wait(ec);
+    throw_if(ec, "waitid(pidfd of " + std::to_string(pid_) + ", WNOHANG)");
+    return s;
+}
+
+std::optional<sys::exit_status> process::wait_for(std::chrono::milliseconds timeout, std::error_code& ec) noexcept
+{
+    if (!pidfd_.valid()) {
+        ec = std::make_error_code(std::errc::bad_file_descriptor);
+        return std::nullopt;
+    }
+    const long long deadline = now_ms() + timeout.count();
+    for (;;) {
+        pollfd p{pidfd_.get(), POLLIN, 0};
+        const long long left = deadline - now_ms();
+        int r = ::poll(&p, 1, static_cast<int>(left < 0 ? 0 : left));
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            ec = last_error();
+            return std::nullopt;
+        }
+        if (r == 0)
+            return std::nullopt;
+        return wait(ec);
+    }
+}
+
+sys::exit_status process::supervise(bool kill_child, int kill_signal, std::chrono::milliseconds grace,
+                                    std::error_code& ec) noexcept
+{
+    ec.clear();
+    if (!pidfd_.valid()) {
+        ec = std::make_error_code(std::errc::bad_file_descriptor);
+        return {};
+    }
+    sigset_t set, old;
+    ::sigemptyset(&set);
+    for (int s : {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2})
+        ::sigaddset(&set, s);
+    ::pthread_sigmask(SIG_BLOCK, &set, &old);
+    unique_fd sfd(::signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK));
+    if (!sfd) {
+        ec = last_error();
+        ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
+        return {};
+    }
+    long long kill_at = -1;
+    bool killed = false;
+    sys::exit_status result;
+    for (;;) {
+        pollfd p[2] = {{pidfd_.get(), POLLIN, 0}, {sfd.get(), POLLIN, 0}};
+        int timeout = -1;
+        if (kill_at >= 0 && !killed) {
+            const long long left = kill_at - now_ms();
+            timeout = static_cast<int>(left < 0 ? 0 : left);
+        }
+        int r = ::poll(p, 2, timeout);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            ec = last_error();
+            break;
+        }
+        if (p[0].revents & POLLIN) {
+            result = wait(ec);
+            break;
+        }
+        if (p[1].revents & POLLIN) {
+            signalfd_siginfo si{};
+            while (::read(sfd.get(), &si, sizeof si) == static_cast<ssize_t>(sizeof si)) {
+                const int sig = static_cast<int>(si.ssi_signo);
+                if (forwarded_ == 0)
+                    forwarded_ = sig;
+                std::error_code ignore;
+                sys::pidfd_send_signal(pidfd_.get(), sig, ignore);
+                if (kill_child && kill_at < 0) {
+                    if (sig != kill_signal)
+                        sys::pidfd_send_signal(pidfd_.get(), kill_signal, ignore);
+                    kill_at = now_ms() + grace.count();
+                }
+            }
+        }
+        if (r == 0 && kill_at >= 0 && !killed) {
+            std::error_code ignore;
+            sys::pidfd_send_signal(pidfd_.get(), SIGKILL, ignore);
+            killed = true;
+        }
+    }
+    sfd.reset();
+    ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
+    return result;
+}
+
+namespace_handle process::ns(sys::ns_type type, std::error_code& ec) const noexcept
+{
+    return namespace_handle::from_pidfd(pidfd_.get(), type, ec);
+}
+
+namespace_handle process::ns(sys::ns_type type) const
+{
+    std::error_code ec;
+    auto h = ns(type, ec);
+    throw_if(ec, "ns_open(pid " + std::to_string(pid_) + ", " + std::string(sys::to_string(type)) + ")");
+    return h;
+}
+
+unique_fd process::detach() noexcept
+{
+    reaped_ = true;
+    return std::move(pidfd_);
+}
+
+} // namespace nskit::ns

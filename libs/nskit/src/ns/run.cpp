@@ -1,0 +1,924 @@
+#include <nskit/ns/run.hpp>
+#include <nskit/sys/clone.hpp>
+#include <nskit/sys/error.hpp>
+#include <nskit/sys/nsfs.hpp>
+#include <nskit/sys/pidfd.hpp>
+
+#include "network.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <iostream>
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2) // 5.11
+#endif
+
+extern char** environ;
+
+namespace nskit::ns {
+
+struct detail::process_access {
+    static void set_status_fd(process& p, unique_fd fd) noexcept { p.status_fd_ = std::move(fd); }
+};
+
+// ---------------------------------------------------------------- errors
+
+std::string_view to_string(setup_step s) noexcept
+{
+    switch (s) {
+    case setup_step::none: return "none";
+    case setup_step::validate: return "validate options";
+    case setup_step::threads: return "check threads";
+    case setup_step::pipe: return "pipe2";
+    case setup_step::clone: return "clone3";
+    case setup_step::fork: return "fork";
+    case setup_step::user_wait: return "wait for the user namespace maps";
+    case setup_step::setgroups: return "write setgroups";
+    case setup_step::gid_map: return "write gid_map";
+    case setup_step::uid_map: return "write uid_map";
+    case setup_step::unshare: return "unshare";
+    case setup_step::make_private: return "mount --make-rprivate /";
+    case setup_step::tmp_check: return "check /tmp";
+    case setup_step::mount_tmp: return "mount tmpfs on /tmp";
+    case setup_step::mount_proc: return "mount proc on /proc";
+    case setup_step::hostname: return "sethostname";
+    case setup_step::domainname: return "setdomainname";
+    case setup_step::loopback: return "bring up lo";
+    case setup_step::veth: return "create veth";
+    case setup_step::timens_offsets: return "write timens_offsets";
+    case setup_step::sysvsem: return "unshare sysvsem";
+    case setup_step::die_with_parent: return "die with parent";
+    case setup_step::signals: return "signal setup";
+    case setup_step::close_fds: return "close_range";
+    case setup_step::chdir: return "chdir";
+    case setup_step::exec: return "execve";
+    case setup_step::enter_userns: return "setns user";
+    case setup_step::setns: return "setns";
+    case setup_step::chroot: return "chroot";
+    case setup_step::become_root: return "setresuid/setresgid 0";
+    }
+    return "unknown step";
+}
+
+namespace {
+
+class setup_category_impl final : public std::error_category {
+public:
+    const char* name() const noexcept override { return "nskit.ns.setup"; }
+    std::string message(int v) const override
+    {
+        return std::string(to_string(static_cast<setup_step>(v >> 16))) + ": " + std::strerror(v & 0xffff);
+    }
+    std::error_condition default_error_condition(int v) const noexcept override
+    {
+        return {v & 0xffff, std::generic_category()};
+    }
+};
+
+} // namespace
+
+const std::error_category& setup_category() noexcept
+{
+    static const setup_category_impl c;
+    return c;
+}
+
+std::error_code make_setup_error(setup_step step, int err) noexcept
+{
+    return {(static_cast<int>(step) << 16) | (err & 0xffff), setup_category()};
+}
+
+setup_step failed_step(const std::error_code& ec) noexcept
+{
+    return ec.category() == setup_category() ? static_cast<setup_step>(ec.value() >> 16) : setup_step::none;
+}
+
+int failed_errno(const std::error_code& ec) noexcept
+{
+    return ec.category() == setup_category() ? (ec.value() & 0xffff) : ec.value();
+}
+
+std::string explain(const std::error_code& ec)
+{
+    if (ec.category() != setup_category())
+        return describe(ec, "nsrun");
+    const setup_step s = failed_step(ec);
+    const std::error_code sys_ec(failed_errno(ec), std::system_category());
+    std::string op(to_string(s));
+    std::string_view h;
+    switch (s) {
+    case setup_step::setgroups:
+        if (sys_ec.value() == EACCES)
+            h = "cannot open the child's /proc files: make the caller dumpable (prctl PR_SET_DUMPABLE)";
+        break;
+    case setup_step::uid_map:
+    case setup_step::gid_map:
+        if (sys_ec.value() == EINVAL)
+            h = "the kernel refused the map (overlapping ranges, zero count, or ids not mapped in the parent)";
+        else if (sys_ec.value() == EPERM)
+            h = "mapping ids other than your own needs CAP_SETUID/CAP_SETGID (run as root, or map only your own "
+                "id: --user)";
+        break;
+    case setup_step::tmp_check:
+        if (sys_ec.value() == ELOOP)
+            h = "/tmp is a symbolic link: refusing to mount over it";
+        break;
+    case setup_step::veth:
+        if (sys_ec.value() == ENOTSUP || sys_ec.value() == ENOSYS)
+            h = "net layer not merged";
+        break;
+    case setup_step::exec:
+        if (sys_ec.value() == ENOENT)
+            h = "no such program";
+        else if (sys_ec.value() == EACCES)
+            h = "not executable";
+        break;
+    default: break;
+    }
+    if (h.empty())
+        return describe(sys_ec, std::string("setup: ") + op).substr(7);
+    return op + ": " + std::string(h) + ": " + sys_ec.message();
+}
+
+// ---------------------------------------------------------------- the plan
+
+namespace {
+
+using nskit::detail::last_error;
+
+struct wire {
+    std::int32_t step;
+    std::int32_t err;
+};
+
+constexpr int setup_failed_exit = 125;
+
+std::string octal(unsigned v)
+{
+    char b[16];
+    std::snprintf(b, sizeof b, "%o", v);
+    return b;
+}
+
+std::string offset_line(int clock_id, std::chrono::nanoseconds off)
+{
+    long long ns = off.count();
+    long long s = ns / 1000000000LL;
+    long long rem = ns % 1000000000LL;
+    if (rem < 0) {
+        rem += 1000000000LL;
+        --s;
+    }
+    return std::to_string(clock_id) + " " + std::to_string(s) + " " + std::to_string(rem) + "\n";
+}
+
+// Everything the child needs, computed (and allocated) before clone: the
+// child makes system calls only.
+struct plan {
+    const options* o = nullptr;
+    sys::clone_flags ns;
+    std::string uid_text, gid_text;
+    std::string tmp_data;
+    unsigned long tmp_flags = 0;
+    std::string timens_text;
+    bool handshake = false, init = false;
+    bool become_root = false; // inside ids 0 are mapped: switch to them, like unshare -r
+    int exit_signal = SIGCHLD;
+    // payload: a callable, or a program
+    const std::function<int()>* fn = nullptr;
+    const char* path = nullptr;
+    char* const* argv = nullptr;
+    char* const* envp = nullptr;
+    const spawn_options* so = nullptr;
+};
+
+std::error_code make_plan(const options& o, plan& p)
+{
+    if (auto ec = o.validate())
+        return ec;
+    p.o = &o;
+    p.ns = o.namespaces();
+    if (o.user) {
+        auto uid = o.user->uid_map.empty() ? std::vector<id_range>{{0, static_cast<std::uint32_t>(::geteuid()), 1}}
+                                           : o.user->uid_map;
+        auto gid = o.user->gid_map.empty() ? std::vector<id_range>{{0, static_cast<std::uint32_t>(::getegid()), 1}}
+                                           : o.user->gid_map;
+        auto maps_zero = [](const std::vector<id_range>& m) {
+            for (const auto& r : m)
+                if (r.inside == 0)
+                    return true;
+            return false;
+        };
+        p.become_root = maps_zero(uid) && maps_zero(gid);
+        p.uid_text = format_id_map(uid);
+        p.gid_text = format_id_map(gid);
+    }
+    if (o.tmp) {
+        p.tmp_data = "mode=" + octal(o.tmp->mode);
+        if (!o.tmp->size.empty())
+            p.tmp_data += ",size=" + o.tmp->size;
+        if (!o.tmp->extra.empty())
+            p.tmp_data += "," + o.tmp->extra;
+        p.tmp_flags = (o.tmp->nosuid ? static_cast<unsigned long>(MS_NOSUID) : 0UL) |
+                      (o.tmp->nodev ? static_cast<unsigned long>(MS_NODEV) : 0UL) |
+                      (o.tmp->noexec ? static_cast<unsigned long>(MS_NOEXEC) : 0UL);
+    }
+    if (p.ns.contains(sys::clone_flag::newtime))
+        p.timens_text = offset_line(CLOCK_MONOTONIC, o.monotonic_offset) + offset_line(CLOCK_BOOTTIME, o.boottime_offset);
+    p.handshake = o.user.has_value() || o.veth.has_value();
+    p.init = o.pid || p.ns.contains(sys::clone_flag::newtime);
+    // A caller ignoring SIGCHLD would have the child auto-reaped and its
+    // status lost: then the child gets no exit signal (waited with __WALL).
+    // exec resets the exit signal to SIGCHLD, so a program then runs under
+    // a keeper (the init) that never execs and reports its status.
+    struct sigaction sa{};
+    ::sigaction(SIGCHLD, nullptr, &sa);
+    p.exit_signal = (sa.sa_handler == SIG_IGN || (sa.sa_flags & SA_NOCLDWAIT)) ? 0 : SIGCHLD;
+    if (p.exit_signal == 0 && p.fn == nullptr)
+        p.init = true;
+    return {};
+}
+
+// ---------------------------------------------------------------- child side
+// Only async-signal-safe calls from here to exec / the callable.
+
+volatile pid_t g_worker = 0;
+constexpr int forwarded_signals[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
+
+void forward_to_worker(int sig)
+{
+    const int saved = errno;
+    if (g_worker > 0)
+        ::kill(g_worker, sig);
+    errno = saved;
+}
+
+[[noreturn]] void fail(int report_w, setup_step s, int err, int code = setup_failed_exit) noexcept
+{
+    wire w{static_cast<std::int32_t>(s), err};
+    ssize_t n;
+    do
+        n = ::write(report_w, &w, sizeof w);
+    while (n < 0 && errno == EINTR);
+    ::_exit(code);
+}
+
+bool write_all(int fd, const char* data, std::size_t len) noexcept
+{
+    while (len > 0) {
+        ssize_t n = ::write(fd, data, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return false;
+        data += n;
+        len -= static_cast<std::size_t>(n);
+    }
+    return true;
+}
+
+// Steps that both setup() and a child run (no allocation).
+int mount_steps(const plan& p, setup_step& step) noexcept
+{
+    const auto& o = *p.o;
+    if (p.ns.contains(sys::clone_flag::newns)) {
+        step = setup_step::make_private;
+        if (::mount("none", "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0)
+            return errno;
+    }
+    if (o.tmp) {
+        step = setup_step::tmp_check;
+        struct stat st{};
+        if (::lstat("/tmp", &st) != 0)
+            return errno;
+        if (S_ISLNK(st.st_mode))
+            return ELOOP;
+        if (!S_ISDIR(st.st_mode))
+            return ENOTDIR;
+        step = setup_step::mount_tmp;
+        if (::mount("tmpfs", "/tmp", "tmpfs", p.tmp_flags, p.tmp_data.c_str()) != 0)
+            return errno;
+    }
+    return 0;
+}
+
+int uts_steps(const plan& p, setup_step& step) noexcept
+{
+    const auto& o = *p.o;
+    if (!o.hostname.empty()) {
+        step = setup_step::hostname;
+        if (::sethostname(o.hostname.data(), o.hostname.size()) != 0)
+            return errno;
+    }
+    if (!o.domainname.empty()) {
+        step = setup_step::domainname;
+        if (::setdomainname(o.domainname.data(), o.domainname.size()) != 0)
+            return errno;
+    }
+    return 0;
+}
+
+int time_steps(const plan& p, setup_step& step) noexcept
+{
+    step = setup_step::unshare;
+    if (::unshare(CLONE_NEWTIME) != 0)
+        return errno;
+    step = setup_step::timens_offsets;
+    const int fd = ::open("/proc/self/timens_offsets", O_WRONLY | O_CLOEXEC);
+    if (fd < 0)
+        return errno;
+    const bool ok = write_all(fd, p.timens_text.data(), p.timens_text.size());
+    const int err = errno;
+    ::close(fd);
+    return ok ? 0 : err;
+}
+
+[[noreturn]] void run_payload(const plan& p, int report_w) noexcept
+{
+    if (p.fn != nullptr) {
+        ::close(report_w); // setup done: the parent reads EOF
+        int r = 255;
+        try {
+            r = (*p.fn)();
+        } catch (...) {
+            r = 255;
+        }
+        std::cout.flush();
+        std::cerr.flush();
+        std::fflush(nullptr);
+        ::_exit(r & 0xff);
+    }
+    const spawn_options& so = *p.so;
+    if (!so.cwd.empty() && ::chdir(so.cwd.c_str()) != 0)
+        fail(report_w, setup_step::chdir, errno, 127);
+    if (::close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) != 0)
+        fail(report_w, setup_step::close_fds, errno, 127);
+    for (int fd : so.keep_fds)
+        if (fd >= 0 && fd != report_w && ::fcntl(fd, F_SETFD, 0) != 0)
+            fail(report_w, setup_step::close_fds, errno, 127);
+    if (so.pre_exec != nullptr)
+        if (int e = so.pre_exec(so.pre_exec_ctx); e != 0)
+            fail(report_w, setup_step::exec, e, 127);
+    ::execve(p.path, p.argv, p.envp);
+    fail(report_w, setup_step::exec, errno, 127);
+}
+
+// PID 1 (or the keeper of a time namespace): reap everything, forward
+// signals to the worker, exit with the worker's status.
+[[noreturn]] void init_loop(pid_t worker, int status_w) noexcept
+{
+    int wstatus = 0;
+    for (;;) {
+        int st = 0;
+        const pid_t r = ::waitpid(-1, &st, __WALL);
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
+            break; // ECHILD: cannot happen before the worker is reaped
+        }
+        if (r == worker) {
+            wstatus = st;
+            break;
+        }
+    }
+    write_all(status_w, reinterpret_cast<const char*>(&wstatus), sizeof wstatus);
+    ::_exit(WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus));
+}
+
+struct worker_args {
+    const plan* p;
+    int report_w, status_w;
+};
+
+// The exec'ing worker, on its own stack in the init's memory (CLONE_VM).
+int exec_worker(void* a) noexcept
+{
+    const auto* w = static_cast<const worker_args*>(a);
+    struct sigaction dfl{};
+    dfl.sa_handler = SIG_DFL;
+    for (int s : forwarded_signals)
+        ::sigaction(s, &dfl, nullptr);
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL); // the init died: so do we
+    ::close(w->status_w);               // our own fd table (no CLONE_FILES)
+    run_payload(*w->p, w->report_w);
+}
+
+[[noreturn]] void child_main(const plan& p, int report_w, int go_r, int status_w, int parent_pidfd) noexcept
+{
+    const auto& o = *p.o;
+    if (o.die_with_parent) {
+        if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0)
+            fail(report_w, setup_step::die_with_parent, errno);
+        // getppid() says 0 in a new PID namespace: ask the parent's pidfd
+        // whether it died before PDEATHSIG was armed.
+        pollfd pf{parent_pidfd, POLLIN, 0};
+        if (::poll(&pf, 1, 0) != 0)
+            ::_exit(setup_failed_exit);
+    }
+    sigset_t none;
+    ::sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
+    struct sigaction dfl{};
+    dfl.sa_handler = SIG_DFL;
+    ::sigaction(SIGCHLD, &dfl, nullptr);
+    if (p.handshake) {
+        char c = 0;
+        ssize_t n;
+        do
+            n = ::read(go_r, &c, 1);
+        while (n < 0 && errno == EINTR);
+        if (n != 1)
+            ::_exit(setup_failed_exit); // the parent gave up and reports why
+    }
+    // Raw syscalls: glibc's setresuid would signal the parent's threads.
+    if (p.become_root && (::syscall(SYS_setresgid, 0, 0, 0) != 0 || ::syscall(SYS_setresuid, 0, 0, 0) != 0))
+        fail(report_w, setup_step::become_root, errno);
+    setup_step step = setup_step::none;
+    if (int e = mount_steps(p, step))
+        fail(report_w, step, e);
+    if (o.pid && o.proc && ::mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr) != 0)
+        fail(report_w, setup_step::mount_proc, errno);
+    if (int e = uts_steps(p, step))
+        fail(report_w, step, e);
+    if (p.ns.contains(sys::clone_flag::newnet))
+        if (int e = detail::loopback_up_async_signal_safe())
+            fail(report_w, setup_step::loopback, e);
+    if (p.ns.contains(sys::clone_flag::newtime))
+        if (int e = time_steps(p, step))
+            fail(report_w, step, e);
+    if (!p.init)
+        run_payload(p, report_w);
+
+    struct sigaction fwd{};
+    fwd.sa_handler = forward_to_worker;
+    fwd.sa_flags = SA_RESTART;
+    ::sigemptyset(&fwd.sa_mask);
+    for (int s : forwarded_signals)
+        ::sigaction(s, &fwd, nullptr);
+    // The worker enters time_for_children; it is PID 2 in a new PID namespace.
+    pid_t w;
+    if (p.fn == nullptr) {
+        // A program: the worker borrows our memory until its exec (vfork
+        // semantics: we wait), which spares copying the page tables.
+        constexpr std::size_t stack_size = 256 * 1024;
+        void* stack = ::mmap(nullptr, stack_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+        if (stack == MAP_FAILED)
+            fail(report_w, setup_step::fork, errno);
+        worker_args args{&p, report_w, status_w};
+        w = ::clone(exec_worker, static_cast<char*>(stack) + stack_size, CLONE_VM | CLONE_VFORK | SIGCHLD, &args);
+    } else {
+        w = ::_Fork();
+    }
+    if (w < 0)
+        fail(report_w, setup_step::fork, errno);
+    if (w == 0) {
+        for (int s : forwarded_signals)
+            ::sigaction(s, &dfl, nullptr);
+        ::prctl(PR_SET_PDEATHSIG, SIGKILL); // the init died: so do we
+        ::close(status_w);
+        run_payload(p, report_w);
+    }
+    g_worker = w;
+    ::close(report_w); // the worker holds it until exec / the callable
+    init_loop(w, status_w);
+}
+
+// ---------------------------------------------------------------- parent side
+
+std::error_code write_proc(pid_t pid, const char* file, const std::string& text)
+{
+    const std::string path = "/proc/" + std::to_string(pid) + "/" + file;
+    unique_fd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
+    if (!fd)
+        return last_error();
+    // uid_map and gid_map take the whole map in one write at offset 0
+    const ssize_t n = ::write(fd.get(), text.data(), text.size());
+    if (n < 0)
+        return last_error();
+    if (static_cast<std::size_t>(n) != text.size())
+        return std::make_error_code(std::errc::io_error);
+    return {};
+}
+
+std::error_code write_maps(pid_t pid, const plan& p)
+{
+    if (p.o->user->deny_setgroups)
+        if (auto ec = write_proc(pid, "setgroups", "deny"))
+            return make_setup_error(setup_step::setgroups, ec.value());
+    if (auto ec = write_proc(pid, "gid_map", p.gid_text))
+        return make_setup_error(setup_step::gid_map, ec.value());
+    if (auto ec = write_proc(pid, "uid_map", p.uid_text))
+        return make_setup_error(setup_step::uid_map, ec.value());
+    return {};
+}
+
+std::error_code as_setup_error(setup_step s, const std::error_code& ec)
+{
+    if (ec.category() == std::system_category() || ec.category() == std::generic_category())
+        return make_setup_error(s, ec.value());
+    return ec;
+}
+
+struct pipe_pair {
+    unique_fd r, w;
+    std::error_code open() noexcept
+    {
+        int fds[2];
+        if (::pipe2(fds, O_CLOEXEC) != 0)
+            return make_setup_error(setup_step::pipe, errno);
+        r.reset(fds[0]);
+        w.reset(fds[1]);
+        return {};
+    }
+};
+
+// Reads the child's report: EOF means every step passed.
+std::error_code read_report(int fd) noexcept
+{
+    wire w{};
+    ssize_t n;
+    do
+        n = ::read(fd, &w, sizeof w);
+    while (n < 0 && errno == EINTR);
+    if (n == static_cast<ssize_t>(sizeof w))
+        return make_setup_error(static_cast<setup_step>(w.step), w.err);
+    if (n != 0)
+        return make_setup_error(setup_step::pipe, n < 0 ? errno : EPROTO);
+    return {};
+}
+
+// With `report_out`, returns as soon as the child is released and hands the
+// report pipe to the caller (read it after the child exits: run() saves a
+// round trip); without, waits for the setup verdict (spawn: the exec).
+process launch(const plan& p, std::error_code& ec, unique_fd* report_out = nullptr) noexcept
+{
+    const auto& o = *p.o;
+    pipe_pair report, go, status;
+    if ((ec = report.open()))
+        return {};
+    if (p.handshake && (ec = go.open()))
+        return {};
+    if (p.init && (ec = status.open()))
+        return {};
+    unique_fd parent_pidfd;
+    if (o.die_with_parent) {
+        parent_pidfd = sys::pidfd_open(::getpid(), ec);
+        if (ec) {
+            ec = as_setup_error(setup_step::die_with_parent, ec);
+            return {};
+        }
+    }
+    sys::clone3_args a;
+    a.flags = (p.ns - sys::clone_flag::newtime) | sys::clone_flag::pidfd | sys::clone_flag::clear_sighand;
+    a.exit_signal = p.exit_signal;
+    if (o.cgroup_fd >= 0) {
+        a.flags |= sys::clone_flag::into_cgroup;
+        a.cgroup_fd = o.cgroup_fd;
+    }
+    std::cout.flush();
+    std::cerr.flush();
+    std::fflush(nullptr); // nothing buffered twice
+    auto r = sys::clone3(a, ec);
+    if (ec) {
+        ec = as_setup_error(setup_step::clone, ec);
+        return {};
+    }
+    if (r.pid == 0)
+        child_main(p, report.w.get(), go.r.get(), status.w.get(), parent_pidfd.get());
+
+    report.w.reset();
+    go.r.reset();
+    status.w.reset();
+    process proc(r.pid, std::move(r.pidfd));
+    if (p.init)
+        detail::process_access::set_status_fd(proc, std::move(status.r));
+    if (p.handshake) {
+        if (o.user && (ec = write_maps(r.pid, p)))
+            return {}; // ~process kills and reaps the waiting child
+        if (o.veth) {
+            auto inner = sys::open_ns(r.pid, sys::ns_type::net, ec);
+            if (!ec)
+                detail::connect_veth(*o.veth, o.veth->peer_netns_fd, inner.get(), ec);
+            if (ec) {
+                ec = as_setup_error(setup_step::veth, ec);
+                return {};
+            }
+        }
+        if (::write(go.w.get(), "g", 1) != 1) {
+            ec = make_setup_error(setup_step::user_wait, errno);
+            return {};
+        }
+        go.w.reset();
+    }
+    if (report_out != nullptr) {
+        *report_out = std::move(report.r);
+        ec.clear();
+        return proc;
+    }
+    if ((ec = read_report(report.r.get()))) {
+        std::error_code ignore;
+        proc.wait(ignore);
+        return {};
+    }
+    return proc;
+}
+
+std::string op_name(const char* what, const options& o)
+{
+    return std::string(what) + "(" + sys::to_string(o.namespaces()) + ")";
+}
+
+int count_threads() noexcept
+{
+    int n = 0;
+    if (DIR* d = ::opendir("/proc/self/task")) {
+        while (auto* e = ::readdir(d))
+            if (e->d_name[0] != '.')
+                ++n;
+        ::closedir(d);
+    }
+    return n;
+}
+
+} // namespace
+
+// ---------------------------------------------------------------- run
+
+sys::exit_status run(const std::function<int()>& fn, const options& opts, std::error_code& ec) noexcept
+{
+    plan p;
+    p.fn = &fn;
+    try {
+        if ((ec = make_plan(opts, p)))
+            return {};
+    } catch (...) {
+        ec = std::make_error_code(std::errc::not_enough_memory);
+        return {};
+    }
+    // Block the forwarded signals from before the clone (the child unblocks
+    // them): one arriving before supervise() is forwarded, not fatal to us.
+    sigset_t set, old;
+    ::sigemptyset(&set);
+    for (int s : forwarded_signals)
+        ::sigaddset(&set, s);
+    ::pthread_sigmask(SIG_BLOCK, &set, &old);
+    unique_fd report;
+    auto proc = launch(p, ec, &report);
+    sys::exit_status status;
+    if (!ec) {
+        status = proc.supervise(opts.kill_child, opts.kill_signal, opts.kill_grace, ec);
+        if (opts.veth) // not left for the kernel's asynchronous namespace cleanup
+            detail::remove_veth(*opts.veth, opts.veth->peer_netns_fd);
+        // The child is gone: its report (if a step failed) is in the pipe.
+        if (auto setup_ec = read_report(report.get())) {
+            ec = setup_ec;
+            status = {};
+        }
+    }
+    ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
+    return status;
+}
+
+sys::exit_status run(const std::function<int()>& fn, const options& opts)
+{
+    std::error_code ec;
+    auto s = run(fn, opts, ec);
+    if (ec)
+        throw std::system_error(ec, op_name("run", opts) + ": " + explain(ec));
+    return s;
+}
+
+// ---------------------------------------------------------------- spawn
+
+std::string find_program(const std::string& program, std::error_code& ec)
+{
+    ec.clear();
+    if (program.empty()) {
+        ec = std::make_error_code(std::errc::no_such_file_or_directory);
+        return {};
+    }
+    if (program.find('/') != std::string::npos)
+        return program;
+    const char* path = std::getenv("PATH");
+    std::string_view dirs = path ? path : "/usr/local/bin:/usr/bin:/bin";
+    int first_err = ENOENT;
+    while (true) {
+        const auto colon = dirs.find(':');
+        std::string dir(dirs.substr(0, colon));
+        std::string cand = (dir.empty() ? std::string(".") : dir) + "/" + program;
+        if (::access(cand.c_str(), X_OK) == 0) {
+            struct stat st{};
+            if (::stat(cand.c_str(), &st) == 0 && S_ISREG(st.st_mode))
+                return cand;
+        } else if (errno == EACCES) {
+            first_err = EACCES;
+        }
+        if (colon == std::string_view::npos)
+            break;
+        dirs.remove_prefix(colon + 1);
+    }
+    ec = std::error_code(first_err, std::system_category());
+    return {};
+}
+
+process spawn(const std::string& program, const std::vector<std::string>& args, const options& opts,
+              const spawn_options& so, std::error_code& ec) noexcept
+{
+    try {
+        plan p;
+        if ((ec = make_plan(opts, p)))
+            return {};
+        std::string path = so.search_path ? find_program(program, ec) : program;
+        if (ec) {
+            ec = make_setup_error(setup_step::exec, ec.value());
+            return {};
+        }
+        std::vector<std::string> argv_s;
+        argv_s.push_back(program);
+        argv_s.insert(argv_s.end(), args.begin(), args.end());
+        std::vector<char*> argv;
+        for (auto& s : argv_s)
+            argv.push_back(s.data());
+        argv.push_back(nullptr);
+        std::vector<std::string> env_s;
+        if (so.inherit_env)
+            for (char** e = environ; e && *e; ++e) {
+                std::string_view kv(*e);
+                const auto key = kv.substr(0, kv.find('=') + 1);
+                bool overridden = false;
+                for (const auto& x : so.env)
+                    overridden = overridden || std::string_view(x).substr(0, x.find('=') + 1) == key;
+                if (!overridden)
+                    env_s.emplace_back(kv);
+            }
+        env_s.insert(env_s.end(), so.env.begin(), so.env.end());
+        std::vector<char*> envp;
+        for (auto& s : env_s)
+            envp.push_back(s.data());
+        envp.push_back(nullptr);
+        p.path = path.c_str();
+        p.argv = argv.data();
+        p.envp = envp.data();
+        p.so = &so;
+        return launch(p, ec);
+    } catch (...) {
+        ec = std::make_error_code(std::errc::not_enough_memory);
+        return {};
+    }
+}
+
+process spawn(const std::string& program, const std::vector<std::string>& args, const options& opts,
+              const spawn_options& so)
+{
+    std::error_code ec;
+    auto proc = spawn(program, args, opts, so, ec);
+    if (ec)
+        throw std::system_error(ec, op_name("spawn", opts) + " " + program + ": " + explain(ec));
+    return proc;
+}
+
+// ---------------------------------------------------------------- setup
+
+namespace {
+
+// Writes the maps of the caller's new user namespace: a helper forked
+// before unshare stays in the parent namespace, where it has the right to.
+std::error_code setup_user(const plan& p)
+{
+    pipe_pair go, report;
+    if (auto ec = go.open())
+        return ec;
+    if (auto ec = report.open())
+        return ec;
+    const pid_t self = ::getpid();
+    const pid_t h = ::fork();
+    if (h < 0)
+        return make_setup_error(setup_step::fork, errno);
+    if (h == 0) {
+        go.w.reset();
+        report.r.reset();
+        char c;
+        if (::read(go.r.get(), &c, 1) != 1)
+            ::_exit(0);
+        std::error_code ec = write_maps(self, p);
+        if (ec)
+            fail(report.w.get(), failed_step(ec), failed_errno(ec));
+        ::_exit(0);
+    }
+    go.r.reset();
+    report.w.reset();
+    std::error_code result;
+    if (::unshare(CLONE_NEWUSER) != 0)
+        result = make_setup_error(setup_step::unshare, errno);
+    else if (::write(go.w.get(), "g", 1) != 1)
+        result = make_setup_error(setup_step::user_wait, errno);
+    go.w.reset();
+    wire w{};
+    if (::read(report.r.get(), &w, sizeof w) == static_cast<ssize_t>(sizeof w) && !result)
+        result = make_setup_error(static_cast<setup_step>(w.step), w.err);
+    while (::waitpid(h, nullptr, 0) < 0 && errno == EINTR) {
+    }
+    return result;
+}
+
+} // namespace
+
+void setup(const options& opts, std::error_code& ec) noexcept
+{
+    try {
+        plan p;
+        if ((ec = make_plan(opts, p)))
+            return;
+        if (opts.pid) { // the caller cannot become PID 1; its children would, with no init
+            ec = make_setup_error(setup_step::validate, EINVAL);
+            return;
+        }
+        if (p.ns.intersects(sys::clone_flag::newuser | sys::clone_flag::newns) && count_threads() > 1) {
+            ec = make_error_code(error::thread_unsafe);
+            return;
+        }
+        unique_fd outer_net;
+        if (opts.veth) {
+            outer_net = sys::open_ns(0, sys::ns_type::net, ec);
+            if (ec) {
+                ec = as_setup_error(setup_step::veth, ec);
+                return;
+            }
+        }
+        if (opts.user && (ec = setup_user(p)))
+            return;
+        if (p.become_root && (::setresgid(0, 0, 0) != 0 || ::setresuid(0, 0, 0) != 0)) {
+            ec = make_setup_error(setup_step::become_root, errno);
+            return;
+        }
+        const auto rest = p.ns - sys::clone_flag::newuser;
+        if (!rest.empty() && ::unshare(static_cast<int>(rest.bits())) != 0) {
+            ec = make_setup_error(setup_step::unshare, errno);
+            return;
+        }
+        if (opts.sysvsem && ::unshare(CLONE_SYSVSEM) != 0) {
+            ec = make_setup_error(setup_step::sysvsem, errno);
+            return;
+        }
+        setup_step step = setup_step::none;
+        if (int e = mount_steps(p, step); e || (e = uts_steps(p, step))) {
+            ec = make_setup_error(step, e);
+            return;
+        }
+        if (p.ns.contains(sys::clone_flag::newnet)) {
+            detail::configure_loopback(ec);
+            if (ec) {
+                ec = as_setup_error(setup_step::loopback, ec);
+                return;
+            }
+        }
+        if (opts.veth) {
+            // We moved in: our end is the inner one, the peer goes back out.
+            veth_options v = *opts.veth;
+            veth_options swapped{v.peer.empty() ? "eth0" : v.peer, v.name, v.peer_address, v.address, -1, v.routes};
+            detail::connect_veth(swapped, -1, v.peer_netns_fd >= 0 ? v.peer_netns_fd : outer_net.get(), ec);
+            if (ec) {
+                ec = as_setup_error(setup_step::veth, ec);
+                return;
+            }
+        }
+        if (p.ns.contains(sys::clone_flag::newtime)) {
+            const int fd = ::open("/proc/self/timens_offsets", O_WRONLY | O_CLOEXEC);
+            if (fd < 0 || !write_all(fd, p.timens_text.data(), p.timens_text.size())) {
+                ec = make_setup_error(setup_step::timens_offsets, errno);
+                if (fd >= 0)
+                    ::close(fd);
+                return;
+            }
+            ::close(fd);
+        }
+        ec.clear();
+    } catch (...) {
+        ec = std::make_error_code(std::errc::not_enough_memory);
+    }
+}
+
+void setup(const options& opts)
+{
+    std::error_code ec;
+    setup(opts, ec);
+    if (ec)
+        throw std::system_error(ec, op_name("setup", opts) + ": " + explain(ec));
+}
+
+} // namespace nskit::ns

@@ -1,0 +1,904 @@
+#include <nskit/ns/run.hpp>
+#include "test_support.hpp"
+
+#include <nskit/ns/handle.hpp>
+#include <nskit/sys/kcmp.hpp>
+#include <nskit/sys/nsfs.hpp>
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sched.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/resource.h>
+#include <sys/sem.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <array>
+#include <atomic>
+#include <cstring>
+#include <fstream>
+#include <set>
+#include <thread>
+
+namespace ns = nskit::ns;
+namespace sys = nskit::sys;
+using nskit::test::in_child;
+using nskit::test::as_nobody;
+namespace utf = boost::unit_test;
+
+namespace {
+
+std::set<std::string> proc_pids()
+{
+    std::set<std::string> out;
+    if (DIR* d = ::opendir("/proc")) {
+        while (auto* e = ::readdir(d))
+            if (e->d_name[0] >= '0' && e->d_name[0] <= '9')
+                out.insert(e->d_name);
+        ::closedir(d);
+    }
+    return out;
+}
+
+std::array<ns::ns_identity, sys::ns_type_count> my_identities()
+{
+    std::array<ns::ns_identity, sys::ns_type_count> out{};
+    for (const auto& t : sys::ns_types())
+        out[static_cast<std::size_t>(t.type)] = ns::namespace_handle::current(t.type).identity();
+    return out;
+}
+
+// Bit i set: namespace type i differs from `before`.  (Exit status: 8 bits.)
+int differing_bits(const std::array<ns::ns_identity, sys::ns_type_count>& before)
+{
+    int bits = 0;
+    for (const auto& t : sys::ns_types())
+        if (!(ns::namespace_handle::current(t.type).identity() == before[static_cast<std::size_t>(t.type)]))
+            bits |= 1 << static_cast<int>(t.type);
+    return bits;
+}
+
+int type_bits(sys::clone_flags f)
+{
+    int bits = 0;
+    for (const auto& t : sys::ns_types())
+        if (f.contains(t.flag))
+            bits |= 1 << static_cast<int>(t.type);
+    return bits;
+}
+
+bool lo_up()
+{
+    const int s = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    ifreq ifr{};
+    std::strcpy(ifr.ifr_name, "lo");
+    const bool up = s >= 0 && ::ioctl(s, SIOCGIFFLAGS, &ifr) == 0 && (ifr.ifr_flags & IFF_UP);
+    if (s >= 0)
+        ::close(s);
+    return up;
+}
+
+bool no_children_left()
+{
+    siginfo_t si{};
+    return ::waitid(P_ALL, 0, &si, WEXITED | WNOHANG | __WALL) != 0 || si.si_pid == 0;
+}
+
+double monotonic_s()
+{
+    timespec ts{};
+    ::clock_gettime(CLOCK_MONOTONIC, &ts);
+    return static_cast<double>(ts.tv_sec) + ts.tv_nsec / 1e9;
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(ns_run)
+
+BOOST_AUTO_TEST_CASE(pid_namespace_has_init_and_only_own_processes, *utf::precondition(nskit::test::privileged()))
+{
+    ns::options o;
+    o.pid = true;
+    auto s = ns::run([] {
+        auto pids = proc_pids();
+        // PID 1 is the init, we are its child, and /proc shows nothing else.
+        return (::getpid() == 2 && ::getppid() == 1 && pids == std::set<std::string>{"1", "2"}) ? 0 : 1;
+    }, o);
+    BOOST_TEST(s.exited());
+    BOOST_TEST(s.code == 0);
+    BOOST_TEST(no_children_left());
+}
+
+BOOST_AUTO_TEST_CASE(pid_namespace_without_proc, *utf::precondition(nskit::test::privileged()))
+{
+    ns::options o;
+    o.pid = true;
+    o.proc = false;
+    auto s = ns::run([] {
+        char buf[32] = {};
+        // the host's /proc: "self" is not our pid inside
+        const ssize_t n = ::readlink("/proc/self", buf, sizeof buf - 1);
+        return (n > 0 && std::string(buf) != "2" && ::getpid() == 2) ? 0 : 1;
+    }, o);
+    BOOST_TEST(s.code == 0);
+}
+
+BOOST_AUTO_TEST_CASE(private_tmp_with_size_and_mode, *utf::precondition(nskit::test::privileged()))
+{
+    ns::options o;
+    o.tmp = ns::tmp_options{};
+    o.tmp->size = "1m";
+    o.tmp->mode = 0710;
+    const std::string marker = "/tmp/nskit-private-" + std::to_string(::getpid());
+    auto s = ns::run([&] {
+        struct statfs fs{};
+        struct stat st{};
+        if (::statfs("/tmp", &fs) != 0 || fs.f_type != 0x01021994 /* TMPFS_MAGIC */)
+            return 1;
+        if (static_cast<unsigned long long>(fs.f_blocks) * fs.f_bsize != 1024 * 1024)
+            return 2;
+        if (::stat("/tmp", &st) != 0 || (st.st_mode & 07777) != 0710)
+            return 3;
+        DIR* d = ::opendir("/tmp");
+        int entries = 0;
+        while (auto* e = ::readdir(d))
+            entries += e->d_name[0] != '.';
+        ::closedir(d);
+        if (entries != 0)
+            return 4;
+        std::ofstream(marker) << "Hello Void";
+        return ::access(marker.c_str(), F_OK) == 0 ? 0 : 5;
+    }, o);
+    BOOST_TEST(s.code == 0);
+    BOOST_TEST(::access(marker.c_str(), F_OK) != 0); // invisible from the host
+}
+
+BOOST_AUTO_TEST_CASE(tmp_symlink_refused, *utf::precondition(nskit::test::privileged()))
+{
+    char dir[] = "/var/tmp/nskit-root-XXXXXX";
+    BOOST_REQUIRE(::mkdtemp(dir) != nullptr);
+    const std::string link = std::string(dir) + "/tmp";
+    BOOST_REQUIRE(::symlink("/", link.c_str()) == 0);
+    NSKIT_CHECK_CHILD(in_child([&] {
+        NSKIT_EXPECT(::unshare(CLONE_NEWNS) == 0);
+        NSKIT_EXPECT(::mount("none", "/", nullptr, MS_REC | MS_PRIVATE, nullptr) == 0);
+        NSKIT_EXPECT(::mount(dir, dir, nullptr, MS_BIND, nullptr) == 0);
+        NSKIT_EXPECT(::chroot(dir) == 0 && ::chdir("/") == 0);
+        ns::options o;
+        o.tmp = ns::tmp_options{};
+        std::error_code ec;
+        ns::run([] { return 0; }, o, ec);
+        NSKIT_EXPECT(ns::failed_step(ec) == ns::setup_step::tmp_check);
+        NSKIT_EXPECT(ec == std::errc::too_many_symbolic_link_levels);
+        NSKIT_EXPECT(ns::explain(ec).find("symbolic link") != std::string::npos);
+        return std::string();
+    }));
+    ::unlink(link.c_str());
+    ::rmdir(dir);
+}
+
+BOOST_AUTO_TEST_CASE(uts_hostname_only_inside, *utf::precondition(nskit::test::privileged()))
+{
+    utsname before{};
+    ::uname(&before);
+    ns::options o;
+    o.hostname = "nskit-box";
+    o.domainname = "nskit.test";
+    auto s = ns::run([] {
+        utsname u{};
+        ::uname(&u);
+        return (std::string(u.nodename) == "nskit-box" && std::string(u.domainname) == "nskit.test") ? 0 : 1;
+    }, o);
+    BOOST_TEST(s.code == 0);
+    utsname after{};
+    ::uname(&after);
+    BOOST_TEST(std::string(after.nodename) == before.nodename);
+}
+
+BOOST_AUTO_TEST_CASE(net_has_loopback_up, *utf::precondition(nskit::test::privileged()))
+{
+    ns::options o;
+    o.net = true;
+    auto s = ns::run([] {
+        // only lo exists, and it is up
+        DIR* d = ::opendir("/proc/self/net/dev_snmp6");
+        (void)d;
+        if (d)
+            ::closedir(d);
+        return lo_up() ? 0 : 1;
+    }, o);
+    BOOST_TEST(s.code == 0);
+}
+
+BOOST_AUTO_TEST_CASE(veth_to_parent_addressed_both_ends, *utf::precondition(nskit::test::privileged()))
+{
+    const std::string name = "nskv" + std::to_string(::getpid() % 100000);
+    ns::options o;
+    o.veth = ns::veth_options{name, "eth0", "10.231.7.1/24", "10.231.7.2/24", -1, true};
+    auto p = ns::spawn("sleep", {"10"}, o);
+    // oracles: ip(8) outside and inside
+    const std::string outside = nskit::test::run_program({"ip", "-j", "addr", "show", "dev", name});
+    BOOST_TEST(outside.find("\"10.231.7.1\"") != std::string::npos, outside);
+    auto netns = p.ns(sys::ns_type::net);
+    const std::string inside = nskit::test::run_program({"ip", "-j", "addr", "show"}, nullptr, netns.fd());
+    BOOST_TEST(inside.find("\"10.231.7.2\"") != std::string::npos, inside);
+    BOOST_TEST(inside.find("\"ifname\":\"lo\",\"flags\":[\"LOOPBACK\",\"UP\"") != std::string::npos, inside);
+    netns = {};
+    p.signal(SIGKILL);
+    p.wait();
+    // the namespace dies asynchronously, and with it both ends
+    for (int i = 0; i < 500 && ::access(("/sys/class/net/" + name).c_str(), F_OK) == 0; ++i)
+        ::usleep(10000);
+    BOOST_TEST(::access(("/sys/class/net/" + name).c_str(), F_OK) != 0);
+}
+
+BOOST_AUTO_TEST_CASE(veth_name_taken_reports_step, *utf::precondition(nskit::test::privileged()))
+{
+    ns::options o;
+    o.veth = ns::veth_options{"lo", "eth0", "", "", -1, true};
+    std::error_code ec;
+    ns::run([] { return 0; }, o, ec);
+    BOOST_TEST((ns::failed_step(ec) == ns::setup_step::veth));
+    BOOST_TEST((ec == std::errc::file_exists));
+    BOOST_TEST(no_children_left());
+}
+
+BOOST_AUTO_TEST_CASE(identities_differ_exactly_for_types_asked, *utf::precondition(nskit::test::privileged()))
+{
+    const auto before = my_identities();
+    auto check = [&](ns::options o) {
+        auto s = ns::run([&] { return differing_bits(before); }, o);
+        BOOST_TEST(s.exited());
+        BOOST_TEST(s.code == type_bits(o.namespaces()), "asked " << sys::to_string(o.namespaces()));
+    };
+    ns::options o;
+    check(o); // none
+    o = {}; o.mount = true; check(o);
+    o = {}; o.uts = true; check(o);
+    o = {}; o.ipc = true; check(o);
+    o = {}; o.net = true; check(o);
+    o = {}; o.pid = true; o.proc = false; check(o);
+    o = {}; o.user = ns::user_options{}; check(o);
+    o = {}; o.cgroup = true; check(o);
+    o = {}; o.time = true; check(o);
+    o = {}; o.mount = o.uts = o.ipc = o.net = o.pid = o.cgroup = o.time = true;
+    o.user = ns::user_options{};
+    check(o);
+}
+
+BOOST_AUTO_TEST_CASE(user_default_maps_caller_to_root)
+{
+    // works unprivileged: the caller's own uid becomes root
+    const uid_t me = ::geteuid();
+    ns::options o;
+    o.user = ns::user_options{};
+    std::error_code ec;
+    auto s = ns::run([&] {
+        const std::string map = nskit::test::read_file("/proc/self/uid_map");
+        std::istringstream in(map);
+        unsigned inside, outside, count;
+        in >> inside >> outside >> count;
+        return (::getuid() == 0 && ::getgid() == 0 && inside == 0 && outside == me && count == 1) ? 0 : 1;
+    }, o, ec);
+    BOOST_TEST(!ec, ec.message());
+    BOOST_TEST(s.code == 0);
+}
+
+BOOST_AUTO_TEST_CASE(user_arbitrary_ranges, *utf::precondition(nskit::test::privileged()))
+{
+    ns::options o;
+    o.user = ns::user_options{ns::parse_id_map("0 100000 65536"), ns::parse_id_map("0 100000 65536"), true};
+    auto s = ns::run([] {
+        const std::string map = nskit::test::read_file("/proc/self/uid_map");
+        std::istringstream in(map);
+        unsigned inside, outside, count;
+        in >> inside >> outside >> count;
+        return (::getuid() == 0 && inside == 0 && outside == 100000 && count == 65536) ? 0 : 1;
+    }, o);
+    BOOST_TEST(s.code == 0);
+}
+
+BOOST_AUTO_TEST_CASE(bad_uid_map_rejected_with_kernel_reason, *utf::precondition(nskit::test::privileged()))
+{
+    ns::options o;
+    // overlapping outside ranges: parse_id_map would refuse; the kernel too
+    o.user = ns::user_options{{{0, 1000, 10}, {20, 1005, 1}}, {}, true};
+    std::error_code ec;
+    ns::run([] { return 0; }, o, ec);
+    BOOST_TEST((ns::failed_step(ec) == ns::setup_step::uid_map));
+    BOOST_TEST((ec == std::errc::invalid_argument));
+    BOOST_TEST(ns::explain(ec).find("refused the map") != std::string::npos);
+    BOOST_TEST(no_children_left());
+}
+
+BOOST_AUTO_TEST_CASE(unprivileged_foreign_map_is_eperm)
+{
+    NSKIT_CHECK_CHILD(as_nobody([] {
+        ::prctl(PR_SET_DUMPABLE, 1); // as after an exec: our children's /proc files are ours
+        ns::options o;
+        o.user = ns::user_options{{{0, 0, 1}}, {}, true}; // root outside: not ours
+        std::error_code ec;
+        ns::run([] { return 0; }, o, ec);
+        if (ns::failed_step(ec) != ns::setup_step::uid_map)
+            return "got " + ec.message();
+        NSKIT_EXPECT(ec == std::errc::operation_not_permitted);
+        return std::string();
+    }));
+}
+
+BOOST_AUTO_TEST_CASE(no_privilege_gives_eperm_with_clear_message)
+{
+    NSKIT_CHECK_CHILD(as_nobody([] {
+        ns::options o;
+        o.net = true;
+        std::error_code ec;
+        ns::run([] { return 0; }, o, ec);
+        NSKIT_EXPECT(ns::failed_step(ec) == ns::setup_step::clone);
+        NSKIT_EXPECT(ec == std::errc::operation_not_permitted);
+        NSKIT_EXPECT(ns::explain(ec).find("CAP_SYS_ADMIN") != std::string::npos);
+        try {
+            ns::run([] { return 0; }, o);
+            return std::string("no exception");
+        } catch (const std::system_error& e) {
+            NSKIT_EXPECT(std::string(e.what()).find("--user") != std::string::npos);
+        }
+        return std::string();
+    }));
+}
+
+BOOST_AUTO_TEST_CASE(unprivileged_with_user_namespace_gets_everything)
+{
+    // The unshare -r way: all namespaces through a user namespace, any uid.
+    ns::options o;
+    o.user = ns::user_options{};
+    o.pid = o.net = o.uts = o.ipc = o.cgroup = true;
+    o.tmp = ns::tmp_options{};
+    o.hostname = "inside";
+    auto s = ns::run([] {
+        utsname u{};
+        ::uname(&u);
+        struct statfs fs{};
+        ::statfs("/tmp", &fs);
+        return (::getpid() == 2 && lo_up() && std::string(u.nodename) == "inside" && fs.f_type == 0x01021994 &&
+                proc_pids() == std::set<std::string>{"1", "2"})
+                   ? 0
+                   : 1;
+    }, o);
+    BOOST_TEST(s.code == 0);
+}
+
+BOOST_AUTO_TEST_CASE(time_offsets_visible)
+{
+    ns::options o;
+    if (nskit::test::missing_privilege())
+        o.user = ns::user_options{};
+    o.monotonic_offset = std::chrono::hours(10);
+    o.boottime_offset = std::chrono::seconds(-1);
+    const double outside = monotonic_s();
+    auto s = ns::run([&] {
+        const double d = monotonic_s() - outside;
+        return (d > 36000 - 5 && d < 36000 + 30) ? 0 : 1;
+    }, o);
+    BOOST_TEST(s.code == 0);
+}
+
+BOOST_AUTO_TEST_CASE(sysvsem_undo_list_is_fresh, *utf::precondition(nskit::test::privileged()))
+{
+    NSKIT_CHECK_CHILD(in_child([] {
+        const int id = ::semget(IPC_PRIVATE, 1, 0600);
+        NSKIT_EXPECT(id >= 0);
+        sembuf op{0, 1, SEM_UNDO}; // gives this process an undo list
+        NSKIT_EXPECT(::semop(id, &op, 1) == 0);
+        const pid_t parent = ::getpid();
+        ns::options o;
+        o.sysvsem = true;
+        o.ipc = false;
+        auto s = ns::run([&] {
+            return sys::kcmp(parent, ::getpid(), sys::kcmp_type::sysvsem) == sys::kcmp_order::equal ? 1 : 0;
+        }, o);
+        ::semctl(id, 0, IPC_RMID);
+        NSKIT_EXPECT(s.code == 0);
+        return std::string();
+    }));
+}
+
+BOOST_AUTO_TEST_CASE(ipc_and_cgroup, *utf::precondition(nskit::test::privileged()))
+{
+    const int id = ::semget(IPC_PRIVATE, 1, 0600);
+    BOOST_REQUIRE(id >= 0);
+    ns::options o;
+    o.ipc = true;
+    o.cgroup = true;
+    auto s = ns::run([&] {
+        semid_ds ds{};
+        const bool invisible = ::semctl(id, 0, IPC_STAT, &ds) != 0;
+        // the cgroup namespace root: every hierarchy shows our cgroup as "/"
+        std::istringstream in(nskit::test::read_file("/proc/self/cgroup"));
+        std::string line;
+        bool cg_root = true;
+        while (std::getline(in, line))
+            cg_root = cg_root && line.size() >= 2 && line.substr(line.size() - 2) == ":/";
+        return invisible && cg_root ? 0 : 1;
+    }, o);
+    ::semctl(id, 0, IPC_RMID);
+    BOOST_TEST(s.code == 0);
+}
+
+BOOST_AUTO_TEST_CASE(everything_combined, *utf::precondition(nskit::test::privileged()))
+{
+    ns::options o;
+    o.mount = o.pid = o.net = o.ipc = o.uts = o.cgroup = o.sysvsem = true;
+    o.tmp = ns::tmp_options{};
+    o.tmp->size = "2m";
+    o.hostname = "all";
+    o.monotonic_offset = std::chrono::seconds(100);
+    o.user = ns::user_options{};
+    o.die_with_parent = true;
+    const double outside = monotonic_s();
+    auto s = ns::run([&] {
+        struct statfs fs{};
+        ::statfs("/tmp", &fs);
+        utsname u{};
+        ::uname(&u);
+        return (::getpid() == 2 && lo_up() && fs.f_blocks * fs.f_bsize == 2u << 20 &&
+                std::string(u.nodename) == "all" && monotonic_s() - outside > 99 && ::getuid() == 0)
+                   ? 0
+                   : 1;
+    }, o);
+    BOOST_TEST(s.code == 0);
+}
+
+BOOST_AUTO_TEST_CASE(callable_status_and_exceptions)
+{
+    ns::options o;
+    BOOST_TEST(ns::run([] { return 42; }, o).code == 42);
+    BOOST_TEST(ns::run([]() -> int { throw std::runtime_error("x"); }, o).code == 255);
+}
+
+BOOST_AUTO_TEST_CASE(child_crash_is_128_plus_signal_and_no_zombie)
+{
+    ns::options o;
+    auto s = ns::run([] { ::raise(SIGSEGV); return 0; }, o);
+    BOOST_TEST(s.signaled());
+    BOOST_TEST(s.code == SIGSEGV);
+    BOOST_TEST(s.shell_status() == 128 + SIGSEGV);
+    BOOST_TEST(no_children_left());
+    if (!nskit::test::missing_privilege()) {
+        o.pid = true; // the init reports its worker's death by signal
+        auto s2 = ns::run([] { ::raise(SIGABRT); return 0; }, o);
+        BOOST_TEST(s2.signaled());
+        BOOST_TEST(s2.code == SIGABRT);
+        BOOST_TEST(no_children_left());
+    }
+}
+
+BOOST_AUTO_TEST_CASE(init_reaps_orphans, *utf::precondition(nskit::test::privileged()))
+{
+    ns::options o;
+    o.pid = true;
+    auto s = ns::run([] {
+        // orphan a grandchild: it is reparented to our init, which reaps it
+        const pid_t c = ::fork();
+        if (c == 0) {
+            if (::fork() == 0)
+                ::_exit(0);
+            ::_exit(0);
+        }
+        ::waitpid(c, nullptr, 0);
+        for (int i = 0; i < 2000; ++i) { // bounded: 10 s
+            if (proc_pids().size() == 2) // init + us: the orphan was reaped
+                return 0;
+            ::usleep(5000);
+        }
+        return 1;
+    }, o);
+    BOOST_TEST(s.code == 0);
+}
+
+BOOST_AUTO_TEST_CASE(host_ignoring_sigchld_still_gets_status)
+{
+    NSKIT_CHECK_CHILD(in_child([] {
+        ::signal(SIGCHLD, SIG_IGN);
+        ns::options o;
+        auto s = ns::run([] { return 7; }, o);
+        NSKIT_EXPECT(s.exited() && s.code == 7);
+        auto p = ns::spawn("/bin/sh", {"-c", "exit 9"}, o);
+        auto s2 = p.wait();
+        NSKIT_EXPECT(s2.exited() && s2.code == 9);
+        return std::string();
+    }));
+}
+
+BOOST_AUTO_TEST_CASE(tiny_rlimit_nofile_is_clean_emfile)
+{
+    NSKIT_CHECK_CHILD(in_child([] {
+        int highest = 0;
+        for (int fd = 0; fd < 256; ++fd)
+            if (::fcntl(fd, F_GETFD) >= 0)
+                highest = fd;
+        for (int fd = 0; fd < highest; ++fd) // no free slot below the limit
+            if (::fcntl(fd, F_GETFD) < 0)
+                ::dup2(highest, fd);
+        rlimit old{};
+        ::getrlimit(RLIMIT_NOFILE, &old);
+        for (int spare : {0, 1}) { // no fd at all, then one: pipe2 needs two
+            rlimit rl{static_cast<rlim_t>(highest + 1 + spare), old.rlim_max};
+            NSKIT_EXPECT(::setrlimit(RLIMIT_NOFILE, &rl) == 0);
+            ns::options o;
+            o.user = ns::user_options{};
+            std::error_code ec;
+            ns::run([] { return 0; }, o, ec);
+            const bool fd_free = ::fcntl(highest + 1, F_GETFD) < 0; // nothing half-created
+            NSKIT_EXPECT(::setrlimit(RLIMIT_NOFILE, &old) == 0);     // room to look around again
+            if (ec != std::errc::too_many_files_open)
+                return "got " + ec.message();
+            NSKIT_EXPECT(ns::failed_step(ec) == ns::setup_step::pipe);
+            NSKIT_EXPECT(fd_free);
+            const std::string kids =
+                nskit::test::read_file("/proc/self/task/" + std::to_string(::getpid()) + "/children");
+            NSKIT_EXPECT(kids.empty());
+            NSKIT_EXPECT(nskit::test::read_file("/proc/self/status").find("Pid:") != std::string::npos);
+        }
+        return std::string();
+    }));
+}
+
+BOOST_AUTO_TEST_CASE(namespace_limit_gives_enospc_and_limit_message)
+{
+    NSKIT_CHECK_CHILD(in_child([] {
+        ns::options mine;
+        mine.user = ns::user_options{};
+        ns::setup(mine); // a user namespace we own: its limits are ours to lower
+        std::ofstream("/proc/sys/user/max_uts_namespaces") << "0\n";
+        ns::options o;
+        o.uts = true;
+        std::error_code ec;
+        ns::run([] { return 0; }, o, ec);
+        NSKIT_EXPECT(ec == std::errc::no_space_on_device);
+        NSKIT_EXPECT(ns::failed_step(ec) == ns::setup_step::clone);
+        NSKIT_EXPECT(ns::explain(ec).find("namespace limit") != std::string::npos);
+        return std::string();
+    }));
+}
+
+BOOST_AUTO_TEST_CASE(setup_failure_names_step_and_errno, *utf::precondition(nskit::test::privileged()))
+{
+    ns::options o;
+    o.tmp = ns::tmp_options{};
+    o.tmp->extra = "no_such_tmpfs_option=1";
+    std::error_code ec;
+    ns::run([] { return 0; }, o, ec);
+    BOOST_TEST((ns::failed_step(ec) == ns::setup_step::mount_tmp));
+    BOOST_TEST((ec == std::errc::invalid_argument));
+    BOOST_TEST(ec.message().find("mount tmpfs on /tmp") != std::string::npos);
+    BOOST_TEST(no_children_left());
+}
+
+BOOST_AUTO_TEST_CASE(invalid_options_rejected_before_any_side_effect)
+{
+    ns::options o;
+    o.hostname = std::string(65, 'x');
+    std::error_code ec;
+    ns::run([] { return 0; }, o, ec);
+    BOOST_TEST((ec == std::errc::invalid_argument));
+    o = {};
+    o.veth = ns::veth_options{"bad/name", "", "", "", -1, true};
+    ns::run([] { return 0; }, o, ec);
+    BOOST_TEST((ec == nskit::error::bad_interface_name));
+}
+
+// ---- lifecycle: signals, parent death ----
+
+namespace {
+
+// Forks a "parent" process P that calls run(fn, o) and exits with its shell
+// status; `ready` is written by the callable when it is set up.
+pid_t fork_runner(const ns::options& o, const std::function<int()>& fn)
+{
+    const pid_t p = ::fork();
+    if (p == 0) {
+        std::error_code ec;
+        auto s = ns::run(fn, o, ec);
+        ::_exit(ec ? 250 : s.shell_status());
+    }
+    return p;
+}
+
+bool wait_line(int fd, char expect, int timeout_ms)
+{
+    pollfd pf{fd, POLLIN, 0};
+    if (::poll(&pf, 1, timeout_ms) != 1)
+        return false;
+    char c = 0;
+    return ::read(fd, &c, 1) == 1 && c == expect;
+}
+
+int wait_status(pid_t p)
+{
+    int st = 0;
+    while (::waitpid(p, &st, 0) < 0 && errno == EINTR) {
+    }
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+void collect_tree(pid_t root, std::vector<pid_t>& out)
+{
+    for (const auto& task : {std::to_string(root)}) {
+        std::istringstream in(nskit::test::read_file("/proc/" + std::to_string(root) + "/task/" + task + "/children"));
+        pid_t c;
+        while (in >> c) {
+            out.push_back(c);
+            collect_tree(c, out);
+        }
+    }
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(sigterm_to_parent_reaches_child)
+{
+    int pipefd[2];
+    BOOST_REQUIRE(::pipe2(pipefd, O_CLOEXEC) == 0);
+    ns::options o;
+    if (!nskit::test::missing_privilege())
+        o.pid = true; // through the init
+    o.kill_grace = std::chrono::seconds(20); // no SIGKILL race on a busy machine
+    const int wfd = pipefd[1];
+    const pid_t p = fork_runner(o, [wfd] {
+        static volatile sig_atomic_t got = 0;
+        struct sigaction sa{};
+        sa.sa_handler = [](int) { got = 1; };
+        ::sigaction(SIGTERM, &sa, nullptr);
+        (void)!::write(wfd, "r", 1);
+        for (int i = 0; i < 500 && !got; ++i)
+            ::usleep(10000);
+        return got ? 42 : 1;
+    });
+    ::close(pipefd[1]);
+    BOOST_REQUIRE(wait_line(pipefd[0], 'r', 5000));
+    ::kill(p, SIGTERM);
+    BOOST_TEST(wait_status(p) == 42);
+    ::close(pipefd[0]);
+}
+
+BOOST_AUTO_TEST_CASE(stubborn_child_killed_after_grace)
+{
+    int pipefd[2];
+    BOOST_REQUIRE(::pipe2(pipefd, O_CLOEXEC) == 0);
+    ns::options o;
+    o.kill_grace = std::chrono::milliseconds(50);
+    const int wfd = pipefd[1];
+    const pid_t p = fork_runner(o, [wfd] {
+        ::signal(SIGTERM, SIG_IGN);
+        ::signal(SIGINT, SIG_IGN);
+        (void)!::write(wfd, "r", 1);
+        for (int i = 0; i < 1000; ++i)
+            ::usleep(10000);
+        return 0;
+    });
+    ::close(pipefd[1]);
+    BOOST_REQUIRE(wait_line(pipefd[0], 'r', 5000));
+    ::kill(p, SIGINT); // forwarded, then TERM, then KILL after 50 ms
+    BOOST_TEST(wait_status(p) == 128 + SIGKILL);
+    ::close(pipefd[0]);
+}
+
+BOOST_AUTO_TEST_CASE(parent_sigkilled_whole_tree_dies)
+{
+    int pipefd[2];
+    BOOST_REQUIRE(::pipe2(pipefd, O_CLOEXEC) == 0);
+    ns::options o;
+    o.die_with_parent = true;
+    if (!nskit::test::missing_privilege())
+        o.pid = true;
+    else
+        o.time = true, o.user = ns::user_options{}; // an init even unprivileged
+    const int wfd = pipefd[1];
+    const pid_t p = fork_runner(o, [wfd] {
+        if (::fork() == 0) { // a grandchild of our own
+            ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+            for (;;)
+                ::pause();
+        }
+        (void)!::write(wfd, "r", 1);
+        for (;;)
+            ::pause();
+        return 0;
+    });
+    ::close(pipefd[1]);
+    BOOST_REQUIRE(wait_line(pipefd[0], 'r', 5000));
+    std::vector<pid_t> tree;
+    collect_tree(p, tree);
+    BOOST_TEST(tree.size() >= 3u); // init, worker, grandchild
+    std::vector<nskit::unique_fd> fds;
+    for (pid_t t : tree)
+        fds.emplace_back(static_cast<int>(::syscall(SYS_pidfd_open, t, 0)));
+    ::kill(p, SIGKILL);
+    wait_status(p);
+    for (auto& fd : fds) {
+        if (!fd)
+            continue; // already gone
+        pollfd pf{fd.get(), POLLIN, 0};
+        BOOST_TEST(::poll(&pf, 1, 5000) == 1, "a process of the tree survived its parent");
+    }
+    ::close(pipefd[0]);
+}
+
+// ---- setup() ----
+
+BOOST_AUTO_TEST_CASE(setup_in_process, *utf::precondition(nskit::test::privileged()))
+{
+    NSKIT_CHECK_CHILD(in_child([] {
+        ns::options o;
+        o.tmp = ns::tmp_options{};
+        o.hostname = "setup-host";
+        o.net = true;
+        o.ipc = true;
+        o.sysvsem = true;
+        ns::setup(o);
+        struct statfs fs{};
+        NSKIT_EXPECT(::statfs("/tmp", &fs) == 0 && fs.f_type == 0x01021994);
+        utsname u{};
+        ::uname(&u);
+        NSKIT_EXPECT(std::string(u.nodename) == "setup-host");
+        NSKIT_EXPECT(lo_up());
+        return std::string();
+    }));
+}
+
+BOOST_AUTO_TEST_CASE(setup_user_and_time_unprivileged)
+{
+    NSKIT_CHECK_CHILD(in_child([] {
+        const uid_t me = ::geteuid();
+        ns::options o;
+        o.user = ns::user_options{};
+        o.monotonic_offset = std::chrono::hours(1);
+        o.uts = true;
+        ns::setup(o);
+        NSKIT_EXPECT(::getuid() == 0);
+        NSKIT_EXPECT(nskit::test::read_file("/proc/self/uid_map").find(std::to_string(me)) != std::string::npos);
+        // the time namespace applies to children
+        const double outside = monotonic_s();
+        auto s = ns::run([&] { return monotonic_s() - outside > 3590 ? 0 : 1; }, ns::options{});
+        NSKIT_EXPECT(s.code == 0);
+        return std::string();
+    }));
+}
+
+BOOST_AUTO_TEST_CASE(setup_refuses_multithreaded_user_or_mount)
+{
+    NSKIT_CHECK_CHILD(in_child([] {
+        std::atomic<bool> stop{false};
+        std::thread t([&] {
+            while (!stop)
+                ::usleep(1000);
+        });
+        ns::options o;
+        o.mount = true;
+        std::error_code ec;
+        ns::setup(o, ec);
+        ns::options u;
+        u.user = ns::user_options{};
+        std::error_code ec2;
+        ns::setup(u, ec2);
+        stop = true;
+        t.join();
+        NSKIT_EXPECT(ec == nskit::error::thread_unsafe);
+        NSKIT_EXPECT(ec2 == nskit::error::thread_unsafe);
+        return std::string();
+    }));
+}
+
+BOOST_AUTO_TEST_CASE(setup_refuses_pid)
+{
+    NSKIT_CHECK_CHILD(in_child([] {
+        ns::options o;
+        o.pid = true;
+        std::error_code ec;
+        ns::setup(o, ec);
+        NSKIT_EXPECT(ns::failed_step(ec) == ns::setup_step::validate);
+        return std::string();
+    }));
+}
+
+// ---- spawn ----
+
+BOOST_AUTO_TEST_CASE(spawn_program_env_cwd_and_fds)
+{
+    int leak[2];
+    BOOST_REQUIRE(::pipe(leak) == 0); // not CLOEXEC on purpose: must not reach the program
+    int out[2];
+    BOOST_REQUIRE(::pipe2(out, O_CLOEXEC) == 0);
+    ns::options o;
+    ns::spawn_options so;
+    so.env = {"NSKIT_TEST=yes"};
+    so.cwd = "/";
+    so.keep_fds = {out[1]};
+    const std::string script = "echo $NSKIT_TEST $(pwd) >&" + std::to_string(out[1]) + "; ls /proc/self/fd | wc -l >&" +
+                               std::to_string(out[1]);
+    auto p = ns::spawn("sh", {"-c", script}, o, so);
+    ::close(out[1]);
+    ::close(leak[0]);
+    ::close(leak[1]);
+    std::string text;
+    char buf[256];
+    ssize_t n;
+    while ((n = ::read(out[0], buf, sizeof buf)) > 0)
+        text.append(buf, static_cast<std::size_t>(n));
+    ::close(out[0]);
+    BOOST_TEST(p.wait().code == 0);
+    // fds: 0,1,2, the kept pipe, and ls's own directory fd
+    BOOST_TEST(text == "yes /\n5\n");
+}
+
+BOOST_AUTO_TEST_CASE(spawn_exec_failure_reported_no_zombie)
+{
+    ns::options o;
+    if (!nskit::test::missing_privilege())
+        o.pid = true;
+    std::error_code ec;
+    auto p = ns::spawn("/nonexistent/program", {}, o, {}, ec);
+    BOOST_TEST((ns::failed_step(ec) == ns::setup_step::exec));
+    BOOST_TEST((ec == std::errc::no_such_file_or_directory));
+    BOOST_TEST(!p.valid());
+    BOOST_TEST(no_children_left());
+    NSKIT_CHECK_CHILD(in_child([&] {
+        ::setenv("PATH", "/usr/bin:/bin", 1);
+        std::error_code ec2;
+        ns::spawn("no-such-program-nskit", {}, o, {}, ec2);
+        NSKIT_EXPECT(ec2 == std::errc::no_such_file_or_directory);
+        return std::string();
+    }));
+}
+
+BOOST_AUTO_TEST_CASE(run_into_cgroup, *utf::precondition(nskit::test::privileged()))
+{
+    NSKIT_CHECK_CHILD(in_child([] {
+        // a cgroup2 hierarchy in a private mount namespace, and a child cgroup
+        // that the clone enters at once (CLONE_INTO_CGROUP)
+        NSKIT_EXPECT(::unshare(CLONE_NEWNS) == 0);
+        NSKIT_EXPECT(::mount("none", "/", nullptr, MS_REC | MS_PRIVATE, nullptr) == 0);
+        char dir[] = "/tmp/nskit-cg-XXXXXX";
+        NSKIT_EXPECT(::mkdtemp(dir) != nullptr);
+        std::string result;
+        if (::mount("cgroup2", dir, "cgroup2", 0, nullptr) == 0) {
+            std::string mine = nskit::test::read_file("/proc/self/cgroup");
+            mine = mine.substr(mine.find("0::") + 3);
+            mine = mine.substr(0, mine.find('\n'));
+            const std::string rel = (mine == "/" ? "" : mine) + "/nskit-test";
+            const std::string path = dir + rel;
+            ::mkdir(path.c_str(), 0755);
+            nskit::unique_fd cg(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+            ns::options o;
+            o.cgroup_fd = cg.get();
+            auto s = ns::run([&] { return nskit::test::read_file("/proc/self/cgroup").find("0::" + rel + "\n") !=
+                                                  std::string::npos ? 0 : 1; }, o);
+            o.cgroup = true;
+            auto s2 = ns::run([&] { return nskit::test::read_file("/proc/self/cgroup").find("0::/\n") !=
+                                                   std::string::npos ? 0 : 1; }, o);
+            if (s.code != 0 || s2.code != 0)
+                result = "not started in the cgroup";
+            cg.reset();
+            ::rmdir(path.c_str());
+            ::umount(dir);
+        } else {
+            result = std::string("mount cgroup2: ") + std::strerror(errno);
+        }
+        ::rmdir(dir);
+        return result;
+    }));
+}
+
+BOOST_AUTO_TEST_SUITE_END()

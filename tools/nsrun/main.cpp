@@ -1,0 +1,314 @@
+// nsrun — run a program in new namespaces (unshare/bwrap-like), or in
+// another process's namespaces (--enter, nsenter-like).  A thin front end
+// to nskit::ns: options -> nskit::ns::options -> spawn + supervise.
+#include <nskit/ns.hpp>
+#include <nskit/sys/error.hpp>
+
+#include <boost/program_options.hpp>
+
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+#include <iostream>
+#include <string>
+#include <vector>
+
+namespace po = boost::program_options;
+namespace ns = nskit::ns;
+
+namespace {
+
+constexpr const char* version = "nsrun (nskit) 0.1.0";
+
+// Exit codes of nsrun's own failures (documented in nsrun.1).
+enum exit_code {
+    exit_usage = 120,       // bad arguments
+    exit_permission = 121,  // EPERM/EACCES while setting up
+    exit_limit = 122,       // namespace limit reached (ENOSPC/EUSERS)
+    exit_bad_map = 123,     // uid/gid map rejected
+    exit_setup = 124,       // any other setup failure
+    exit_enter = 125,       // --enter failed
+    exit_not_executable = 126,
+    exit_not_found = 127,
+};
+
+struct usage_error : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+int signal_number(const std::string& s)
+{
+    if (s.empty())
+        return SIGTERM;
+    if (std::isdigit(static_cast<unsigned char>(s[0]))) {
+        const int n = std::atoi(s.c_str());
+        if (n > 0 && n < NSIG)
+            return n;
+        throw usage_error("bad signal '" + s + "'");
+    }
+    std::string name = s.rfind("SIG", 0) == 0 ? s.substr(3) : s;
+    for (int i = 1; i < NSIG; ++i)
+        if (const char* abbrev = ::sigabbrev_np(i); abbrev && name == abbrev)
+            return i;
+    throw usage_error("bad signal '" + s + "'");
+}
+
+std::chrono::nanoseconds seconds_offset(const std::string& s)
+{
+    char* end = nullptr;
+    errno = 0;
+    const double v = std::strtod(s.c_str(), &end);
+    if (s.empty() || *end != '\0' || errno != 0 || !std::isfinite(v) || std::fabs(v) > 1e12)
+        throw usage_error("bad offset '" + s + "' (seconds, e.g. 3600 or -1.5)");
+    return std::chrono::nanoseconds(static_cast<long long>(std::llround(v * 1e9)));
+}
+
+ns::tmp_options tmp_from(const std::string& text)
+{
+    ns::tmp_options t;
+    std::string extra;
+    std::size_t pos = 0;
+    while (pos <= text.size() && !text.empty()) {
+        const auto comma = text.find(',', pos);
+        const std::string item = text.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+        if (item.rfind("size=", 0) == 0)
+            t.size = item.substr(5);
+        else if (item.rfind("mode=", 0) == 0) {
+            char* end = nullptr;
+            const unsigned long m = std::strtoul(item.c_str() + 5, &end, 8);
+            if (*end != '\0' || m > 07777 || item.size() == 5)
+                throw usage_error("bad tmpfs mode '" + item.substr(5) + "' (octal, e.g. 1777)");
+            t.mode = static_cast<mode_t>(m);
+        } else if (item == "exec")
+            t.noexec = false;
+        else if (item == "noexec")
+            t.noexec = true;
+        else if (!item.empty())
+            extra += (extra.empty() ? "" : ",") + item;
+        if (comma == std::string::npos)
+            break;
+        pos = comma + 1;
+    }
+    t.extra = extra;
+    return t;
+}
+
+int failure_exit(const std::error_code& ec)
+{
+    const int e = ns::failed_errno(ec);
+    const auto step = ns::failed_step(ec);
+    if (ec == nskit::error::bad_id_map ||
+        (e == EINVAL && (step == ns::setup_step::uid_map || step == ns::setup_step::gid_map)))
+        return exit_bad_map;
+    if (step == ns::setup_step::exec)
+        return e == ENOENT ? exit_not_found : exit_not_executable;
+    if (ec.category() != ns::setup_category() && ec.category() != std::system_category())
+        return exit_setup;
+    if (e == EPERM || e == EACCES)
+        return exit_permission;
+    if (e == ENOSPC || e == EUSERS)
+        return exit_limit;
+    return exit_setup;
+}
+
+std::string one_line(const std::error_code& ec)
+{
+    const int e = ns::failed_errno(ec);
+    const auto step = ns::failed_step(ec);
+    if ((e == EPERM) && (step == ns::setup_step::clone || step == ns::setup_step::unshare ||
+                         step == ns::setup_step::mount_tmp || step == ns::setup_step::make_private))
+        return std::string(to_string(step)) + ": needs CAP_SYS_ADMIN or --user: " + std::strerror(e);
+    if ((e == ENOSPC || e == EUSERS) && step == ns::setup_step::clone)
+        return std::string(to_string(step)) +
+               ": namespace limit reached (raise /proc/sys/user/max_*_namespaces): " + std::strerror(e);
+    return ns::explain(ec);
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    po::options_description desc(
+        "Usage: nsrun [OPTIONS] [--] PROGRAM [ARGS...]\n"
+        "       nsrun --enter PID [--types LIST] [--] PROGRAM [ARGS...]\n"
+        "Run PROGRAM in new namespaces (or in those of process PID).\n\nOptions");
+    std::string tmp, uts, user, gid_map, veth, addr, peer_addr, monotonic, boottime, kill_child, enter_types,
+        domainname, cgroup_dir, chdir_to;
+    pid_t enter_pid = 0;
+    unsigned grace_ms = 200;
+    desc.add_options()
+        ("help,h", "print this help and exit")
+        ("version,V", "print the version and exit")
+        ("mount,m", "private mount namespace (mounts made recursively private)")
+        ("tmp", po::value(&tmp)->implicit_value(""), "private tmpfs on /tmp; OPTS: size=64m,mode=1777,nr_inodes=...")
+        ("pid,p", "private PID namespace; PROGRAM runs under an init that reaps and forwards signals")
+        ("no-proc", "with --pid: do not mount a fresh /proc")
+        ("net,n", "private network namespace with lo up")
+        ("veth", po::value(&veth), "NAME[:PEER]: veth pair, NAME outside, PEER (default eth0) inside")
+        ("addr", po::value(&addr), "ADDR/PFX[,PEER/PFX]: address of the outside end (and of the inside end)")
+        ("peer-addr", po::value(&peer_addr), "ADDR/PFX of the inside end")
+        ("no-routes", "do not add routes via the veth")
+        ("ipc,i", "private IPC namespace")
+        ("sysvsem", "fresh SysV semaphore undo list")
+        ("uts,u", po::value(&uts)->implicit_value(""), "private UTS namespace, optionally with HOSTNAME")
+        ("domainname", po::value(&domainname), "NIS domain name inside (implies --uts)")
+        ("user,U", po::value(&user)->implicit_value(""),
+         "user namespace; MAP like 0:100000:65536 (default: you become root)")
+        ("gid-map", po::value(&gid_map), "gid MAP (default: as --user MAP, or your gid as root)")
+        ("cgroup,C", "private cgroup namespace")
+        ("cgroup-dir", po::value(&cgroup_dir), "start PROGRAM in this cgroup directory (CLONE_INTO_CGROUP)")
+        ("time,T", "private time namespace")
+        ("monotonic", po::value(&monotonic), "CLOCK_MONOTONIC offset in seconds (implies --time)")
+        ("boottime", po::value(&boottime), "CLOCK_BOOTTIME offset in seconds (implies --time)")
+        ("kill-child", po::value(&kill_child)->implicit_value("TERM"),
+         "on a signal to nsrun: forward it, send SIG (default TERM), SIGKILL after the grace period (default on)")
+        ("no-kill-child", "only forward signals")
+        ("grace", po::value(&grace_ms), "milliseconds between SIG and SIGKILL (default 200)")
+        ("die-with-parent", "PROGRAM (and its init) get SIGKILL when nsrun dies")
+        ("chdir", po::value(&chdir_to), "working directory of PROGRAM")
+        ("enter", po::value(&enter_pid), "join the namespaces of process PID instead of creating new ones")
+        ("types", po::value(&enter_types), "with --enter: namespace types, e.g. net,uts (default: all that differ)");
+    po::options_description hidden;
+    std::vector<std::string> command;
+    hidden.add_options()("command", po::value(&command));
+    po::options_description all;
+    all.add(desc).add(hidden);
+    po::positional_options_description pos;
+    pos.add("command", -1);
+
+    po::variables_map vm;
+    ns::options o;
+    try {
+        po::store(po::command_line_parser(argc, argv).options(all).positional(pos).run(), vm);
+        po::notify(vm);
+        if (vm.count("help")) {
+            std::cout << desc << "\nExit status: PROGRAM's, 128+N when killed by signal N; 120 bad arguments, "
+                                 "121 permission, 122 namespace limit, 123 bad id map, 124 setup failed, "
+                                 "125 --enter failed, 126 not executable, 127 not found.\n";
+            return 0;
+        }
+        if (vm.count("version")) {
+            std::cout << version << "\n";
+            return 0;
+        }
+        if (command.empty())
+            throw usage_error("no PROGRAM given (nsrun [OPTIONS] -- PROGRAM [ARGS])");
+        if (vm.count("enter") && enter_pid <= 0)
+            throw usage_error("--enter needs a positive PID");
+        o.mount = vm.count("mount") > 0;
+        if (vm.count("tmp"))
+            o.tmp = tmp_from(tmp);
+        o.pid = vm.count("pid") > 0;
+        o.proc = vm.count("no-proc") == 0;
+        o.net = vm.count("net") > 0;
+        if (vm.count("veth")) {
+            ns::veth_options v;
+            const auto colon = veth.find(':');
+            v.name = veth.substr(0, colon);
+            v.peer = colon == std::string::npos ? "eth0" : veth.substr(colon + 1);
+            const auto comma = addr.find(',');
+            v.address = addr.substr(0, comma);
+            v.peer_address = comma == std::string::npos ? peer_addr : addr.substr(comma + 1);
+            v.routes = vm.count("no-routes") == 0;
+            o.veth = v;
+        } else if (vm.count("addr") || vm.count("peer-addr")) {
+            throw usage_error("--addr/--peer-addr need --veth NAME[:PEER]");
+        }
+        o.ipc = vm.count("ipc") > 0;
+        o.sysvsem = vm.count("sysvsem") > 0;
+        o.uts = vm.count("uts") > 0;
+        o.hostname = uts;
+        o.domainname = domainname;
+        if (vm.count("user") || vm.count("gid-map")) {
+            ns::user_options u;
+            if (!user.empty())
+                u.uid_map = ns::parse_id_map(user);
+            if (!gid_map.empty())
+                u.gid_map = ns::parse_id_map(gid_map);
+            else if (!user.empty())
+                u.gid_map = u.uid_map;
+            o.user = u;
+        }
+        o.cgroup = vm.count("cgroup") > 0;
+        o.time = vm.count("time") > 0;
+        if (vm.count("monotonic"))
+            o.monotonic_offset = seconds_offset(monotonic);
+        if (vm.count("boottime"))
+            o.boottime_offset = seconds_offset(boottime);
+        o.kill_child = vm.count("no-kill-child") == 0;
+        if (vm.count("kill-child"))
+            o.kill_signal = signal_number(kill_child);
+        o.kill_grace = std::chrono::milliseconds(grace_ms);
+        o.die_with_parent = vm.count("die-with-parent") > 0;
+        if (auto ec = o.validate())
+            throw std::system_error(ec, "options");
+    } catch (const po::error& e) {
+        std::cerr << "nsrun: " << e.what() << " (see nsrun --help)\n";
+        return exit_usage;
+    } catch (const usage_error& e) {
+        std::cerr << "nsrun: " << e.what() << "\n";
+        return exit_usage;
+    } catch (const std::system_error& e) {
+        std::cerr << "nsrun: " << e.what() << "\n";
+        return e.code() == nskit::error::bad_id_map ? exit_bad_map : exit_usage;
+    }
+
+    nskit::unique_fd cgroup_fd;
+    if (!cgroup_dir.empty()) {
+        cgroup_fd.reset(::open(cgroup_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+        if (!cgroup_fd) {
+            std::cerr << "nsrun: open " << cgroup_dir << ": " << std::strerror(errno) << "\n";
+            return exit_usage;
+        }
+        o.cgroup_fd = cgroup_fd.get();
+    }
+    ::signal(SIGCHLD, SIG_DFL);
+
+    std::error_code ec;
+    if (vm.count("enter")) {
+        ns::enter_options eo;
+        if (!enter_types.empty()) {
+            eo.types = nskit::sys::parse_clone_flags(enter_types, ec);
+            if (ec || eo.types.namespaces() != eo.types) {
+                std::cerr << "nsrun: --types: '" << enter_types << "' is not a list of namespace types\n";
+                return exit_usage;
+            }
+        }
+        if (!chdir_to.empty())
+            eo.follow_root_and_cwd = true;
+        ns::enter_pid(enter_pid, eo, ec);
+        if (ec) {
+            std::cerr << "nsrun: enter " << enter_pid << ": " << one_line(ec) << "\n";
+            return ec == std::errc::no_such_process ? exit_enter : (failure_exit(ec) == exit_setup ? exit_enter
+                                                                                                 : failure_exit(ec));
+        }
+        o = ns::options{}; // the program is forked so it lands in an entered PID namespace too
+        o.kill_child = vm.count("no-kill-child") == 0;
+    }
+    // Blocked from before the clone (the child unblocks them): a signal that
+    // arrives before supervise() is forwarded, not fatal to nsrun.
+    sigset_t forwarded;
+    ::sigemptyset(&forwarded);
+    for (int s : {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2})
+        ::sigaddset(&forwarded, s);
+    ::sigprocmask(SIG_BLOCK, &forwarded, nullptr);
+    ns::spawn_options so;
+    so.cwd = chdir_to;
+    const std::vector<std::string> args(command.begin() + 1, command.end());
+    auto proc = ns::spawn(command.front(), args, o, so, ec);
+    if (ec) {
+        std::cerr << "nsrun: " << command.front() << ": " << one_line(ec) << "\n";
+        return failure_exit(ec);
+    }
+    auto status = proc.supervise(o.kill_child, o.kill_signal, o.kill_grace, ec);
+    if (ec) {
+        std::cerr << "nsrun: wait: " << nskit::describe(ec, "waitid") << "\n";
+        return exit_setup;
+    }
+    return status.shell_status();
+}
