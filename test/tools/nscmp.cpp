@@ -1,5 +1,6 @@
 // nscmp, run as a program: output, exit status, bad input, degraded runs.
 #include "test_support.hpp"
+#include "tool_runner.hpp"
 
 #include "../inspect/cmp_fixtures.hpp"
 
@@ -24,101 +25,16 @@ using namespace nskit::sys;
 
 namespace {
 
-// $NSKIT_TOOLS_DIR/nscmp, else the release build under bin/tools found from
-// the working directory or from this binary's location.
-std::string nscmp_path()
-{
-    if (const char* d = std::getenv("NSKIT_TOOLS_DIR"); d && *d) {
-        const std::string p = std::string(d) + "/nscmp";
-        if (::access(p.c_str(), X_OK) == 0)
-            return p;
-    }
-    std::vector<fs::path> roots{fs::current_path()};
-    std::error_code ec;
-    for (fs::path p = fs::read_symlink("/proc/self/exe", ec); !ec && p.has_parent_path() && p != p.root_path();
-         p = p.parent_path())
-        roots.push_back(p.parent_path());
-    for (const auto& root : roots) {
-        const fs::path tools = root / "bin" / "tools";
-        if (!fs::is_directory(tools, ec))
-            continue;
-        for (auto it = fs::recursive_directory_iterator(tools, ec); !ec && it != fs::recursive_directory_iterator();
-             it.increment(ec))
-            if (it->path().filename() == "nscmp" && it->path().string().find("/release/") != std::string::npos &&
-                it->is_regular_file(ec))
-                return it->path().string();
-    }
-    return {};
-}
+std::string nscmp_path() { return t::tool_path("nscmp"); }
 
-struct result {
-    int status = -1;
-    std::string out, err;
-    std::vector<std::string> out_lines() const
-    {
-        std::vector<std::string> v;
-        std::istringstream in(out);
-        for (std::string l; std::getline(in, l);)
-            v.push_back(l);
-        return v;
-    }
-};
+using result = t::tool_result;
 
 // Run nscmp with args; `before_exec` runs in the child (seccomp, ...).
 result nscmp(const std::vector<std::string>& args, const std::function<void()>& before_exec = {})
 {
-    result r;
-    const std::string bin = nscmp_path();
-    if (bin.empty()) {
-        r.err = "nscmp binary not found (set NSKIT_TOOLS_DIR or build the release variant)";
-        return r;
-    }
-    int o[2], e[2];
-    if (::pipe2(o, O_CLOEXEC) != 0 || ::pipe2(e, O_CLOEXEC) != 0)
-        return r;
-    const pid_t pid = ::fork();
-    if (pid == 0) {
-        ::dup2(o[1], 1);
-        ::dup2(e[1], 2);
-        if (before_exec)
-            before_exec();
-        std::vector<char*> argv{const_cast<char*>(bin.c_str())};
-        for (const auto& a : args)
-            argv.push_back(const_cast<char*>(a.c_str()));
-        argv.push_back(nullptr);
-        ::execv(bin.c_str(), argv.data());
-        ::_exit(127);
-    }
-    ::close(o[1]);
-    ::close(e[1]);
-    pollfd p[2] = {{o[0], POLLIN, 0}, {e[0], POLLIN, 0}};
-    int open = 2;
-    while (open > 0) {
-        if (::poll(p, 2, 30000) <= 0)
-            break; // 30 s: nscmp hangs; the status below shows it
-        for (int i = 0; i < 2; ++i) {
-            if (p[i].fd < 0 || !(p[i].revents & (POLLIN | POLLHUP)))
-                continue;
-            char buf[4096];
-            ssize_t n = ::read(p[i].fd, buf, sizeof buf);
-            if (n > 0) {
-                (i == 0 ? r.out : r.err).append(buf, static_cast<std::size_t>(n));
-            } else {
-                ::close(p[i].fd);
-                p[i].fd = -1;
-                --open;
-            }
-        }
-    }
-    for (auto& x : p)
-        if (x.fd >= 0) {
-            ::kill(pid, SIGKILL);
-            ::close(x.fd);
-        }
-    int st = 0;
-    ::waitpid(pid, &st, 0);
-    r.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-    return r;
+    t::tool_run_options o;
+    o.before_exec = before_exec;
+    return t::run_tool("nscmp", args, o);
 }
 
 // "-r -n -o TYPE,RESULT" output -> type -> result

@@ -1,5 +1,6 @@
 // nsinfo, run as a separate process (found via NSKIT_TOOLS_DIR).
 #include "test_support.hpp"
+#include "tool_runner.hpp"
 #include "ns_holder.hpp"
 
 #include <boost/json.hpp>
@@ -24,63 +25,12 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string tool()
-{
-    static const std::string path = [] {
-        if (const char* d = std::getenv("NSKIT_TOOLS_DIR"); d && *d && fs::exists(fs::path(d) / "nsinfo"))
-            return (fs::path(d) / "nsinfo").string();
-        std::error_code ec;
-        for (fs::path p = fs::read_symlink("/proc/self/exe", ec).parent_path(); p.has_relative_path();
-             p = p.parent_path())
-            if (p.filename() == "bin" && fs::exists(p / "tools"))
-                for (const auto& e : fs::recursive_directory_iterator(p / "tools"))
-                    if (e.path().filename() == "nsinfo" && e.path().string().find("/release/") != std::string::npos)
-                        return e.path().string();
-        return std::string();
-    }();
-    return path;
-}
+std::string tool() { return t::tool_path("nsinfo"); }
 
-struct result {
-    int status = -1;
-    std::string out, err;
-};
+using result = t::tool_result;
 
 // Runs nsinfo with args; stdout and stderr apart.
-result nsinfo(const std::vector<std::string>& args)
-{
-    result r;
-    int o[2], e[2];
-    if (::pipe2(o, O_CLOEXEC) != 0 || ::pipe2(e, O_CLOEXEC) != 0)
-        return r;
-    const std::string exe = tool();
-    pid_t pid = ::fork();
-    if (pid == 0) {
-        ::dup2(o[1], 1);
-        ::dup2(e[1], 2);
-        std::vector<char*> argv{const_cast<char*>(exe.c_str())};
-        for (const auto& a : args)
-            argv.push_back(const_cast<char*>(a.c_str()));
-        argv.push_back(nullptr);
-        ::execv(exe.c_str(), argv.data());
-        ::_exit(127);
-    }
-    ::close(o[1]);
-    ::close(e[1]);
-    // stderr is short; read stdout fully first, then stderr
-    char buf[8192];
-    ssize_t n;
-    while ((n = ::read(o[0], buf, sizeof buf)) > 0)
-        r.out.append(buf, static_cast<std::size_t>(n));
-    while ((n = ::read(e[0], buf, sizeof buf)) > 0)
-        r.err.append(buf, static_cast<std::size_t>(n));
-    ::close(o[0]);
-    ::close(e[0]);
-    int st = 0;
-    ::waitpid(pid, &st, 0);
-    r.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-    return r;
-}
+result nsinfo(const std::vector<std::string>& args) { return t::run_tool("nsinfo", args); }
 
 std::size_t lines(const std::string& s) { return static_cast<std::size_t>(std::count(s.begin(), s.end(), '\n')); }
 

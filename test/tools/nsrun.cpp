@@ -1,5 +1,6 @@
 // nsrun as a program: spawned from NSKIT_TOOLS_DIR (or bin/tools).
 #include "test_support.hpp"
+#include "tool_runner.hpp"
 
 #include <nskit/ns/run.hpp>
 #include <nskit/sys/pidfd.hpp>
@@ -20,53 +21,15 @@ namespace utf = boost::unit_test;
 
 namespace {
 
-std::string tool(const std::string& name)
-{
-    if (const char* d = std::getenv("NSKIT_TOOLS_DIR"); d && *d)
-        return std::string(d) + "/" + name;
-    std::error_code ec;
-    for (auto it = fs::recursive_directory_iterator("bin/tools", ec); !ec && it != fs::recursive_directory_iterator();
-         it.increment(ec))
-        if (it->path().filename() == name && it->path().string().find("/release/") != std::string::npos)
-            return it->path().string();
-    return name;
-}
+std::string tool(const std::string& name) { return nskit::test::tool_path(name); }
 
-struct result {
-    int status = -1;
-    std::string out; // stdout and stderr
-};
+using result = nskit::test::tool_result; // `out` holds stdout and stderr
 
 result nsrun(const std::vector<std::string>& args)
 {
-    result r;
-    int p[2];
-    if (::pipe2(p, O_CLOEXEC) != 0)
-        return r;
-    const std::string exe = tool("nsrun");
-    const pid_t pid = ::fork();
-    if (pid == 0) {
-        ::dup2(p[1], 1);
-        ::dup2(p[1], 2);
-        std::vector<char*> argv{const_cast<char*>(exe.c_str())};
-        for (const auto& a : args)
-            argv.push_back(const_cast<char*>(a.c_str()));
-        argv.push_back(nullptr);
-        ::execv(exe.c_str(), argv.data());
-        ::_exit(255);
-    }
-    ::close(p[1]);
-    char buf[4096];
-    ssize_t n;
-    while ((n = ::read(p[0], buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR))
-        if (n > 0)
-            r.out.append(buf, static_cast<std::size_t>(n));
-    ::close(p[0]);
-    int st = 0;
-    while (::waitpid(pid, &st, 0) < 0 && errno == EINTR) {
-    }
-    r.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-    return r;
+    nskit::test::tool_run_options merged;
+    merged.merge_stderr = true;
+    return nskit::test::run_tool("nsrun", args, merged);
 }
 
 // With a user namespace when unprivileged, so the same test runs in both passes.

@@ -6,6 +6,7 @@
 // differs, 2 trouble (bad input, or nothing could be compared).
 #include <nskit/inspect/compare.hpp>
 #include <nskit/inspect/group.hpp>
+#include <nskit/inspect/process.hpp>
 #include <nskit/sys/error.hpp>
 #include <nskit/sys/ns_type.hpp>
 
@@ -46,18 +47,11 @@ struct usage_error {
 
 pid_t parse_pid(const std::string& s)
 {
-    if (s.empty())
-        fail("'': not a process id (expected a positive integer)");
-    long long v = 0;
-    auto [p, e] = std::from_chars(s.data(), s.data() + s.size(), v);
-    const bool digits = std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
-    if (!digits || p != s.data() + s.size())
-        fail("'" + s + "': not a process id (expected a positive integer)");
-    if (e == std::errc::result_out_of_range || v > INT_MAX)
-        fail("'" + s + "': process id out of range (at most " + std::to_string(INT_MAX) + ")");
-    if (v <= 0)
-        fail("'" + s + "': not a process id (expected a positive integer)");
-    return static_cast<pid_t>(v);
+    std::error_code ec;
+    const pid_t pid = insp::parse_pid(s, ec);
+    if (ec)
+        fail("'" + s + "': not a process id (expected a positive integer that fits pid_t)");
+    return pid;
 }
 
 // Append `item` to a `sep`-separated list.

@@ -202,16 +202,7 @@ struct fd_item {
     int fd;
 };
 
-cmp::answer from_order(sys::kcmp_order o) noexcept
-{
-    switch (o) {
-    case sys::kcmp_order::equal: return cmp::answer::equal;
-    case sys::kcmp_order::less: return cmp::answer::less;
-    case sys::kcmp_order::greater: return cmp::answer::greater;
-    case sys::kcmp_order::unordered: break;
-    }
-    return cmp::answer::unordered;
-}
+using cmp::from_order;
 
 // kcmp_file comparator that drops fds closed meanwhile and stops on
 // anything that concerns the process rather than one fd.

@@ -24,16 +24,7 @@ std::string kcmp_op(pid_t a, pid_t b, std::string_view what)
     return "kcmp(" + std::to_string(a) + ", " + std::to_string(b) + ", " + std::string(what) + ")";
 }
 
-cmp::answer from_order(sys::kcmp_order o) noexcept
-{
-    switch (o) {
-    case sys::kcmp_order::equal: return cmp::answer::equal;
-    case sys::kcmp_order::less: return cmp::answer::less;
-    case sys::kcmp_order::greater: return cmp::answer::greater;
-    case sys::kcmp_order::unordered: break;
-    }
-    return cmp::answer::unordered;
-}
+using cmp::from_order;
 
 // An error that no retry or leaving out a process can help with.
 bool fatal(const std::error_code& ec) noexcept

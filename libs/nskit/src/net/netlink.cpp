@@ -2,6 +2,7 @@
 #include <nskit/net/detail/reply.hpp>
 #include "internal.hpp"
 #include <nskit/sys/error.hpp>
+#include <nskit/sys/nsfs.hpp>
 #include <nskit/sys/pidfd.hpp>
 #include <nskit/sys/unique_fd.hpp>
 
@@ -94,12 +95,10 @@ resolved_target resolve(const netns_target& t, std::error_code& ec) noexcept
                 ec = sys_error(ESRCH);
                 break;
             }
-            fd = ::open(("/proc/" + std::to_string(pid) + "/ns/net").c_str(), O_RDONLY | O_CLOEXEC);
-            if (fd < 0) {
-                ec = nskit::detail::last_error();
+            r.owned = sys::open_ns(pid, sys::ns_type::net, ec);
+            if (ec)
                 break;
-            }
-            r.owned.reset(fd);
+            fd = r.owned.get();
             sys::pidfd_send_signal(t.value, 0, ec);
             if (ec)
                 break;
@@ -679,10 +678,7 @@ veth_pair netlink::create_veth_pair(const veth_options& o, std::error_code& ec) 
                 unique_fd byproc;
                 int fd = target.fd;
                 if (fd < 0) {
-                    byproc.reset(::open(("/proc/" + std::to_string(target.pid) + "/ns/net").c_str(),
-                                        O_RDONLY | O_CLOEXEC));
-                    if (!byproc)
-                        ec = nskit::detail::last_error();
+                    byproc = sys::open_ns(target.pid, sys::ns_type::net, ec);
                     fd = byproc.get();
                 }
                 if (!ec) {

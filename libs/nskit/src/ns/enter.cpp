@@ -1,4 +1,5 @@
 #include <nskit/ns/enter.hpp>
+#include <nskit/ns/detail/threads.hpp>
 #include <nskit/ns/handle.hpp>
 #include <nskit/ns/run.hpp>
 #include <nskit/sys/clone.hpp>
@@ -21,17 +22,7 @@ using nskit::detail::last_error;
 
 namespace {
 
-int count_threads() noexcept
-{
-    int n = 0;
-    if (DIR* d = ::opendir("/proc/self/task")) {
-        while (auto* e = ::readdir(d))
-            if (e->d_name[0] != '.')
-                ++n;
-        ::closedir(d);
-    }
-    return n;
-}
+using detail::count_threads;
 
 // CAP_SYS_ADMIN in the caller's own user namespace (CapEff bit 21).
 bool privileged() noexcept

@@ -1,4 +1,5 @@
 #include <nskit/ns/run.hpp>
+#include <nskit/ns/detail/threads.hpp>
 #include <nskit/sys/clone.hpp>
 #include <nskit/sys/error.hpp>
 #include <nskit/sys/nsfs.hpp>
@@ -643,17 +644,7 @@ std::string op_name(const char* what, const options& o)
     return std::string(what) + "(" + sys::to_string(o.namespaces()) + ")";
 }
 
-int count_threads() noexcept
-{
-    int n = 0;
-    if (DIR* d = ::opendir("/proc/self/task")) {
-        while (auto* e = ::readdir(d))
-            if (e->d_name[0] != '.')
-                ++n;
-        ::closedir(d);
-    }
-    return n;
-}
+using detail::count_threads;
 
 } // namespace
 

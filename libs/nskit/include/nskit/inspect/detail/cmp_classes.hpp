@@ -10,6 +10,8 @@
 // through index arrays, so merging allocates nothing.
 #pragma once
 
+#include <nskit/sys/kcmp.hpp>
+
 #include <cstddef>
 #include <utility>
 #include <vector>
@@ -28,6 +30,17 @@ enum class answer {
 };
 
 enum class sort_status { ok, unordered, aborted };
+
+inline answer from_order(sys::kcmp_order o) noexcept
+{
+    switch (o) {
+    case sys::kcmp_order::equal: return answer::equal;
+    case sys::kcmp_order::less: return answer::less;
+    case sys::kcmp_order::greater: return answer::greater;
+    case sys::kcmp_order::unordered: break;
+    }
+    return answer::unordered;
+}
 
 template <class T>
 using classes = std::vector<std::vector<T>>;

@@ -1,0 +1,116 @@
+#include "tool_runner.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <filesystem>
+#include <sstream>
+
+namespace fs = std::filesystem;
+
+namespace nskit::test {
+
+std::string tool_path(const std::string& name)
+{
+    if (const char* d = std::getenv("NSKIT_TOOLS_DIR"); d && *d) {
+        const std::string p = std::string(d) + "/" + name;
+        if (::access(p.c_str(), X_OK) == 0)
+            return p;
+    }
+    std::vector<fs::path> roots{fs::current_path()};
+    std::error_code ec;
+    for (fs::path p = fs::read_symlink("/proc/self/exe", ec); !ec && p.has_parent_path() && p != p.root_path();
+         p = p.parent_path())
+        roots.push_back(p.parent_path());
+    for (const auto& root : roots) {
+        const fs::path tools = root / "bin" / "tools";
+        if (!fs::is_directory(tools, ec))
+            continue;
+        for (auto it = fs::recursive_directory_iterator(tools, ec); !ec && it != fs::recursive_directory_iterator();
+             it.increment(ec))
+            if (it->path().filename() == name && it->path().string().find("/release/") != std::string::npos &&
+                it->is_regular_file(ec))
+                return it->path().string();
+    }
+    return {};
+}
+
+std::vector<std::string> tool_result::out_lines() const
+{
+    std::vector<std::string> v;
+    std::istringstream in(out);
+    for (std::string l; std::getline(in, l);)
+        v.push_back(l);
+    return v;
+}
+
+tool_result run_tool(const std::string& name, const std::vector<std::string>& args, const tool_run_options& opts)
+{
+    tool_result r;
+    const std::string bin = tool_path(name);
+    if (bin.empty()) {
+        r.err = name + " binary not found (set NSKIT_TOOLS_DIR or build the release variant)";
+        return r;
+    }
+    int o[2], e[2];
+    if (::pipe2(o, O_CLOEXEC) != 0)
+        return r;
+    if (::pipe2(e, O_CLOEXEC) != 0) {
+        ::close(o[0]);
+        ::close(o[1]);
+        return r;
+    }
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+        ::dup2(o[1], 1);
+        ::dup2(opts.merge_stderr ? o[1] : e[1], 2);
+        if (opts.before_exec)
+            opts.before_exec();
+        std::vector<char*> argv{const_cast<char*>(bin.c_str())};
+        for (const auto& a : args)
+            argv.push_back(const_cast<char*>(a.c_str()));
+        argv.push_back(nullptr);
+        ::execv(bin.c_str(), argv.data());
+        ::_exit(127);
+    }
+    ::close(o[1]);
+    ::close(e[1]);
+    pollfd p[2] = {{o[0], POLLIN, 0}, {e[0], POLLIN, 0}};
+    int open = 2;
+    while (open > 0) {
+        const int ready = ::poll(p, 2, 30000);
+        if (ready < 0 && errno == EINTR)
+            continue;
+        if (ready <= 0)
+            break; // 30 s without output: the tool hangs; the status below shows it
+        for (int i = 0; i < 2; ++i) {
+            if (p[i].fd < 0 || !(p[i].revents & (POLLIN | POLLHUP | POLLERR)))
+                continue;
+            char buf[4096];
+            const ssize_t n = ::read(p[i].fd, buf, sizeof buf);
+            if (n > 0) {
+                (i == 0 ? r.out : r.err).append(buf, static_cast<std::size_t>(n));
+            } else if (n == 0 || errno != EINTR) {
+                ::close(p[i].fd);
+                p[i].fd = -1;
+                --open;
+            }
+        }
+    }
+    for (auto& f : p)
+        if (f.fd >= 0)
+            ::close(f.fd);
+    if (open > 0)
+        ::kill(pid, SIGKILL);
+    int st = 0;
+    while (::waitpid(pid, &st, 0) < 0 && errno == EINTR) {
+    }
+    r.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+    return r;
+}
+
+} // namespace nskit::test
