@@ -414,6 +414,9 @@ int exec_worker(void* a) noexcept
     dfl.sa_handler = SIG_DFL;
     for (int s : forwarded_signals)
         ::sigaction(s, &dfl, nullptr);
+    sigset_t none;
+    ::sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr); // the init blocked them until it knows our pid
     ::prctl(PR_SET_PDEATHSIG, SIGKILL); // the init died: so do we
     ::close(w->status_w);               // our own fd table (no CLONE_FILES)
     run_payload(*w->p, w->report_w);
@@ -431,12 +434,26 @@ int exec_worker(void* a) noexcept
         if (::poll(&pf, 1, 0) != 0)
             ::_exit(setup_failed_exit);
     }
-    sigset_t none;
+    sigset_t none, forwarded;
     ::sigemptyset(&none);
-    ::sigprocmask(SIG_SETMASK, &none, nullptr);
+    ::sigemptyset(&forwarded);
+    for (int s : forwarded_signals)
+        ::sigaddset(&forwarded, s);
     struct sigaction dfl{};
     dfl.sa_handler = SIG_DFL;
     ::sigaction(SIGCHLD, &dfl, nullptr);
+    if (p.init) {
+        // The handler goes in first: PID 1 of a PID namespace drops a signal
+        // from outside that has no handler.  The signals stay blocked until
+        // the worker's pid is known, so one sent meanwhile waits, then is forwarded.
+        struct sigaction fwd{};
+        fwd.sa_handler = forward_to_worker;
+        fwd.sa_flags = SA_RESTART;
+        ::sigemptyset(&fwd.sa_mask);
+        for (int s : forwarded_signals)
+            ::sigaction(s, &fwd, nullptr);
+    }
+    ::sigprocmask(SIG_SETMASK, p.init ? &forwarded : &none, nullptr);
     if (p.handshake) {
         char c = 0;
         ssize_t n;
@@ -465,12 +482,6 @@ int exec_worker(void* a) noexcept
     if (!p.init)
         run_payload(p, report_w);
 
-    struct sigaction fwd{};
-    fwd.sa_handler = forward_to_worker;
-    fwd.sa_flags = SA_RESTART;
-    ::sigemptyset(&fwd.sa_mask);
-    for (int s : forwarded_signals)
-        ::sigaction(s, &fwd, nullptr);
     // The worker enters time_for_children; it is PID 2 in a new PID namespace.
     pid_t w;
     if (p.fn == nullptr) {
@@ -490,11 +501,13 @@ int exec_worker(void* a) noexcept
     if (w == 0) {
         for (int s : forwarded_signals)
             ::sigaction(s, &dfl, nullptr);
+        ::sigprocmask(SIG_SETMASK, &none, nullptr);
         ::prctl(PR_SET_PDEATHSIG, SIGKILL); // the init died: so do we
         ::close(status_w);
         run_payload(p, report_w);
     }
     g_worker = w;
+    ::sigprocmask(SIG_SETMASK, &none, nullptr); // what arrived meanwhile is forwarded now
     ::close(report_w); // the worker holds it until exec / the callable
     init_loop(w, status_w);
 }
