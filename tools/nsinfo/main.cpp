@@ -396,7 +396,7 @@ try {
     visible.add_options()
         ("help,h", "show this help and exit")
         ("version,V", "show the version and exit")
-        ("all,a", "every namespace on the system (lsns's job), including those held only by fds, bind mounts "
+        ("all,a", "every namespace on the machine, as lsns lists them, including those held only by fds, bind mounts "
                   "or sockets")
         ("type,t", po::value(&type_text), "only namespaces of these types (comma list: mnt,uts,ipc,net,pid,user,"
                                           "cgroup,time)")
