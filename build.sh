@@ -125,10 +125,15 @@ consumer_check() { # install into a temp prefix, build a consumer with pkg-confi
     else
         cat "$work/cmake.log"; echo "consumer (CMake): FAILED"; add_result 0 1
     fi
-    # the tools are installed and run
-    if [ -x "$prefix/bin/nsinfo" ]; then
-        if "$prefix/bin/nsinfo" --version >/dev/null; then add_result 1 0; else add_result 0 1; fi
-    fi
+    # the tools and their man pages are installed, and the tools run from there
+    for tool in nsinfo nscmp nsrun; do
+        if [ -x "$prefix/bin/$tool" ] && "$prefix/bin/$tool" --version >/dev/null \
+           && [ -f "$prefix/share/man/man1/$tool.1" ]; then
+            echo "installed $tool: ok"; add_result 1 0
+        else
+            echo "installed $tool: FAILED"; add_result 0 1
+        fi
+    done
     rm -rf "$prefix" "$work"
 }
 
