@@ -52,9 +52,11 @@ public:
     std::size_t process_count(std::size_t i) const noexcept { return namespaces[i].processes.size(); }
 };
 
-// Scan /proc.  Race-proof: every process is taken by pidfd first, then read,
-// then confirmed alive; processes that exit mid-scan are skipped quietly, a
-// zombie stays as a zombie.  Permission errors leave fields unknown (with the
+// Scan /proc.  Race-proof: every process is read through an fd of its /proc/PID
+// directory, which stays bound to that process even if its pid is reused
+// (explicit `pids` are also taken by pidfd first and confirmed alive at the
+// end); a process whose reads failed is confirmed by its stat, so processes
+// that exit mid-scan are skipped quietly, and a zombie stays as a zombie.  Permission errors leave fields unknown (with the
 // reason) instead of failing.  Errors: nskit::error::proc_not_mounted when
 // `proc` is missing or not procfs.
 snapshot scan(const scan_options& options, std::error_code& ec);
