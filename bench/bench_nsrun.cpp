@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -86,6 +87,15 @@ double run_once(const std::vector<std::string>& argv, double* cpu = nullptr)
     if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
         return -1;
     return std::chrono::duration<double, std::micro>(t1 - t0).count();
+}
+
+// CPU microseconds of this process and its reaped children so far.
+double cpu_now()
+{
+    rusage self{}, children{};
+    ::getrusage(RUSAGE_SELF, &self);
+    ::getrusage(RUSAGE_CHILDREN, &children);
+    return cpu_us(self) + cpu_us(children);
 }
 
 double median(std::vector<double> v)
@@ -208,30 +218,37 @@ int main(int argc, char** argv)
             std::printf("  %s / nsrun: %.2fx wall, %.2fx CPU\n", cmds[i].argv[0].c_str(), m / base, mc / cbase);
     }
 
-    std::vector<double> hand, lib;
-    hand_written_once();
-    nskit_run_once();
-    for (int i = 0; i < rounds; ++i) {
-        if (double us = hand_written_once(); us >= 0)
-            hand.push_back(us);
-        if (double us = nskit_run_once(); us >= 0)
-            lib.push_back(us);
-    }
+    // Wall clock and CPU (this process + its children) of each call.
+    auto measure = [rounds](bool pid_ns) {
+        std::vector<double> hand, lib, hand_cpu, lib_cpu;
+        hand_written_once(pid_ns);
+        nskit_run_once(pid_ns);
+        for (int i = 0; i < rounds; ++i) {
+            double c0 = cpu_now();
+            if (double us = hand_written_once(pid_ns); us >= 0) {
+                hand.push_back(us);
+                hand_cpu.push_back(cpu_now() - c0);
+            }
+            c0 = cpu_now();
+            if (double us = nskit_run_once(pid_ns); us >= 0) {
+                lib.push_back(us);
+                lib_cpu.push_back(cpu_now() - c0);
+            }
+        }
+        return std::array<double, 4>{median(hand), median(lib), median(hand_cpu), median(lib_cpu)};
+    };
     std::puts("in process (pid, mount, net, uts, ipc, private /tmp; empty callable):");
-    const double h = median(hand), l = median(lib);
-    report("hand-written clone3 + mounts + lo up (no init)", h, -1, "");
-    report("nskit::ns::run (init PID 1 + worker PID 2)", l, h, "of hand-written (target <= 1.25x)");
+    const auto m = measure(true);
+    report("hand-written clone3 + mounts + lo up (no init)", m[0], -1, "");
+    report("nskit::ns::run (init PID 1 + worker PID 2)", m[1], m[0], "of hand-written (target <= 1.25x)");
+    report("  CPU: hand-written", m[2], -1, "");
+    report("  CPU: nskit::ns::run", m[3], m[2], "of hand-written");
 
-    std::vector<double> hand2, lib2;
-    for (int i = 0; i < rounds; ++i) {
-        if (double us = hand_written_once(false); us >= 0)
-            hand2.push_back(us);
-        if (double us = nskit_run_once(false); us >= 0)
-            lib2.push_back(us);
-    }
     std::puts("the same without the PID namespace (no init on either side):");
-    const double h2 = median(hand2), l2 = median(lib2);
-    report("hand-written clone3 + mounts + lo up", h2, -1, "");
-    report("nskit::ns::run", l2, h2, "of hand-written");
+    const auto m2 = measure(false);
+    report("hand-written clone3 + mounts + lo up", m2[0], -1, "");
+    report("nskit::ns::run", m2[1], m2[0], "of hand-written");
+    report("  CPU: hand-written", m2[2], -1, "");
+    report("  CPU: nskit::ns::run", m2[3], m2[2], "of hand-written");
     return 0;
 }

@@ -261,12 +261,56 @@ std::error_code make_plan(const options& o, plan& p)
 volatile pid_t g_worker = 0;
 constexpr int forwarded_signals[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
 
-void forward_to_worker(int sig)
+// The init's calls once its worker runs: raw system calls that never touch
+// errno or other thread-local state, because a callable's worker shares the
+// init's memory (and so its errno) and runs at the same time.
+#if defined(__x86_64__)
+#define NSKIT_NS_RAW_SYSCALLS 1
+long raw_syscall(long n, long a = 0, long b = 0, long c = 0, long d = 0) noexcept
+{
+    long ret;
+    register long r10 __asm__("r10") = d;
+    __asm__ volatile("syscall" : "=a"(ret) : "a"(n), "D"(a), "S"(b), "d"(c), "r"(r10) : "rcx", "r11", "memory");
+    return ret; // -errno on failure
+}
+#elif defined(__aarch64__)
+#define NSKIT_NS_RAW_SYSCALLS 1
+long raw_syscall(long n, long a = 0, long b = 0, long c = 0, long d = 0) noexcept
+{
+    register long x8 __asm__("x8") = n;
+    register long x0 __asm__("x0") = a;
+    register long x1 __asm__("x1") = b;
+    register long x2 __asm__("x2") = c;
+    register long x3 __asm__("x3") = d;
+    __asm__ volatile("svc 0" : "+r"(x0) : "r"(x8), "r"(x1), "r"(x2), "r"(x3) : "memory");
+    return x0;
+}
+#else
+#define NSKIT_NS_RAW_SYSCALLS 0
+long raw_syscall(long n, long a = 0, long b = 0, long c = 0, long d = 0) noexcept
 {
     const int saved = errno;
-    if (g_worker > 0)
-        ::kill(g_worker, sig);
+    long r = ::syscall(n, a, b, c, d);
+    if (r < 0)
+        r = -errno;
     errno = saved;
+    return r;
+}
+#endif
+
+// A callable's worker shares the init's memory (CLONE_VM, no page tables
+// copied) where the init's calls leave it alone; under ASan it is forked:
+// ASan does not know the worker's stack and may report false positives.
+#if NSKIT_NS_RAW_SYSCALLS && !defined(__SANITIZE_ADDRESS__)
+constexpr bool callable_shares_memory = true;
+#else
+constexpr bool callable_shares_memory = false;
+#endif
+
+void forward_to_worker(int sig)
+{
+    if (g_worker > 0)
+        raw_syscall(SYS_kill, g_worker, sig);
 }
 
 [[noreturn]] void fail(int report_w, setup_step s, int err, int code = setup_failed_exit) noexcept
@@ -381,24 +425,34 @@ int time_steps(const plan& p, setup_step& step) noexcept
 
 // PID 1 (or the keeper of a time namespace): reap everything, forward
 // signals to the worker, exit with the worker's status.
+// Raw system calls only (see raw_syscall).
 [[noreturn]] void init_loop(pid_t worker, int status_w) noexcept
 {
     int wstatus = 0;
     for (;;) {
         int st = 0;
-        const pid_t r = ::waitpid(-1, &st, __WALL);
-        if (r < 0) {
-            if (errno == EINTR)
-                continue;
+        const long r = raw_syscall(SYS_wait4, -1, reinterpret_cast<long>(&st), __WALL, 0);
+        if (r == -EINTR)
+            continue;
+        if (r < 0)
             break; // ECHILD: cannot happen before the worker is reaped
-        }
         if (r == worker) {
             wstatus = st;
             break;
         }
     }
-    write_all(status_w, reinterpret_cast<const char*>(&wstatus), sizeof wstatus);
-    ::_exit(WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus));
+    const char* data = reinterpret_cast<const char*>(&wstatus);
+    for (std::size_t left = sizeof wstatus; left > 0;) {
+        const long n = raw_syscall(SYS_write, status_w, reinterpret_cast<long>(data), static_cast<long>(left));
+        if (n == -EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        data += n;
+        left -= static_cast<std::size_t>(n);
+    }
+    for (;;)
+        raw_syscall(SYS_exit_group, WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus));
 }
 
 struct worker_args {
@@ -406,8 +460,8 @@ struct worker_args {
     int report_w, status_w;
 };
 
-// The exec'ing worker, on its own stack in the init's memory (CLONE_VM).
-int exec_worker(void* a) noexcept
+// The worker, on its own stack in the init's memory (CLONE_VM).
+int shared_memory_worker(void* a) noexcept
 {
     const auto* w = static_cast<const worker_args*>(a);
     struct sigaction dfl{};
@@ -484,6 +538,7 @@ int exec_worker(void* a) noexcept
 
     // The worker enters time_for_children; it is PID 2 in a new PID namespace.
     pid_t w;
+    worker_args args{&p, report_w, status_w};
     if (p.fn == nullptr) {
         // A program: the worker borrows our memory until its exec (vfork
         // semantics: we wait), which spares copying the page tables.
@@ -491,8 +546,19 @@ int exec_worker(void* a) noexcept
         void* stack = ::mmap(nullptr, stack_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
         if (stack == MAP_FAILED)
             fail(report_w, setup_step::fork, errno);
-        worker_args args{&p, report_w, status_w};
-        w = ::clone(exec_worker, static_cast<char*>(stack) + stack_size, CLONE_VM | CLONE_VFORK | SIGCHLD, &args);
+        w = ::clone(shared_memory_worker, static_cast<char*>(stack) + stack_size, CLONE_VM | CLONE_VFORK | SIGCHLD,
+                    &args);
+    } else if (callable_shares_memory && !p.ns.contains(sys::clone_flag::newtime)) {
+        // A callable: shares our memory for its whole life (no vfork wait,
+        // so we keep forwarding signals).  The stack is as large as a main
+        // thread's, reserved lazily, with a guard page below it.  (A task
+        // sharing memory stays in our time namespace: then it is forked.)
+        constexpr std::size_t stack_size = 8 * 1024 * 1024, guard = 4096;
+        void* stack = ::mmap(nullptr, stack_size + guard, PROT_READ | PROT_WRITE,
+                             MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK | MAP_NORESERVE, -1, 0);
+        if (stack == MAP_FAILED || ::mprotect(stack, guard, PROT_NONE) != 0)
+            fail(report_w, setup_step::fork, errno);
+        w = ::clone(shared_memory_worker, static_cast<char*>(stack) + guard + stack_size, CLONE_VM | SIGCHLD, &args);
     } else {
         w = ::_Fork();
     }
@@ -506,9 +572,12 @@ int exec_worker(void* a) noexcept
         ::close(status_w);
         run_payload(p, report_w);
     }
+    // From here raw system calls only: a callable's worker may be running
+    // in our memory.
     g_worker = w;
-    ::sigprocmask(SIG_SETMASK, &none, nullptr); // what arrived meanwhile is forwarded now
-    ::close(report_w); // the worker holds it until exec / the callable
+    raw_syscall(SYS_rt_sigprocmask, SIG_SETMASK, reinterpret_cast<long>(&none), 0,
+                _NSIG / 8); // what arrived meanwhile is forwarded now
+    raw_syscall(SYS_close, report_w); // the worker holds it until exec / the callable
     init_loop(w, status_w);
 }
 
