@@ -46,7 +46,7 @@ tool_dir() { # stage every release tool into one directory and print it
     mkdir -p "$d"
     local t
     for t in $(find_bins tools release 'ns*'); do
-        case "$t" in *.o) continue ;; esac
+        case "$t" in *.o|*/link-static/*) continue ;; esac # link-static: install's copies, maybe stale
         cp -f "$t" "$d/"
     done
     echo "$d"

@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -335,6 +336,46 @@ BOOST_AUTO_TEST_CASE(proc_not_mounted_is_a_clear_error, *boost::unit_test::preco
         }
         return std::string();
     }));
+}
+
+// Namespaces whose last process leaves between the scan's two phases have no
+// NS_GET_ID; their NS cell must still be valid JSON (null), not "dev:minor:inode".
+BOOST_AUTO_TEST_CASE(json_stays_valid_while_namespaces_come_and_go, *boost::unit_test::precondition(t::privileged()))
+{
+    const pid_t churn = ::fork();
+    if (churn == 0) {
+        ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+        for (int i = 0; i < 3000; ++i) { // bounded: ~3000 short-lived namespaces
+            const pid_t c = ::fork();
+            if (c == 0) {
+                ::unshare(CLONE_NEWUTS | CLONE_NEWIPC);
+                ::usleep(static_cast<useconds_t>((i % 5) * 1000));
+                ::_exit(0);
+            }
+            if (c > 0 && i % 8 == 7)
+                while (::waitpid(-1, nullptr, WNOHANG) > 0) {
+                }
+        }
+        while (::wait(nullptr) > 0) {
+        }
+        ::_exit(0);
+    }
+    BOOST_TEST_REQUIRE(churn > 0);
+    struct reap_churn {
+        pid_t pid;
+        ~reap_churn()
+        {
+            ::kill(pid, SIGKILL);
+            ::waitpid(pid, nullptr, 0);
+        }
+    } guard{churn};
+    for (int i = 0; i < 15; ++i) {
+        auto r = nsinfo({"--all", "-J", "--output-all"});
+        BOOST_TEST_REQUIRE(r.status == 0, r.err);
+        boost::system::error_code ec;
+        json::parse(r.out, ec);
+        BOOST_TEST_REQUIRE(!ec, "run " << i << ": " << ec.message());
+    }
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -116,7 +116,14 @@ const std::vector<column>& ns_columns()
          [](C&, const row& r) { return cell{r.target ? std::to_string(r.target) : ""}; }},
         {"NS", "namespace identity (NS_GET_ID, else dev:minor:inode)",
          nskit::sys::probe_nsfs().get_id ? SCOLS_JSON_NUMBER : SCOLS_JSON_STRING, 10, SCOLS_FL_RIGHT,
-         [](C& c, const row& r) { return r.ns == none ? unknown(r.error) : cell{id_text(c.snap, r.ns)}; }},
+         [](C& c, const row& r) {
+             if (r.ns == none)
+                 return unknown(r.error);
+             // No NS_GET_ID (the namespace's last process left before it could be opened): the
+             // dev:minor:inode text is shown in tables, null in JSON, where the column is a number.
+             const bool no_id = c.snap.namespaces[r.ns].identity.id == 0 && nskit::sys::probe_nsfs().get_id;
+             return cell{id_text(c.snap, r.ns), no_id};
+         }},
         {"TYPE", "namespace type (pid_for_children/time_for_children in pid mode)", SCOLS_JSON_STRING, 5, 0,
          [](C& c, const row& r) {
              if (!r.entry.empty())
