@@ -14,6 +14,7 @@
 #include <poll.h>
 #include <sched.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -111,9 +112,14 @@ BOOST_AUTO_TEST_CASE(veth_between_two_namespaces_carries_tcp, *boost::unit_test:
         r.peer_netns_fd = ns.b.get();
         r.local_address = "10.200.0.1/24";
         r.peer_address = "10.200.0.2/24";
+        struct stat home_before{}, home_after{};
+        NSKIT_EXPECT(::stat("/proc/thread-self/ns/net", &home_before) == 0);
         std::error_code ec;
         connect_veth(r, ec);
         NSKIT_EXPECT(!ec);
+        // The thread came back from the target netns (the way home is taken from a socket).
+        NSKIT_EXPECT(::stat("/proc/thread-self/ns/net", &home_after) == 0);
+        NSKIT_EXPECT(home_after.st_ino == home_before.st_ino && home_after.st_dev == home_before.st_dev);
         auto la = t::ip_links(ns.a.get());
         auto lb = t::ip_links(ns.b.get());
         NSKIT_EXPECT(t::find_ip_link(la, "va") && t::find_ip_link(la, "va")->up);

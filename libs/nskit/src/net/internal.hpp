@@ -1,9 +1,20 @@
 // Private to the net layer's sources.
 #pragma once
 
+#include <nskit/net/netlink.hpp>
+
 #include <string_view>
+#include <system_error>
 
 namespace nskit::net::detail {
 // Replace the text last_error_detail() returns in this thread.
 void set_error_detail(std::string_view text) noexcept;
 } // namespace nskit::net::detail
+
+namespace nskit::net {
+struct detail_access {
+    // netlink::open_in for a caller whose `here` was opened in the calling
+    // thread's current netns: the way back is taken from here's socket.
+    static netlink open_in(const netlink& here, int ns_fd, std::error_code& ec) noexcept;
+};
+} // namespace nskit::net

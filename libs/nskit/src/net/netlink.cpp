@@ -11,6 +11,7 @@
 #include <linux/if_link.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
+#include <linux/sockios.h>
 #include <linux/veth.h>
 #include <net/if.h>
 #include <fcntl.h>
@@ -137,6 +138,7 @@ struct netlink::impl {
     mnl_socket* sock = nullptr;
     std::uint32_t port = 0;
     std::uint32_t seq = 0;
+    bool strict = false; // NETLINK_GET_STRICT_CHK set (before the first GET request)
     std::string extack;
     alignas(nlmsghdr) char tx[tx_size];
     char* rx = nullptr; // heap: rx_size bytes
@@ -171,9 +173,17 @@ struct netlink::impl {
         st.seq = h->nlmsg_seq = ++seq;
         st.port_id = port;
         st.dump = h->nlmsg_flags & NLM_F_DUMP;
+        const int fd = mnl_socket_get_fd(sock);
+        // Strict checking changes only how the kernel reads GET requests
+        // (rtnetlink's kind = type & 3, 2 = GET): one syscall less for sockets
+        // that only configure, e.g. connect_veth's.
+        if (!strict && (h->nlmsg_type & 3) == 2) {
+            const int one = 1;
+            ::setsockopt(fd, SOL_NETLINK, NETLINK_GET_STRICT_CHK, &one, sizeof one);
+            strict = true;
+        }
         if (mnl_socket_sendto(sock, h, h->nlmsg_len) < 0)
             return nskit::detail::last_error();
-        const int fd = mnl_socket_get_fd(sock);
         while (!st.done) {
             sockaddr_nl from{};
             iovec iov{rx, rx_size};
@@ -251,10 +261,10 @@ netlink netlink::open(std::error_code& ec) noexcept
     const int one = 1;
     const int fd = mnl_socket_get_fd(p->sock);
     // Extended ack: the kernel explains its errors.  Capped acks: it does not
-    // echo our request back.  Strict checking: dump filters are honoured.
+    // echo our request back.  (Strict checking, which makes the kernel honour
+    // dump filters, is switched on by the first GET request: see transact.)
     ::setsockopt(fd, SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof one);
     ::setsockopt(fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof one);
-    ::setsockopt(fd, SOL_NETLINK, NETLINK_GET_STRICT_CHK, &one, sizeof one);
     // Port id 0: the kernel picks a unique one (getpid() collides across PID namespaces).
     if (mnl_socket_bind(p->sock, 0, MNL_SOCKET_AUTOPID) < 0) {
         ec = nskit::detail::last_error();
@@ -274,15 +284,10 @@ netlink netlink::open()
     return n;
 }
 
-netlink netlink::open_in(int ns_fd, std::error_code& ec) noexcept
+namespace {
+// open_in's work; `home` is the calling thread's current netns.
+netlink open_in_from(int ns_fd, unique_fd home, std::error_code& ec) noexcept
 {
-    ec.clear();
-    if (ns_fd < 0) {
-        ec = sys_error(EBADF);
-        note_failure(ec, "netlink open in netns", {});
-        return {};
-    }
-    unique_fd home(::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC));
     if (!home) {
         ec = nskit::detail::last_error();
         note_failure(ec, "netlink open in netns: open /proc/thread-self/ns/net", {});
@@ -293,13 +298,43 @@ netlink netlink::open_in(int ns_fd, std::error_code& ec) noexcept
         note_failure(ec, "netlink open in netns: setns(fd " + std::to_string(ns_fd) + ")", {});
         return {};
     }
-    auto n = open(ec);
+    auto n = netlink::open(ec);
     if (::setns(home.get(), CLONE_NEWNET) != 0) {
         // The thread would silently stay in the wrong namespace: unacceptable.
         std::fputs("nskit: setns back to the original network namespace failed\n", stderr);
         std::abort();
     }
     return n;
+}
+} // namespace
+
+netlink netlink::open_in(int ns_fd, std::error_code& ec) noexcept
+{
+    ec.clear();
+    if (ns_fd < 0) {
+        ec = sys_error(EBADF);
+        note_failure(ec, "netlink open in netns", {});
+        return {};
+    }
+    return open_in_from(ns_fd, unique_fd(::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC)), ec);
+}
+
+netlink detail_access::open_in(const netlink& here, int ns_fd, std::error_code& ec) noexcept
+{
+    ec.clear();
+    if (ns_fd < 0) {
+        ec = sys_error(EBADF);
+        note_failure(ec, "netlink open in netns", {});
+        return {};
+    }
+    // The way home from `here`'s socket (SIOCGSKNS: a few us) instead of a
+    // /proc path walk; /proc when the ioctl is refused (no CAP_NET_ADMIN).
+    unique_fd home;
+    if (here.valid())
+        home.reset(::ioctl(mnl_socket_get_fd(here.impl_->sock), SIOCGSKNS));
+    if (!home)
+        home.reset(::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC));
+    return open_in_from(ns_fd, std::move(home), ec);
 }
 
 netlink netlink::open_in(int ns_fd)

@@ -65,7 +65,7 @@ void connect_veth(const veth_recipe& r, std::error_code& ec) noexcept
     auto here = netlink::open(ec);
     if (ec)
         return fail_at("open netlink");
-    auto there = netlink::open_in(r.peer_netns_fd, ec);
+    auto there = detail_access::open_in(here, r.peer_netns_fd, ec);
     if (ec)
         return fail_at("open netlink in the target netns");
 

@@ -202,6 +202,7 @@ public:
     struct impl;
 
 private:
+    friend struct detail_access; // the net layer's own sources
     explicit netlink(std::unique_ptr<impl> p) noexcept;
     std::unique_ptr<impl> impl_;
 };
