@@ -49,60 +49,6 @@ double ms_since(clock_type::time_point t0)
 // disturbed run is the one that measures the method.  Both sides alike.
 double best(const std::vector<double>& v) { return *std::min_element(v.begin(), v.end()); }
 
-// ---- populations of processes (we are their subreaper) ----
-
-struct population {
-    std::vector<pid_t> all;
-    std::vector<std::vector<pid_t>> groups;
-};
-
-population build(sys::clone_flags share, const std::vector<int>& sizes)
-{
-    population pop;
-    int rp[2];
-    if (::pipe2(rp, O_CLOEXEC) != 0)
-        return pop;
-    const int wr = rp[1];
-    for (int size : sizes) {
-        sys::clone(
-            [wr, size, share] {
-                std::vector<int> rec{size, ::getpid()};
-                std::vector<sys::cloned_child> members;
-                for (int k = 1; k < size; ++k) {
-                    members.push_back(sys::clone([] { return tc::idle(); }, {.flags = share, .stack_size = 64 * 1024}));
-                    rec.push_back(members.back().pid());
-                }
-                ::syscall(SYS_write, wr, rec.data(), rec.size() * sizeof(int));
-                return tc::idle();
-            },
-            {.flags = {}, .stack_size = 256 * 1024});
-    }
-    for (std::size_t g = 0; g < sizes.size(); ++g) {
-        int n = 0;
-        if (::read(rp[0], &n, sizeof n) != sizeof n)
-            break;
-        std::vector<pid_t> pids(static_cast<std::size_t>(n));
-        if (::read(rp[0], pids.data(), pids.size() * sizeof(pid_t)) != static_cast<ssize_t>(pids.size() * sizeof(pid_t)))
-            break;
-        std::sort(pids.begin(), pids.end());
-        pop.all.insert(pop.all.end(), pids.begin(), pids.end());
-        pop.groups.push_back(std::move(pids));
-    }
-    ::close(rp[0]);
-    ::close(rp[1]);
-    return pop;
-}
-
-void destroy(population& pop)
-{
-    for (pid_t p : pop.all)
-        ::kill(p, SIGKILL);
-    for (std::size_t i = 0; i < pop.all.size() + 64; ++i)
-        if (::waitpid(-1, nullptr, __WALL) < 0 && errno == ECHILD)
-            break;
-}
-
-// The all-pairs baseline: kcmp on every pair, union of the equal ones.
 std::set<std::vector<pid_t>> pairwise_groups(const std::vector<pid_t>& pids, sys::kcmp_type type, std::size_t& calls)
 {
     std::vector<std::size_t> parent(pids.size());
@@ -130,7 +76,12 @@ std::set<std::vector<pid_t>> pairwise_groups(const std::vector<pid_t>& pids, sys
 
 bool group_bench(const char* label, sys::clone_flags share, sys::kcmp_type type, const std::vector<int>& sizes)
 {
-    auto pop = build(share, sizes);
+    tc::population pop;
+    if (const auto err = tc::build(pop, share, sizes, false); !err.empty()) {
+        std::printf("cannot build the processes: %s\n", err.c_str());
+        tc::destroy(pop);
+        return false;
+    }
     const double n = static_cast<double>(pop.all.size());
     std::vector<double> fast;
     std::size_t fast_calls = 0;
@@ -160,7 +111,7 @@ bool group_bench(const char* label, sys::clone_flags share, sys::kcmp_type type,
                 "%8.2f ms | %5.1fx fewer calls, %5.1fx faster | %s\n",
                 sys::to_string(type).data(), label, n, want.size(), fast_calls, best(fast), slow_calls, slow,
                 call_ratio, time_ratio, same ? "same classes" : "CLASSES DIFFER");
-    destroy(pop);
+    tc::destroy(pop);
     return same && call_ratio >= 30 && time_ratio >= 20;
 }
 

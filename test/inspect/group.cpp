@@ -26,85 +26,12 @@ using namespace nskit::inspect;
 using namespace nskit::sys;
 namespace t = nskit::test;
 namespace tc = nskit::test::cmp;
+using tc::build;
+using tc::destroy;
+using tc::population;
 namespace dc = nskit::inspect::detail::cmp;
 
 namespace {
-
-// Processes in known groups: each group a leader (a fork-like clone) and
-// members cloned from it with `share`.  Build in a child that is a subreaper,
-// so that destroy() reaps every one of them.
-struct population {
-    std::vector<std::vector<pid_t>> groups; // each sorted
-    std::vector<pid_t> all;
-};
-
-std::string build(population& pop, clone_flags share, const std::vector<int>& sizes, bool prime)
-{
-    if (::prctl(PR_SET_CHILD_SUBREAPER, 1) != 0)
-        return "PR_SET_CHILD_SUBREAPER failed";
-    int rp[2];
-    if (::pipe2(rp, O_CLOEXEC) != 0)
-        return "pipe2 failed";
-    const int wr = rp[1];
-    for (int size : sizes) {
-        std::error_code ec;
-        clone(
-            [wr, size, share, prime] {
-                std::vector<pid_t> pids{::getpid()};
-                std::vector<cloned_child> members; // CLONE_VM members run on stacks these own
-                if (!prime || tc::prime_lazy_resources()) {
-                    for (int k = 1; k < size; ++k) {
-                        std::error_code e;
-                        members.push_back(clone([] { return tc::idle(); }, {.flags = share, .stack_size = 64 * 1024}, e));
-                        if (e)
-                            break;
-                        pids.push_back(members.back().pid());
-                    }
-                }
-                if (static_cast<int>(pids.size()) != size)
-                    pids.clear(); // tells the parent something failed
-                const int n = static_cast<int>(pids.size());
-                std::vector<int> record{n};
-                record.insert(record.end(), pids.begin(), pids.end());
-                ::syscall(SYS_write, wr, record.data(), record.size() * sizeof(int)); // <= PIPE_BUF: atomic
-                return tc::idle();
-            },
-            {.flags = {}, .stack_size = 256 * 1024}, ec);
-        if (ec)
-            return "clone leader: " + ec.message();
-    }
-    std::string err;
-    for (std::size_t g = 0; g < sizes.size(); ++g) {
-        int n = 0;
-        if (::read(rp[0], &n, sizeof n) != sizeof n) {
-            err = "leader record missing";
-            break;
-        }
-        std::vector<pid_t> pids(static_cast<std::size_t>(n));
-        if (n > 0 && ::read(rp[0], pids.data(), pids.size() * sizeof(pid_t)) != static_cast<ssize_t>(pids.size() * sizeof(pid_t))) {
-            err = "short leader record";
-            break;
-        }
-        if (n == 0)
-            err = "a leader could not make its members";
-        std::sort(pids.begin(), pids.end());
-        pop.all.insert(pop.all.end(), pids.begin(), pids.end());
-        pop.groups.push_back(std::move(pids));
-    }
-    ::close(rp[0]);
-    ::close(rp[1]);
-    return err;
-}
-
-// Kill every descendant and reap them all (we are their subreaper).
-void destroy(population& pop)
-{
-    for (pid_t p : pop.all)
-        ::kill(p, SIGKILL);
-    for (std::size_t i = 0; i < pop.all.size() + 64; ++i)
-        if (::waitpid(-1, nullptr, __WALL) < 0 && errno == ECHILD)
-            break;
-}
 
 std::set<std::vector<pid_t>> as_set(const std::vector<std::vector<pid_t>>& v) { return {v.begin(), v.end()}; }
 
