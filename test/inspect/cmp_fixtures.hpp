@@ -16,6 +16,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
+#include <thread>
 #include <cerrno>
 #include <string>
 #include <vector>
@@ -175,5 +177,33 @@ inline void destroy(population& pop)
         if (::waitpid(-1, nullptr, __WALL) < 0 && errno == ECHILD)
             break;
 }
+
+// A thread of the caller that sleeps (at most 6 s) until destroyed; tid() is its id.
+class idle_thread {
+public:
+    idle_thread()
+        : th_([this] {
+              tid_ = static_cast<pid_t>(::syscall(SYS_gettid));
+              for (int i = 0; i < 600 && !stop_; ++i)
+                  ::usleep(10000);
+          })
+    {
+        while (tid_ == 0)
+            ::usleep(1000);
+    }
+    ~idle_thread()
+    {
+        stop_ = true;
+        th_.join();
+    }
+    idle_thread(const idle_thread&) = delete;
+    idle_thread& operator=(const idle_thread&) = delete;
+    pid_t tid() const noexcept { return tid_; }
+
+private:
+    std::atomic<pid_t> tid_{0};
+    std::atomic<bool> stop_{false};
+    std::thread th_;
+};
 
 } // namespace nskit::test::cmp

@@ -190,20 +190,11 @@ BOOST_AUTO_TEST_CASE(live_process_follows_the_process)
     BOOST_CHECK_THROW(live_process::open(0x7ffffff0), std::system_error);
 
     // a thread id works too (PIDFD_THREAD)
-    std::atomic<pid_t> tid{0};
-    std::atomic<bool> stop{false};
-    std::thread th([&] {
-        tid = ::gettid();
-        for (int i = 0; i < 600 && !stop; ++i)
-            ::usleep(10000);
-    });
-    while (tid == 0)
-        ::usleep(1000);
+    const tc::idle_thread thread_a;
+    const pid_t tid = thread_a.tid();
     auto thread = live_process::open(tid, ec);
     BOOST_TEST(!ec);
     BOOST_TEST(thread.alive());
-    stop = true;
-    th.join();
 
     // a zombie is not alive, and compare refuses it
     pid_t z = ::fork();
@@ -321,15 +312,8 @@ BOOST_AUTO_TEST_CASE(sharing_matrix_for_every_pair, *boost::unit_test::precondit
         auto waited = tc::await_ready(ready[0], static_cast<int>(specs.size()));
         NSKIT_EXPECT(waited.empty());
         // a thread: shares vm, files, fs, sighand, sysvsem; gets its own io context
-        std::atomic<pid_t> tid{0};
-        std::atomic<bool> stop{false};
-        std::thread th([&] {
-            tid = ::gettid();
-            for (int i = 0; i < 600 && !stop; ++i)
-                ::usleep(10000);
-        });
-        while (tid == 0)
-            ::usleep(1000);
+        const tc::idle_thread thread_a;
+        const pid_t tid = thread_a.tid();
         members.push_back(make("thread", tid, {"vm", "files", "fs", "sighand", "sysvsem"}, {}));
 
         std::string problems;
@@ -380,8 +364,6 @@ BOOST_AUTO_TEST_CASE(sharing_matrix_for_every_pair, *boost::unit_test::precondit
                 if (c.something_differs() == (a.pid == b.pid))
                     fail(a, b, "something_differs");
             }
-        stop = true;
-        th.join();
         children.clear();
         ::close(ready[0]);
         ::close(ready[1]);

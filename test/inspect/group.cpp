@@ -253,20 +253,11 @@ BOOST_AUTO_TEST_CASE(zombies_and_threads)
         ::_exit(0);
     siginfo_t si{};
     ::waitid(P_PID, static_cast<id_t>(z), &si, WEXITED | WNOWAIT);
-    std::atomic<pid_t> tid{0};
-    std::atomic<bool> stop{false};
-    std::thread th([&] {
-        tid = ::gettid();
-        for (int i = 0; i < 600 && !stop; ++i)
-            ::usleep(10000);
-    });
-    while (tid == 0)
-        ::usleep(1000);
+    const tc::idle_thread thread_a;
+    const pid_t tid = thread_a.tid();
     t::sleeper other;
     const pid_t pids[] = {::getpid(), tid, z, other.pid};
     auto r = group(pids, kcmp_type::vm);
-    stop = true;
-    th.join();
     ::waitpid(z, nullptr, 0);
     std::vector<pid_t> with_thread{::getpid(), tid};
     std::sort(with_thread.begin(), with_thread.end());
