@@ -171,7 +171,7 @@ build)
     ensure_packages; b2_build release ;;
 demo)
     ensure_packages; b2_build release
-    exec "$ROOT/scripts/demo.sh" ;;
+    "$ROOT/scripts/demo.sh" ;; # no exec: the EXIT trap removes the summary file
 test)
     ensure_packages
     b2_build release
