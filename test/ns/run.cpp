@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <cstring>
@@ -899,6 +900,68 @@ BOOST_AUTO_TEST_CASE(run_into_cgroup, *utf::precondition(nskit::test::privileged
         ::rmdir(dir);
         return result;
     }));
+}
+
+// spawn_options::share_memory_with_init: the init is our memory's (kcmp
+// says the same mm), each init forwards to its own worker (no state shared
+// between inits), its stack is freed on reaping, and detach() is refused.
+std::size_t mapping_count()
+{
+    const std::string maps = nskit::test::read_file("/proc/self/maps");
+    return static_cast<std::size_t>(std::count(maps.begin(), maps.end(), '\n'));
+}
+
+BOOST_AUTO_TEST_CASE(shared_memory_init_forwards_to_its_own_worker_and_frees_its_stack,
+                     *utf::precondition(nskit::test::privileged()))
+{
+    ns::options o;
+    o.pid = true;
+    ns::spawn_options so;
+    so.share_memory_with_init = true;
+    int ready[2];
+    BOOST_REQUIRE(::pipe2(ready, O_CLOEXEC) == 0);
+    so.keep_fds = {ready[1]};
+    const std::size_t maps_before = mapping_count();
+    auto script = [&](int code, const char* sig) {
+        return "trap 'exit " + std::to_string(code) + "' " + sig + "; printf r >&" + std::to_string(ready[1]) +
+               "; i=0; while [ $i -lt 1000 ]; do sleep 0.01; i=$((i+1)); done; exit 1";
+    };
+    auto a = ns::spawn("/bin/sh", {"-c", script(11, "USR1")}, o, so);
+    auto b = ns::spawn("/bin/sh", {"-c", script(12, "USR2")}, o, so);
+    ::close(ready[1]);
+    BOOST_TEST(wait_line(ready[0], 'r', 5000));
+    BOOST_TEST(wait_line(ready[0], 'r', 5000));
+    ::close(ready[0]);
+#if defined(__SANITIZE_ADDRESS__) || !defined(__x86_64__) // the option is ignored there
+    BOOST_TEST((sys::kcmp(::getpid(), a.pid(), sys::kcmp_type::vm) != sys::kcmp_order::equal));
+#else
+    BOOST_TEST((sys::kcmp(::getpid(), a.pid(), sys::kcmp_type::vm) == sys::kcmp_order::equal));
+    BOOST_TEST(!a.detach().valid()); // refused: its stack is ours until it is reaped
+#endif
+    b.signal(SIGUSR2);
+    a.signal(SIGUSR1);
+    BOOST_TEST(b.wait().code == 12);
+    BOOST_TEST(a.wait().code == 11);
+#if !defined(__SANITIZE_ADDRESS__) // ASan's allocator maps memory of its own
+    BOOST_TEST(mapping_count() == maps_before); // the inits' stacks are unmapped
+#else
+    (void)maps_before;
+#endif
+    BOOST_TEST(no_children_left());
+}
+
+BOOST_AUTO_TEST_CASE(shared_memory_init_is_refused_with_a_user_namespace)
+{
+    ns::options o;
+    o.pid = true;
+    o.user = ns::user_options{};
+    ns::spawn_options so;
+    so.share_memory_with_init = true;
+    auto p = ns::spawn("sleep", {"10"}, o, so);
+    BOOST_TEST((sys::kcmp(::getpid(), p.pid(), sys::kcmp_type::vm) != sys::kcmp_order::equal));
+    p.signal(SIGKILL);
+    BOOST_TEST((p.wait().how == sys::exit_status::kind::killed));
+    BOOST_TEST(no_children_left());
 }
 
 BOOST_AUTO_TEST_SUITE_END()

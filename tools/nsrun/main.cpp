@@ -299,6 +299,7 @@ int main(int argc, char** argv)
     ::sigprocmask(SIG_BLOCK, &forwarded, nullptr);
     ns::spawn_options so;
     so.cwd = chdir_to;
+    so.share_memory_with_init = true; // we always reap it (supervise)
     const std::vector<std::string> args(command.begin() + 1, command.end());
     auto proc = ns::spawn(command.front(), args, o, so, ec);
     if (ec) {

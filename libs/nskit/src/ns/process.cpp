@@ -73,7 +73,7 @@ process process::attach(pid_t pid)
 
 process::process(process&& o) noexcept
     : pid_(std::exchange(o.pid_, 0)), pidfd_(std::move(o.pidfd_)), reaped_(std::exchange(o.reaped_, false)),
-      forwarded_(o.forwarded_), status_fd_(std::move(o.status_fd_))
+      forwarded_(o.forwarded_), status_fd_(std::move(o.status_fd_)), init_stack_(std::move(o.init_stack_))
 {
 }
 
@@ -86,6 +86,7 @@ process& process::operator=(process&& o) noexcept
         reaped_ = std::exchange(o.reaped_, false);
         forwarded_ = o.forwarded_;
         status_fd_ = std::move(o.status_fd_);
+        init_stack_ = std::move(o.init_stack_);
     }
     return *this;
 }
@@ -99,6 +100,9 @@ process::~process()
     }
     pidfd_.reset();
     status_fd_.reset();
+    // A shared-memory init that could not be reaped (not our child any
+    // more: someone else reaped it) is gone all the same.
+    init_stack_ = sys::clone_stack();
 }
 
 // An init (PID 1) cannot die of its worker's signal (the kernel drops
@@ -106,6 +110,7 @@ process::~process()
 sys::exit_status process::reap_status(sys::exit_status s) noexcept
 {
     reaped_ = true;
+    init_stack_ = sys::clone_stack(); // the init is gone: its stack in our memory is free
     if (status_fd_.valid()) {
         int wstatus = 0;
         ssize_t n;
@@ -279,6 +284,8 @@ namespace_handle process::ns(sys::ns_type type) const
 
 unique_fd process::detach() noexcept
 {
+    if (init_stack_.valid())
+        return {};
     reaped_ = true;
     return std::move(pidfd_);
 }

@@ -10,6 +10,47 @@
 #include <string>
 
 namespace nskit::sys {
+
+namespace detail {
+
+// clone3 that starts the child in fn(arg) on the stack in k (x86_64).  The
+// child never returns into C++ frames that belong to the parent's stack.
+#if defined(__x86_64__)
+long clone3_run(kernel_clone_args* k, int (*fn)(void*), void* arg) noexcept
+{
+    long ret;
+    register long r12 __asm__("r12") = reinterpret_cast<long>(fn);
+    register long r13 __asm__("r13") = reinterpret_cast<long>(arg);
+    __asm__ volatile("syscall\n\t"
+                     "test %%rax, %%rax\n\t"
+                     "jnz 1f\n\t"
+                     "xor %%ebp, %%ebp\n\t"
+                     "mov %%r13, %%rdi\n\t"
+                     "call *%%r12\n\t"
+                     "mov %%eax, %%edi\n\t"
+                     "mov $60, %%eax\n\t" // SYS_exit
+                     "syscall\n\t"
+                     "hlt\n\t"
+                     "1:\n\t"
+                     : "=a"(ret)
+                     : "a"(SYS_clone3), "D"(k), "S"(sizeof *k), "r"(r12), "r"(r13)
+                     : "rcx", "r11", "memory");
+    if (ret < 0) {
+        errno = static_cast<int>(-ret);
+        return -1;
+    }
+    return ret;
+}
+#else
+long clone3_run(kernel_clone_args*, int (*)(void*), void*) noexcept
+{
+    errno = ENOSYS;
+    return -1;
+}
+#endif
+
+} // namespace detail
+
 namespace {
 
 using detail::kernel_clone_args;
@@ -61,42 +102,6 @@ bool fits_legacy_clone(const clone3_args& a) noexcept
     return a.set_tid.empty() && !a.flags.intersects(clone_flag::newtime | clone_flag::clear_sighand |
                                                      clone_flag::into_cgroup);
 }
-
-// clone3 that starts the child in fn(arg) on the stack in k (x86_64).  The
-// child never returns into C++ frames that belong to the parent's stack.
-#if defined(__x86_64__)
-long clone3_run(kernel_clone_args* k, int (*fn)(void*), void* arg) noexcept
-{
-    long ret;
-    register long r12 __asm__("r12") = reinterpret_cast<long>(fn);
-    register long r13 __asm__("r13") = reinterpret_cast<long>(arg);
-    __asm__ volatile("syscall\n\t"
-                     "test %%rax, %%rax\n\t"
-                     "jnz 1f\n\t"
-                     "xor %%ebp, %%ebp\n\t"
-                     "mov %%r13, %%rdi\n\t"
-                     "call *%%r12\n\t"
-                     "mov %%eax, %%edi\n\t"
-                     "mov $60, %%eax\n\t" // SYS_exit
-                     "syscall\n\t"
-                     "hlt\n\t"
-                     "1:\n\t"
-                     : "=a"(ret)
-                     : "a"(SYS_clone3), "D"(k), "S"(sizeof *k), "r"(r12), "r"(r13)
-                     : "rcx", "r11", "memory");
-    if (ret < 0) {
-        errno = static_cast<int>(-ret);
-        return -1;
-    }
-    return ret;
-}
-#else
-long clone3_run(kernel_clone_args*, int (*)(void*), void*) noexcept
-{
-    errno = ENOSYS;
-    return -1;
-}
-#endif
 
 int run_callable(void* p)
 {
@@ -280,7 +285,7 @@ cloned_child clone(std::function<int()> fn, const callable_clone_options& o, std
     int pidfd = -1;
     auto k = to_kernel(a, &pidfd);
     k.flags &= ~static_cast<std::uint64_t>(clone_flag::detached);
-    long r = clone3_run(&k, run_callable, child.fn_.get());
+    long r = detail::clone3_run(&k, run_callable, child.fn_.get());
     if (r < 0 && errno == ENOSYS) {
         if (!fits_legacy_clone(a)) {
             ec = make_error_code(error::needs_clone3);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <nskit/ns/handle.hpp>
+#include <nskit/sys/clone.hpp>
 #include <nskit/sys/pidfd.hpp>
 #include <nskit/sys/unique_fd.hpp>
 
@@ -57,7 +58,9 @@ public:
     namespace_handle ns(sys::ns_type type, std::error_code& ec) const noexcept;
     namespace_handle ns(sys::ns_type type) const;
 
-    // Stop owning: the destructor will neither kill nor reap.
+    // Stop owning: the destructor will neither kill nor reap.  Refused (an
+    // empty fd, ownership kept) for an init that shares our memory
+    // (spawn_options::share_memory_with_init): its stack is freed on reaping.
     unique_fd detach() noexcept;
 
 private:
@@ -68,6 +71,7 @@ private:
     bool reaped_ = false;
     int forwarded_ = 0;
     unique_fd status_fd_; // an init child writes the real wait status of its worker here
+    sys::clone_stack init_stack_; // the stack of an init sharing our memory, until it is reaped
 };
 
 } // namespace nskit::ns

@@ -87,4 +87,9 @@ struct kernel_clone_args {
 };
 static_assert(sizeof(kernel_clone_args) == 88);
 
+// clone3 whose child starts in fn(arg) on the stack given in k and exits
+// with its return value (never returning into the caller's frames).
+// x86_64 only: elsewhere -1 with errno ENOSYS.  Returns the child's pid.
+long clone3_run(kernel_clone_args* k, int (*fn)(void*), void* arg) noexcept;
+
 } // namespace nskit::sys::detail
