@@ -964,4 +964,50 @@ BOOST_AUTO_TEST_CASE(shared_memory_init_is_refused_with_a_user_namespace)
     BOOST_TEST(no_children_left());
 }
 
+// A program's child borrows our memory until its exec, like posix_spawn's
+// (nothing copied): what pre_exec writes, we see.  With a user namespace
+// too (no vfork there: we write its maps while it waits).
+volatile int g_pre_exec_ran = 0;
+
+BOOST_AUTO_TEST_CASE(spawned_child_shares_memory_until_exec)
+{
+    for (const bool user : {false, true}) {
+        g_pre_exec_ran = 0;
+        ns::options o;
+        if (user)
+            o.user = ns::user_options{};
+        ns::spawn_options so;
+        so.pre_exec = [](void*) -> int {
+            g_pre_exec_ran = 1;
+            return 0;
+        };
+        auto p = ns::spawn("/bin/true", {}, o, so);
+        BOOST_TEST(p.wait().code == 0);
+#if defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__)
+        BOOST_TEST(g_pre_exec_ran == 1, "user namespace: " << user);
+#else
+        BOOST_TEST(g_pre_exec_ran == 0, "forked there; user namespace: " << user);
+#endif
+    }
+    BOOST_TEST(no_children_left());
+}
+
+// A signal our caller ignores stays ignored in the program, through the
+// init too (like across fork and exec: nohup keeps working).
+BOOST_AUTO_TEST_CASE(ignored_signals_stay_ignored_through_the_init)
+{
+    NSKIT_CHECK_CHILD(in_child([] {
+        ::signal(SIGHUP, SIG_IGN);
+        ns::options o;
+        if (!nskit::test::missing_privilege())
+            o.pid = true;
+        ns::spawn_options so;
+        so.share_memory_with_init = true;
+        auto p = ns::spawn("/bin/sh", {"-c", "kill -HUP $$; exit 5"}, o, so);
+        const auto s = p.wait();
+        NSKIT_EXPECT(s.exited() && s.code == 5);
+        return std::string();
+    }));
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -474,10 +474,8 @@ struct worker_args {
 int shared_memory_worker(void* a) noexcept
 {
     const auto* w = static_cast<const worker_args*>(a);
-    struct sigaction dfl{};
-    dfl.sa_handler = SIG_DFL;
-    for (int s : forwarded_signals)
-        ::sigaction(s, &dfl, nullptr);
+    // Dispositions are the init's: default, or ignored where our caller
+    // ignores them (inherited like across fork and exec: nohup keeps working).
     sigset_t none;
     ::sigemptyset(&none);
     ::sigprocmask(SIG_SETMASK, &none, nullptr); // the init keeps them blocked for its sigtimedwait
@@ -571,8 +569,6 @@ int shared_memory_worker(void* a) noexcept
     if (w < 0)
         fail(report_w, setup_step::fork, errno);
     if (w == 0) {
-        for (int s : forwarded_signals)
-            ::sigaction(s, &dfl, nullptr);
         ::sigprocmask(SIG_SETMASK, &none, nullptr);
         ::prctl(PR_SET_PDEATHSIG, SIGKILL); // the init died: so do we
         ::close(status_w);
@@ -595,16 +591,19 @@ int shared_memory_init(void* a) noexcept
     child_main(*i->p, i->report_w, i->go_r, i->status_w, i->parent_pidfd);
 }
 
-// An init for a program may share the caller's memory: nothing is copied at
-// clone and nothing torn down at its exit (~0.4 ms per sandbox here).  Not
-// with a user namespace: the sandbox has other credentials then, and must
-// not reach the caller's memory by ptracing its PID 1.  Not with a time
-// namespace (a task sharing memory stays in the old one), not under ASan
-// (it does not know the init's stack), and only where clone3_run exists.
+// A program's child shares our memory until it execs, like posix_spawn's:
+// nothing is copied at clone (~0.4 ms per sandbox here), and nothing else
+// is in the sandbox yet to reach it.  An init for a program may keep
+// sharing it (spawn_options::share_memory_with_init), then nothing is torn
+// down at its exit either; not with a user namespace (the sandbox has other
+// credentials then, and must not reach our memory by ptracing its PID 1)
+// nor a time namespace (a task sharing memory stays in the old one).
+// Not under ASan (it does not know the child's stack), and only where
+// clone3_run exists.
 #if NSKIT_NS_RAW_SYSCALLS && defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__)
-constexpr bool init_can_share_memory = true;
+constexpr bool child_can_share_memory = true;
 #else
-constexpr bool init_can_share_memory = false;
+constexpr bool child_can_share_memory = false;
 #endif
 
 // ---------------------------------------------------------------- parent side
@@ -704,26 +703,28 @@ process launch(const plan& p, std::error_code& ec, unique_fd* report_out = nullp
     std::fflush(nullptr); // nothing buffered twice
     sys::clone_result r;
     bool cloned = false;
-    sys::clone_stack init_stack;
+    sys::clone_stack child_stack; // outlives `proc` below: freed after the child is reaped or has exec'd
     init_args ia{&p, report.w.get(), go.r.get(), status.w.get(), parent_pidfd.get()};
-    if (init_can_share_memory && p.init && p.fn == nullptr && p.so->share_memory_with_init && !o.user &&
-        !p.ns.contains(sys::clone_flag::newtime)) {
-        // The init runs on its own stack in our memory; until the program
-        // is exec'd we are blocked reading the report (or, with a veth
-        // handshake, it is blocked reading `go`), and after that it makes
-        // raw system calls only: the two never use shared state at once.
-        init_stack = sys::clone_stack(64 * 1024, ec);
+    if (child_can_share_memory && p.fn == nullptr &&
+        (!p.init || (p.so->share_memory_with_init && !o.user && !p.ns.contains(sys::clone_flag::newtime)))) {
+        // The child runs on its own stack in our memory.  Until the program
+        // is exec'd we are suspended (vfork) or blocked reading the report,
+        // except during a handshake, when it is blocked reading `go`; an
+        // init then makes raw system calls only: the two never use shared
+        // state at once.
+        const bool vfork = !p.init && !p.handshake;
+        child_stack = sys::clone_stack(p.init ? 64 * 1024 : 256 * 1024, ec); // 256 KiB: for pre_exec
         if (ec) {
             ec = as_setup_error(setup_step::clone, ec);
             return {};
         }
         int pidfd = -1;
         sys::detail::kernel_clone_args k{};
-        k.flags = (a.flags | sys::clone_flag::vm).bits();
+        k.flags = (a.flags | sys::clone_flag::vm | (vfork ? sys::clone_flag::vfork : sys::clone_flags{})).bits();
         k.pidfd = reinterpret_cast<std::uintptr_t>(&pidfd);
         k.exit_signal = static_cast<std::uint64_t>(a.exit_signal);
-        k.stack = reinterpret_cast<std::uintptr_t>(init_stack.top()) - init_stack.size();
-        k.stack_size = init_stack.size();
+        k.stack = reinterpret_cast<std::uintptr_t>(child_stack.top()) - child_stack.size();
+        k.stack_size = child_stack.size();
         k.cgroup = a.flags.contains(sys::clone_flag::into_cgroup) ? static_cast<std::uint64_t>(a.cgroup_fd) : 0;
         const long pid = sys::detail::clone3_run(&k, shared_memory_init, &ia);
         if (pid >= 0) {
@@ -734,7 +735,7 @@ process launch(const plan& p, std::error_code& ec, unique_fd* report_out = nullp
             ec = as_setup_error(setup_step::clone, nskit::detail::last_error());
             return {};
         } else {
-            init_stack = sys::clone_stack(); // no clone3: a forked init below
+            child_stack = sys::clone_stack(); // no clone3: forked below
         }
     }
     if (!cloned) {
@@ -753,8 +754,8 @@ process launch(const plan& p, std::error_code& ec, unique_fd* report_out = nullp
     process proc(r.pid, std::move(r.pidfd));
     if (p.init)
         detail::process_access::set_status_fd(proc, std::move(status.r));
-    if (init_stack.valid()) // freed once the init is reaped
-        detail::process_access::set_init_stack(proc, std::move(init_stack));
+    if (p.init && child_stack.valid()) // the init lives on: freed once it is reaped
+        detail::process_access::set_init_stack(proc, std::move(child_stack));
     if (p.handshake) {
         if (o.user && (ec = write_maps(r.pid, p)))
             return {}; // ~process kills and reaps the waiting child

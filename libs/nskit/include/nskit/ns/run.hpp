@@ -59,7 +59,9 @@ struct spawn_options {
     std::vector<int> keep_fds;         // inherited as they are; all others >= 3 are made CLOEXEC
     bool search_path = true;           // resolve a program without '/' in PATH (in the parent)
     // Called in the child right before exec (async-signal-safe code only);
-    // a nonzero return is reported as errno of step exec.
+    // a nonzero return is reported as errno of step exec.  Where it can, the
+    // child borrows our memory until exec, like posix_spawn's (no copy):
+    // what the hook writes, we see; it must leave our state alone.
     int (*pre_exec)(void* ctx) = nullptr;
     void* pre_exec_ctx = nullptr;
     // Where the program runs under an init (a PID namespace): the init
