@@ -1,4 +1,5 @@
 #include "network.hpp"
+#include "raw.hpp"
 
 #include <nskit/sys/clone.hpp>
 #include <nskit/sys/error.hpp>
@@ -52,21 +53,19 @@ void configure_loopback(std::error_code& ec) noexcept
 
 int loopback_up_async_signal_safe() noexcept
 {
-    const int s = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    const long s = raw::call(SYS_socket, AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     if (s < 0)
-        return errno;
+        return static_cast<int>(-s);
     ifreq ifr{};
-    std::memcpy(ifr.ifr_name, "lo", 3);
-    int err = 0;
-    if (::ioctl(s, SIOCGIFFLAGS, &ifr) != 0)
-        err = errno;
-    else if ((ifr.ifr_flags & IFF_UP) == 0) {
+    ifr.ifr_name[0] = 'l';
+    ifr.ifr_name[1] = 'o';
+    long r = raw::call(SYS_ioctl, s, SIOCGIFFLAGS, raw::arg(&ifr));
+    if (r == 0 && (ifr.ifr_flags & IFF_UP) == 0) {
         ifr.ifr_flags = static_cast<short>(ifr.ifr_flags | IFF_UP | IFF_RUNNING);
-        if (::ioctl(s, SIOCSIFFLAGS, &ifr) != 0)
-            err = errno;
+        r = raw::call(SYS_ioctl, s, SIOCSIFFLAGS, raw::arg(&ifr));
     }
-    ::close(s);
-    return err;
+    raw::close(static_cast<int>(s));
+    return static_cast<int>(-r);
 }
 
 void connect_veth(const veth_options& v, int outer_netns_fd, int inner_netns_fd, std::error_code& ec) noexcept

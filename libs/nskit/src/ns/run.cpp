@@ -7,6 +7,7 @@
 #include <nskit/sys/detail/syscall.hpp>
 
 #include "network.hpp"
+#include "raw.hpp"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -262,42 +263,9 @@ std::error_code make_plan(const options& o, plan& p)
 
 constexpr int forwarded_signals[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
 
-// The init's calls once its worker runs: raw system calls that never touch
-// errno or other thread-local state, because a callable's worker shares the
-// init's memory (and so its errno) and runs at the same time.
-#if defined(__x86_64__)
-#define NSKIT_NS_RAW_SYSCALLS 1
-long raw_syscall(long n, long a = 0, long b = 0, long c = 0, long d = 0) noexcept
-{
-    long ret;
-    register long r10 __asm__("r10") = d;
-    __asm__ volatile("syscall" : "=a"(ret) : "a"(n), "D"(a), "S"(b), "d"(c), "r"(r10) : "rcx", "r11", "memory");
-    return ret; // -errno on failure
-}
-#elif defined(__aarch64__)
-#define NSKIT_NS_RAW_SYSCALLS 1
-long raw_syscall(long n, long a = 0, long b = 0, long c = 0, long d = 0) noexcept
-{
-    register long x8 __asm__("x8") = n;
-    register long x0 __asm__("x0") = a;
-    register long x1 __asm__("x1") = b;
-    register long x2 __asm__("x2") = c;
-    register long x3 __asm__("x3") = d;
-    __asm__ volatile("svc 0" : "+r"(x0) : "r"(x8), "r"(x1), "r"(x2), "r"(x3) : "memory");
-    return x0;
-}
-#else
-#define NSKIT_NS_RAW_SYSCALLS 0
-long raw_syscall(long n, long a = 0, long b = 0, long c = 0, long d = 0) noexcept
-{
-    const int saved = errno;
-    long r = ::syscall(n, a, b, c, d);
-    if (r < 0)
-        r = -errno;
-    errno = saved;
-    return r;
-}
-#endif
+// The child's calls go through raw:: (see raw.hpp): no errno, no lazy
+// binding, no libc locks.  Only a callable's own code uses libc.
+namespace raw = detail::raw;
 
 // A callable's worker shares the init's memory (CLONE_VM, no page tables
 // copied) where the init's calls leave it alone; under ASan it is forked:
@@ -310,26 +278,9 @@ constexpr bool callable_shares_memory = false;
 
 [[noreturn]] void fail(int report_w, setup_step s, int err, int code = setup_failed_exit) noexcept
 {
-    wire w{static_cast<std::int32_t>(s), err};
-    ssize_t n;
-    do
-        n = ::write(report_w, &w, sizeof w);
-    while (n < 0 && errno == EINTR);
-    ::_exit(code);
-}
-
-bool write_all(int fd, const char* data, std::size_t len) noexcept
-{
-    while (len > 0) {
-        ssize_t n = ::write(fd, data, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return false;
-        data += n;
-        len -= static_cast<std::size_t>(n);
-    }
-    return true;
+    const wire w{static_cast<std::int32_t>(s), err};
+    raw::write_all(report_w, &w, sizeof w);
+    raw::exit_group(code);
 }
 
 // Steps that both setup() and a child run (no allocation).
@@ -338,21 +289,21 @@ int mount_steps(const plan& p, setup_step& step) noexcept
     const auto& o = *p.o;
     if (p.ns.contains(sys::clone_flag::newns)) {
         step = setup_step::make_private;
-        if (::mount("none", "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0)
-            return errno;
+        if (const long r = raw::mount("none", "/", nullptr, MS_REC | MS_PRIVATE, nullptr); r < 0)
+            return static_cast<int>(-r);
     }
     if (o.tmp) {
         step = setup_step::tmp_check;
-        struct stat st{};
-        if (::lstat("/tmp", &st) != 0)
-            return errno;
-        if (S_ISLNK(st.st_mode))
+        const long type = raw::file_type("/tmp");
+        if (type < 0)
+            return static_cast<int>(-type);
+        if (type == S_IFLNK)
             return ELOOP;
-        if (!S_ISDIR(st.st_mode))
+        if (type != S_IFDIR)
             return ENOTDIR;
         step = setup_step::mount_tmp;
-        if (::mount("tmpfs", "/tmp", "tmpfs", p.tmp_flags, p.tmp_data.c_str()) != 0)
-            return errno;
+        if (const long r = raw::mount("tmpfs", "/tmp", "tmpfs", p.tmp_flags, p.tmp_data.c_str()); r < 0)
+            return static_cast<int>(-r);
     }
     return 0;
 }
@@ -362,13 +313,16 @@ int uts_steps(const plan& p, setup_step& step) noexcept
     const auto& o = *p.o;
     if (!o.hostname.empty()) {
         step = setup_step::hostname;
-        if (::sethostname(o.hostname.data(), o.hostname.size()) != 0)
-            return errno;
+        if (const long r = raw::call(SYS_sethostname, raw::arg(o.hostname.data()), static_cast<long>(o.hostname.size()));
+            r < 0)
+            return static_cast<int>(-r);
     }
     if (!o.domainname.empty()) {
         step = setup_step::domainname;
-        if (::setdomainname(o.domainname.data(), o.domainname.size()) != 0)
-            return errno;
+        if (const long r =
+                raw::call(SYS_setdomainname, raw::arg(o.domainname.data()), static_cast<long>(o.domainname.size()));
+            r < 0)
+            return static_cast<int>(-r);
     }
     return 0;
 }
@@ -376,22 +330,21 @@ int uts_steps(const plan& p, setup_step& step) noexcept
 int time_steps(const plan& p, setup_step& step) noexcept
 {
     step = setup_step::unshare;
-    if (::unshare(CLONE_NEWTIME) != 0)
-        return errno;
+    if (const long r = raw::call(SYS_unshare, CLONE_NEWTIME); r < 0)
+        return static_cast<int>(-r);
     step = setup_step::timens_offsets;
-    const int fd = ::open("/proc/self/timens_offsets", O_WRONLY | O_CLOEXEC);
+    const long fd = raw::call(SYS_openat, AT_FDCWD, raw::arg("/proc/self/timens_offsets"), O_WRONLY | O_CLOEXEC);
     if (fd < 0)
-        return errno;
-    const bool ok = write_all(fd, p.timens_text.data(), p.timens_text.size());
-    const int err = errno;
-    ::close(fd);
-    return ok ? 0 : err;
+        return static_cast<int>(-fd);
+    const long r = raw::write_all(static_cast<int>(fd), p.timens_text.data(), p.timens_text.size());
+    raw::close(static_cast<int>(fd));
+    return static_cast<int>(-r);
 }
 
 [[noreturn]] void run_payload(const plan& p, int report_w) noexcept
 {
     if (p.fn != nullptr) {
-        ::close(report_w); // setup done: the parent reads EOF
+        raw::close(report_w); // setup done: the parent reads EOF
         int r = 255;
         try {
             r = (*p.fn)();
@@ -404,18 +357,20 @@ int time_steps(const plan& p, setup_step& step) noexcept
         ::_exit(r & 0xff);
     }
     const spawn_options& so = *p.so;
-    if (!so.cwd.empty() && ::chdir(so.cwd.c_str()) != 0)
-        fail(report_w, setup_step::chdir, errno, 127);
-    if (::close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) != 0)
-        fail(report_w, setup_step::close_fds, errno, 127);
+    if (!so.cwd.empty())
+        if (const long r = raw::call(SYS_chdir, raw::arg(so.cwd.c_str())); r < 0)
+            fail(report_w, setup_step::chdir, static_cast<int>(-r), 127);
+    if (const long r = raw::call(SYS_close_range, 3, static_cast<long>(~0U), CLOSE_RANGE_CLOEXEC); r < 0)
+        fail(report_w, setup_step::close_fds, static_cast<int>(-r), 127);
     for (int fd : so.keep_fds)
-        if (fd >= 0 && fd != report_w && ::fcntl(fd, F_SETFD, 0) != 0)
-            fail(report_w, setup_step::close_fds, errno, 127);
+        if (fd >= 0 && fd != report_w)
+            if (const long r = raw::call(SYS_fcntl, fd, F_SETFD, 0); r < 0)
+                fail(report_w, setup_step::close_fds, static_cast<int>(-r), 127);
     if (so.pre_exec != nullptr)
         if (int e = so.pre_exec(so.pre_exec_ctx); e != 0)
             fail(report_w, setup_step::exec, e, 127);
-    ::execve(p.path, p.argv, p.envp);
-    fail(report_w, setup_step::exec, errno, 127);
+    const long r = raw::call(SYS_execve, raw::arg(p.path), raw::arg(p.argv), raw::arg(p.envp));
+    fail(report_w, setup_step::exec, static_cast<int>(-r), 127);
 }
 
 // PID 1 (or the keeper of a time namespace): reap everything, forward
@@ -423,18 +378,17 @@ int time_steps(const plan& p, setup_step& step) noexcept
 // forwarded signals and SIGCHLD stay blocked and are taken with sigtimedwait
 // (a blocked signal is queued even for PID 1, which drops unhandled ones),
 // so the worker's pid is a local and nothing is shared between inits.
-// Raw system calls only (see raw_syscall).
-[[noreturn]] void init_loop(pid_t worker, int status_w, const sigset_t& waited) noexcept
+// Raw system calls only (see raw.hpp).
+[[noreturn]] void init_loop(pid_t worker, int status_w, raw::sigmask waited) noexcept
 {
     int wstatus = 0;
     for (bool done = false; !done;) {
         siginfo_t si;
-        const long sig = raw_syscall(SYS_rt_sigtimedwait, reinterpret_cast<long>(&waited), reinterpret_cast<long>(&si),
-                                     0, _NSIG / 8);
+        const long sig = raw::call(SYS_rt_sigtimedwait, raw::arg(&waited), raw::arg(&si), 0, sizeof waited);
         if (sig == SIGCHLD) {
             for (;;) { // one SIGCHLD may stand for several exits
                 int st = 0;
-                const long r = raw_syscall(SYS_wait4, -1, reinterpret_cast<long>(&st), WNOHANG | __WALL, 0);
+                const long r = raw::call(SYS_wait4, -1, raw::arg(&st), WNOHANG | __WALL, 0);
                 if (r == -EINTR)
                     continue;
                 if (r == worker) {
@@ -448,21 +402,11 @@ int time_steps(const plan& p, setup_step& step) noexcept
                 }
             }
         } else if (sig > 0) {
-            raw_syscall(SYS_kill, worker, sig);
+            raw::call(SYS_kill, worker, sig);
         }
     }
-    const char* data = reinterpret_cast<const char*>(&wstatus);
-    for (std::size_t left = sizeof wstatus; left > 0;) {
-        const long n = raw_syscall(SYS_write, status_w, reinterpret_cast<long>(data), static_cast<long>(left));
-        if (n == -EINTR)
-            continue;
-        if (n <= 0)
-            break;
-        data += n;
-        left -= static_cast<std::size_t>(n);
-    }
-    for (;;)
-        raw_syscall(SYS_exit_group, WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus));
+    raw::write_all(status_w, &wstatus, sizeof wstatus);
+    raw::exit_group(WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus));
 }
 
 struct worker_args {
@@ -476,56 +420,84 @@ int shared_memory_worker(void* a) noexcept
     const auto* w = static_cast<const worker_args*>(a);
     // Dispositions are the init's: default, or ignored where our caller
     // ignores them (inherited like across fork and exec: nohup keeps working).
-    sigset_t none;
-    ::sigemptyset(&none);
-    ::sigprocmask(SIG_SETMASK, &none, nullptr); // the init keeps them blocked for its sigtimedwait
-    ::prctl(PR_SET_PDEATHSIG, SIGKILL); // the init died: so do we
-    ::close(w->status_w);               // our own fd table (no CLONE_FILES)
+    raw::set_mask(0);                               // the init keeps them blocked for its sigtimedwait
+    raw::call(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL); // the init died: so do we
+    raw::close(w->status_w);                        // our own fd table (no CLONE_FILES)
     run_payload(*w->p, w->report_w);
+}
+
+// Maps `size` bytes for a stack (with a guard page below when `guard`);
+// returns the lowest usable address, or -errno.
+long map_stack(std::size_t size, bool guard) noexcept
+{
+    const std::size_t page = 4096, total = size + (guard ? page : 0);
+    const long m = raw::call(SYS_mmap, 0, static_cast<long>(total), PROT_READ | PROT_WRITE,
+                             MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK | MAP_NORESERVE, -1, 0);
+    if (static_cast<unsigned long>(m) > -4096UL)
+        return m;
+    if (guard)
+        if (const long r = raw::call(SYS_mprotect, m, static_cast<long>(page), PROT_NONE); r < 0)
+            return r;
+    return m + static_cast<long>(guard ? page : 0);
+}
+
+// Starts fn(arg) in a child on [stack, stack + size): clone3 where
+// clone3_start exists, else libc's clone.  Returns its pid or -errno.
+long start_on_stack(int (*fn)(void*), void* arg, long stack, std::size_t size, std::uint64_t flags) noexcept
+{
+    sys::detail::kernel_clone_args k{};
+    k.flags = flags;
+    k.exit_signal = SIGCHLD;
+    k.stack = static_cast<std::uint64_t>(stack);
+    k.stack_size = size;
+    long r = sys::detail::clone3_start(&k, fn, arg);
+    if (r == -ENOSYS) {
+        r = ::clone(fn, reinterpret_cast<char*>(stack) + size, static_cast<int>(flags) | SIGCHLD, arg);
+        if (r < 0)
+            r = -errno;
+    }
+    return r;
 }
 
 [[noreturn]] void child_main(const plan& p, int report_w, int go_r, int status_w, int parent_pidfd) noexcept
 {
     const auto& o = *p.o;
     if (o.die_with_parent) {
-        if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0)
-            fail(report_w, setup_step::die_with_parent, errno);
+        if (const long r = raw::call(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL); r < 0)
+            fail(report_w, setup_step::die_with_parent, static_cast<int>(-r));
         // getppid() says 0 in a new PID namespace: ask the parent's pidfd
         // whether it died before PDEATHSIG was armed.
         pollfd pf{parent_pidfd, POLLIN, 0};
-        if (::poll(&pf, 1, 0) != 0)
-            ::_exit(setup_failed_exit);
+        timespec now{};
+        if (raw::call(SYS_ppoll, raw::arg(&pf), 1, raw::arg(&now), 0, sizeof(raw::sigmask)) != 0)
+            raw::exit_group(setup_failed_exit);
     }
     // An init keeps the forwarded signals (blocked since before clone: one
     // sent meanwhile waits) and SIGCHLD blocked for init_loop's sigtimedwait.
-    sigset_t none, waited;
-    ::sigemptyset(&none);
-    ::sigemptyset(&waited);
+    raw::sigmask waited = raw::bit(SIGCHLD);
     for (int s : forwarded_signals)
-        ::sigaddset(&waited, s);
-    ::sigaddset(&waited, SIGCHLD);
-    struct sigaction dfl{};
-    dfl.sa_handler = SIG_DFL;
+        waited |= raw::bit(s);
     // CLONE_CLEAR_SIGHAND keeps an ignored SIGCHLD ignored: children would be auto-reaped.
-    ::sigaction(SIGCHLD, &dfl, nullptr);
-    ::sigprocmask(SIG_SETMASK, p.init ? &waited : &none, nullptr);
+    raw::set_default(SIGCHLD);
+    raw::set_mask(p.init ? waited : 0);
     if (p.handshake) {
         char c = 0;
-        ssize_t n;
-        do
-            n = ::read(go_r, &c, 1);
-        while (n < 0 && errno == EINTR);
-        if (n != 1)
-            ::_exit(setup_failed_exit); // the parent gave up and reports why
+        if (raw::read_some(go_r, &c, 1) != 1)
+            raw::exit_group(setup_failed_exit); // the parent gave up and reports why
     }
-    // Raw syscalls: glibc's setresuid would signal the parent's threads.
-    if (p.become_root && (::syscall(SYS_setresgid, 0, 0, 0) != 0 || ::syscall(SYS_setresuid, 0, 0, 0) != 0))
-        fail(report_w, setup_step::become_root, errno);
+    if (p.become_root) { // raw: glibc's setresuid would signal the parent's threads
+        long r = raw::call(SYS_setresgid, 0, 0, 0);
+        if (r == 0)
+            r = raw::call(SYS_setresuid, 0, 0, 0);
+        if (r < 0)
+            fail(report_w, setup_step::become_root, static_cast<int>(-r));
+    }
     setup_step step = setup_step::none;
     if (int e = mount_steps(p, step))
         fail(report_w, step, e);
-    if (o.pid && o.proc && ::mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr) != 0)
-        fail(report_w, setup_step::mount_proc, errno);
+    if (o.pid && o.proc)
+        if (const long r = raw::mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr); r < 0)
+            fail(report_w, setup_step::mount_proc, static_cast<int>(-r));
     if (int e = uts_steps(p, step))
         fail(report_w, step, e);
     if (p.ns.contains(sys::clone_flag::newnet))
@@ -538,46 +510,42 @@ int shared_memory_worker(void* a) noexcept
         run_payload(p, report_w);
 
     // The worker enters time_for_children; it is PID 2 in a new PID namespace.
-    pid_t w;
+    long w;
     worker_args args{&p, report_w, status_w};
     if (p.fn == nullptr) {
         // A program: the worker borrows our memory until its exec (vfork
         // semantics: we wait), which spares copying the page tables.
         constexpr std::size_t stack_size = 256 * 1024;
-        void* stack = ::mmap(nullptr, stack_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
-        if (stack == MAP_FAILED)
-            fail(report_w, setup_step::fork, errno);
-        w = ::clone(shared_memory_worker, static_cast<char*>(stack) + stack_size, CLONE_VM | CLONE_VFORK | SIGCHLD,
-                    &args);
-        const int clone_err = errno;
-        ::munmap(stack, stack_size); // exec'd or gone: an init sharing the caller's memory must not keep it
-        errno = clone_err;
+        const long stack = map_stack(stack_size, false);
+        if (static_cast<unsigned long>(stack) > -4096UL)
+            fail(report_w, setup_step::fork, static_cast<int>(-stack));
+        w = start_on_stack(shared_memory_worker, &args, stack, stack_size, CLONE_VM | CLONE_VFORK);
+        raw::call(SYS_munmap, stack, stack_size); // exec'd or gone: an init sharing the caller's memory must not keep it
     } else if (callable_shares_memory && !p.ns.contains(sys::clone_flag::newtime)) {
         // A callable: shares our memory for its whole life (no vfork wait,
         // so we keep forwarding signals).  The stack is as large as a main
         // thread's, reserved lazily, with a guard page below it.  (A task
         // sharing memory stays in our time namespace: then it is forked.)
-        constexpr std::size_t stack_size = 8 * 1024 * 1024, guard = 4096;
-        void* stack = ::mmap(nullptr, stack_size + guard, PROT_READ | PROT_WRITE,
-                             MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK | MAP_NORESERVE, -1, 0);
-        if (stack == MAP_FAILED || ::mprotect(stack, guard, PROT_NONE) != 0)
-            fail(report_w, setup_step::fork, errno);
-        w = ::clone(shared_memory_worker, static_cast<char*>(stack) + guard + stack_size, CLONE_VM | SIGCHLD, &args);
+        constexpr std::size_t stack_size = 8 * 1024 * 1024;
+        const long stack = map_stack(stack_size, true);
+        if (static_cast<unsigned long>(stack) > -4096UL)
+            fail(report_w, setup_step::fork, static_cast<int>(-stack));
+        w = start_on_stack(shared_memory_worker, &args, stack, stack_size, CLONE_VM);
     } else {
         w = ::_Fork();
+        if (w < 0)
+            w = -errno;
+        if (w == 0) {
+            raw::set_mask(0);
+            raw::call(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL); // the init died: so do we
+            raw::close(status_w);
+            run_payload(p, report_w);
+        }
     }
     if (w < 0)
-        fail(report_w, setup_step::fork, errno);
-    if (w == 0) {
-        ::sigprocmask(SIG_SETMASK, &none, nullptr);
-        ::prctl(PR_SET_PDEATHSIG, SIGKILL); // the init died: so do we
-        ::close(status_w);
-        run_payload(p, report_w);
-    }
-    // From here raw system calls only: a callable's worker may be running
-    // in our memory.
-    raw_syscall(SYS_close, report_w); // the worker holds it until exec / the callable
-    init_loop(w, status_w, waited);
+        fail(report_w, setup_step::fork, static_cast<int>(-w));
+    raw::close(report_w); // the worker holds it until exec / the callable
+    init_loop(static_cast<pid_t>(w), status_w, waited);
 }
 
 struct init_args {
@@ -1037,14 +1005,15 @@ void setup(const options& opts, std::error_code& ec) noexcept
             }
         }
         if (p.ns.contains(sys::clone_flag::newtime)) {
-            const int fd = ::open("/proc/self/timens_offsets", O_WRONLY | O_CLOEXEC);
-            if (fd < 0 || !write_all(fd, p.timens_text.data(), p.timens_text.size())) {
+            unique_fd fd(::open("/proc/self/timens_offsets", O_WRONLY | O_CLOEXEC));
+            if (!fd) {
                 ec = make_setup_error(setup_step::timens_offsets, errno);
-                if (fd >= 0)
-                    ::close(fd);
                 return;
             }
-            ::close(fd);
+            if (const long r = raw::write_all(fd.get(), p.timens_text.data(), p.timens_text.size()); r < 0) {
+                ec = make_setup_error(setup_step::timens_offsets, static_cast<int>(-r));
+                return;
+            }
         }
         ec.clear();
     } catch (...) {

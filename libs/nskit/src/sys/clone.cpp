@@ -16,7 +16,7 @@ namespace detail {
 // clone3 that starts the child in fn(arg) on the stack in k (x86_64).  The
 // child never returns into C++ frames that belong to the parent's stack.
 #if defined(__x86_64__)
-long clone3_run(kernel_clone_args* k, int (*fn)(void*), void* arg) noexcept
+long clone3_start(kernel_clone_args* k, int (*fn)(void*), void* arg) noexcept
 {
     long ret;
     register long r12 __asm__("r12") = reinterpret_cast<long>(fn);
@@ -35,19 +35,24 @@ long clone3_run(kernel_clone_args* k, int (*fn)(void*), void* arg) noexcept
                      : "=a"(ret)
                      : "a"(SYS_clone3), "D"(k), "S"(sizeof *k), "r"(r12), "r"(r13)
                      : "rcx", "r11", "memory");
+    return ret;
+}
+#else
+long clone3_start(kernel_clone_args*, int (*)(void*), void*) noexcept
+{
+    return -ENOSYS;
+}
+#endif
+
+long clone3_run(kernel_clone_args* k, int (*fn)(void*), void* arg) noexcept
+{
+    const long ret = clone3_start(k, fn, arg);
     if (ret < 0) {
         errno = static_cast<int>(-ret);
         return -1;
     }
     return ret;
 }
-#else
-long clone3_run(kernel_clone_args*, int (*)(void*), void*) noexcept
-{
-    errno = ENOSYS;
-    return -1;
-}
-#endif
 
 } // namespace detail
 

@@ -89,7 +89,10 @@ static_assert(sizeof(kernel_clone_args) == 88);
 
 // clone3 whose child starts in fn(arg) on the stack given in k and exits
 // with its return value (never returning into the caller's frames).
-// x86_64 only: elsewhere -1 with errno ENOSYS.  Returns the child's pid.
+// x86_64 only: elsewhere ENOSYS.  clone3_run returns the child's pid, or -1
+// with errno; clone3_start returns the pid or -errno and leaves errno alone
+// (for a caller that shares its memory, and so its errno, with others).
 long clone3_run(kernel_clone_args* k, int (*fn)(void*), void* arg) noexcept;
+long clone3_start(kernel_clone_args* k, int (*fn)(void*), void* arg) noexcept;
 
 } // namespace nskit::sys::detail
