@@ -206,8 +206,11 @@ BOOST_AUTO_TEST_CASE(veth, *utf::precondition(nskit::test::privileged()))
                     "addr", "show", "dev", "eth0"});
     BOOST_TEST(r.status == 0, r.out);
     BOOST_TEST(r.out.find("10.232.0.2/24") != std::string::npos, r.out);
-    for (int i = 0; i < 500 && ::access(("/sys/class/net/" + name).c_str(), F_OK) == 0; ++i)
-        ::usleep(10000);
+    // nsrun deletes the pair when the program is gone: the name is free at once
+    BOOST_TEST(::access(("/sys/class/net/" + name).c_str(), F_OK) != 0);
+    auto again = nsrun({"--pid", "--veth", name, "--", "true"});
+    BOOST_TEST(again.status == 0, again.out);
+    BOOST_TEST(::access(("/sys/class/net/" + name).c_str(), F_OK) != 0);
 }
 
 BOOST_AUTO_TEST_CASE(no_privilege_message)

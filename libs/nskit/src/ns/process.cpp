@@ -73,7 +73,8 @@ process process::attach(pid_t pid)
 
 process::process(process&& o) noexcept
     : pid_(std::exchange(o.pid_, 0)), pidfd_(std::move(o.pidfd_)), reaped_(std::exchange(o.reaped_, false)),
-      forwarded_(o.forwarded_), status_fd_(std::move(o.status_fd_)), init_stack_(std::move(o.init_stack_))
+      forwarded_(o.forwarded_), status_fd_(std::move(o.status_fd_)), init_stack_(std::move(o.init_stack_)),
+      on_reaped_(std::exchange(o.on_reaped_, nullptr))
 {
 }
 
@@ -87,6 +88,7 @@ process& process::operator=(process&& o) noexcept
         forwarded_ = o.forwarded_;
         status_fd_ = std::move(o.status_fd_);
         init_stack_ = std::move(o.init_stack_);
+        on_reaped_ = std::exchange(o.on_reaped_, nullptr);
     }
     return *this;
 }
@@ -103,6 +105,8 @@ process::~process()
     // A shared-memory init that could not be reaped (not our child any
     // more: someone else reaped it) is gone all the same.
     init_stack_ = sys::clone_stack();
+    if (auto f = std::exchange(on_reaped_, nullptr))
+        f();
 }
 
 // An init (PID 1) cannot die of its worker's signal (the kernel drops
@@ -111,6 +115,8 @@ sys::exit_status process::reap_status(sys::exit_status s) noexcept
 {
     reaped_ = true;
     init_stack_ = sys::clone_stack(); // the init is gone: its stack in our memory is free
+    if (auto f = std::exchange(on_reaped_, nullptr))
+        f();
     if (status_fd_.valid()) {
         int wstatus = 0;
         ssize_t n;
@@ -287,6 +293,7 @@ unique_fd process::detach() noexcept
     if (init_stack_.valid())
         return {};
     reaped_ = true;
+    on_reaped_ = nullptr;
     return std::move(pidfd_);
 }
 

@@ -26,6 +26,7 @@
 #include <cstdio>
 #include <cstring>
 #include <iostream>
+#include <memory>
 
 #ifndef CLOSE_RANGE_CLOEXEC
 #define CLOSE_RANGE_CLOEXEC (1U << 2) // 5.11
@@ -38,6 +39,7 @@ namespace nskit::ns {
 struct detail::process_access {
     static void set_status_fd(process& p, unique_fd fd) noexcept { p.status_fd_ = std::move(fd); }
     static void set_init_stack(process& p, sys::clone_stack s) noexcept { p.init_stack_ = std::move(s); }
+    static void set_on_reaped(process& p, std::function<void()> f) noexcept { p.on_reaped_ = std::move(f); }
 };
 
 // ---------------------------------------------------------------- errors
@@ -882,7 +884,23 @@ process spawn(const std::string& program, const std::vector<std::string>& args, 
         p.argv = argv.data();
         p.envp = envp.data();
         p.so = &so;
-        return launch(p, ec);
+        // The outer veth end outlives the child until the kernel's
+        // asynchronous namespace cleanup: deleted when the child is reaped,
+        // so the same name can be used again at once.
+        std::shared_ptr<unique_fd> outer;
+        if (opts.veth && opts.veth->peer_netns_fd >= 0) {
+            outer = std::make_shared<unique_fd>(::fcntl(opts.veth->peer_netns_fd, F_DUPFD_CLOEXEC, 3));
+            if (!*outer) {
+                ec = make_setup_error(setup_step::veth, errno);
+                return {};
+            }
+        }
+        auto proc = launch(p, ec);
+        if (!ec && opts.veth)
+            detail::process_access::set_on_reaped(proc, [v = *opts.veth, outer] {
+                detail::remove_veth(v, outer ? outer->get() : -1);
+            });
+        return proc;
     } catch (...) {
         ec = std::make_error_code(std::errc::not_enough_memory);
         return {};

@@ -10,6 +10,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <system_error>
 
@@ -58,7 +59,8 @@ public:
     namespace_handle ns(sys::ns_type type, std::error_code& ec) const noexcept;
     namespace_handle ns(sys::ns_type type) const;
 
-    // Stop owning: the destructor will neither kill nor reap.  Refused (an
+    // Stop owning: the destructor will neither kill nor reap (nor delete a
+    // veth pair spawn() made: the kernel does, once the namespace is gone).  Refused (an
     // empty fd, ownership kept) for an init that shares our memory
     // (spawn_options::share_memory_with_init): its stack is freed on reaping.
     unique_fd detach() noexcept;
@@ -72,6 +74,7 @@ private:
     int forwarded_ = 0;
     unique_fd status_fd_; // an init child writes the real wait status of its worker here
     sys::clone_stack init_stack_; // the stack of an init sharing our memory, until it is reaped
+    std::function<void()> on_reaped_; // undoes what outlives the child (the outer veth end)
 };
 
 } // namespace nskit::ns
