@@ -218,6 +218,27 @@ int main(int argc, char** argv)
             std::printf("  %s / nsrun: %.2fx wall, %.2fx CPU\n", cmds[i].argv[0].c_str(), m / base, mc / cbase);
     }
 
+    // The same work on both sides: nsrun's job minus what unshare does not
+    // do (lo up, the private /tmp), so the ratio is the tools' own overhead.
+    if (!nsrun.empty() && !unshare.empty()) {
+        std::vector<candidate> same{
+            {"nsrun --pid --mount --uts --ipc -- true", {nsrun, "--pid", "--mount", "--uts", "--ipc", "--", truebin}, {}, {}},
+            {"unshare -fpmui --mount-proc true", {unshare, "-fpmui", "--mount-proc", truebin}, {}, {}}};
+        for (auto& c : same)
+            run_once(c.argv);
+        for (int i = 0; i < rounds; ++i)
+            for (auto& c : same)
+                if (double cpu = 0, us = run_once(c.argv, &cpu); us >= 0) {
+                    c.samples.push_back(us);
+                    c.cpu.push_back(cpu);
+                }
+        std::puts("the same work on both sides (no network namespace, no private /tmp):");
+        const double b = median(same[0].samples), cb = median(same[0].cpu);
+        report(same[0].name, b, -1, "");
+        report(same[1].name, median(same[1].samples), b, "of nsrun");
+        std::printf("  unshare / nsrun: %.2fx wall, %.2fx CPU\n", median(same[1].samples) / b, median(same[1].cpu) / cb);
+    }
+
     // Wall clock and CPU (this process + its children) of each call.
     auto measure = [rounds](bool pid_ns) {
         std::vector<double> hand, lib, hand_cpu, lib_cpu;
