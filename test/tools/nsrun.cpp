@@ -75,6 +75,7 @@ BOOST_AUTO_TEST_CASE(bad_arguments)
                                           {{"--kill-child=SIGBOGUS", "--", "true"}, 120},
                                           {{"--addr", "10.0.0.1/24", "--", "true"}, 120},
                                           {{"--monotonic", "soon", "--", "true"}, 120},
+                                          {{"--monotonic", "1e10", "--", "true"}, 120}, // ns would overflow
                                           {{"--enter", "0", "--", "true"}, 120},
                                           {{"--enter", "1", "--types", "bogus", "--", "true"}, 120},
                                           {{"--uts=" + std::string(70, 'h'), "--", "true"}, 120},
