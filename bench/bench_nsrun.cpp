@@ -195,14 +195,19 @@ int main(int argc, char** argv)
                         {bwrap, "--unshare-all", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs",
                          "/tmp", truebin},
                         {}, {}});
-    for (auto& c : cmds) // warm up (page cache, first netns)
-        run_once(c.argv);
-    for (int i = 0; i < rounds; ++i)
-        for (auto& c : cmds)
-            if (double cpu = 0, us = run_once(c.argv, &cpu); us >= 0) {
-                c.samples.push_back(us);
-                c.cpu.push_back(cpu);
-            }
+    // Each command once to warm up (page cache, first netns), then the
+    // rounds, interleaved so that outside load hits all of them alike.
+    auto sample = [rounds](std::vector<candidate>& group) {
+        for (auto& c : group)
+            run_once(c.argv);
+        for (int i = 0; i < rounds; ++i)
+            for (auto& c : group)
+                if (double cpu = 0, us = run_once(c.argv, &cpu); us >= 0) {
+                    c.samples.push_back(us);
+                    c.cpu.push_back(cpu);
+                }
+    };
+    sample(cmds);
 
     std::puts("programs (fork + exec + namespaces + true + wait), wall clock:");
     const double base = cmds.empty() ? -1 : median(cmds[0].samples);
@@ -224,14 +229,7 @@ int main(int argc, char** argv)
         std::vector<candidate> same{
             {"nsrun --pid --mount --uts --ipc -- true", {nsrun, "--pid", "--mount", "--uts", "--ipc", "--", truebin}, {}, {}},
             {"unshare -fpmui --mount-proc true", {unshare, "-fpmui", "--mount-proc", truebin}, {}, {}}};
-        for (auto& c : same)
-            run_once(c.argv);
-        for (int i = 0; i < rounds; ++i)
-            for (auto& c : same)
-                if (double cpu = 0, us = run_once(c.argv, &cpu); us >= 0) {
-                    c.samples.push_back(us);
-                    c.cpu.push_back(cpu);
-                }
+        sample(same);
         std::puts("the same work on both sides (no network namespace, no private /tmp):");
         const double b = median(same[0].samples), cb = median(same[0].cpu);
         report(same[0].name, b, -1, "");

@@ -4,6 +4,7 @@
 #include <nskit/sys/error.hpp>
 #include <nskit/sys/nsfs.hpp>
 #include <nskit/sys/pidfd.hpp>
+#include <nskit/sys/detail/clone_args.hpp>
 #include <nskit/sys/detail/syscall.hpp>
 
 #include "network.hpp"
@@ -416,8 +417,8 @@ struct worker_args {
     int report_w, status_w;
 };
 
-// The worker, on its own stack in the init's memory (CLONE_VM).
-int shared_memory_worker(void* a) noexcept
+// The worker: on its own stack in the init's memory (CLONE_VM), or forked.
+[[noreturn]] int worker_main(void* a) noexcept
 {
     const auto* w = static_cast<const worker_args*>(a);
     // Dispositions are the init's: default, or ignored where our caller
@@ -521,7 +522,7 @@ long start_on_stack(int (*fn)(void*), void* arg, long stack, std::size_t size, s
         const long stack = map_stack(stack_size, false);
         if (static_cast<unsigned long>(stack) > -4096UL)
             fail(report_w, setup_step::fork, static_cast<int>(-stack));
-        w = start_on_stack(shared_memory_worker, &args, stack, stack_size, CLONE_VM | CLONE_VFORK);
+        w = start_on_stack(worker_main, &args, stack, stack_size, CLONE_VM | CLONE_VFORK);
         raw::call(SYS_munmap, stack, stack_size); // exec'd or gone: an init sharing the caller's memory must not keep it
     } else if (callable_shares_memory && !p.ns.contains(sys::clone_flag::newtime)) {
         // A callable: shares our memory for its whole life (no vfork wait,
@@ -532,17 +533,13 @@ long start_on_stack(int (*fn)(void*), void* arg, long stack, std::size_t size, s
         const long stack = map_stack(stack_size, true);
         if (static_cast<unsigned long>(stack) > -4096UL)
             fail(report_w, setup_step::fork, static_cast<int>(-stack));
-        w = start_on_stack(shared_memory_worker, &args, stack, stack_size, CLONE_VM);
+        w = start_on_stack(worker_main, &args, stack, stack_size, CLONE_VM);
     } else {
         w = ::_Fork();
         if (w < 0)
             w = -errno;
-        if (w == 0) {
-            raw::set_mask(0);
-            raw::call(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL); // the init died: so do we
-            raw::close(status_w);
-            run_payload(p, report_w);
-        }
+        if (w == 0)
+            worker_main(&args); // the same steps in a copy of our memory
     }
     if (w < 0)
         fail(report_w, setup_step::fork, static_cast<int>(-w));
@@ -653,6 +650,26 @@ process launch(const plan& p, std::error_code& ec, unique_fd* report_out = nullp
         return {};
     if (p.init && (ec = status.open()))
         return {};
+    // The outer veth end would outlive the child until the kernel's
+    // asynchronous namespace cleanup: the process deletes it when it reaps
+    // the child, so the same name can be used again at once.
+    std::function<void()> delete_veth;
+    if (o.veth) {
+        try {
+            std::shared_ptr<unique_fd> outer;
+            if (o.veth->peer_netns_fd >= 0) {
+                outer = std::make_shared<unique_fd>(::fcntl(o.veth->peer_netns_fd, F_DUPFD_CLOEXEC, 3));
+                if (!*outer) {
+                    ec = make_setup_error(setup_step::veth, errno);
+                    return {};
+                }
+            }
+            delete_veth = [v = *o.veth, outer] { detail::remove_veth(v, outer ? outer->get() : -1); };
+        } catch (...) {
+            ec = std::make_error_code(std::errc::not_enough_memory);
+            return {};
+        }
+    }
     unique_fd parent_pidfd;
     if (o.die_with_parent) {
         parent_pidfd = sys::pidfd_open(::getpid(), ec);
@@ -688,14 +705,14 @@ process launch(const plan& p, std::error_code& ec, unique_fd* report_out = nullp
             ec = as_setup_error(setup_step::clone, ec);
             return {};
         }
+        sys::clone3_args shared = a;
+        shared.flags |= sys::clone_flag::vm;
+        if (vfork)
+            shared.flags |= sys::clone_flag::vfork;
+        shared.stack = static_cast<char*>(child_stack.top()) - child_stack.size();
+        shared.stack_size = child_stack.size();
         int pidfd = -1;
-        sys::detail::kernel_clone_args k{};
-        k.flags = (a.flags | sys::clone_flag::vm | (vfork ? sys::clone_flag::vfork : sys::clone_flags{})).bits();
-        k.pidfd = reinterpret_cast<std::uintptr_t>(&pidfd);
-        k.exit_signal = static_cast<std::uint64_t>(a.exit_signal);
-        k.stack = reinterpret_cast<std::uintptr_t>(child_stack.top()) - child_stack.size();
-        k.stack_size = child_stack.size();
-        k.cgroup = a.flags.contains(sys::clone_flag::into_cgroup) ? static_cast<std::uint64_t>(a.cgroup_fd) : 0;
+        auto k = sys::detail::to_kernel(shared, &pidfd);
         const long pid = sys::detail::clone3_run(&k, shared_memory_init, &ia);
         if (pid >= 0) {
             r.pid = static_cast<pid_t>(pid);
@@ -737,6 +754,7 @@ process launch(const plan& p, std::error_code& ec, unique_fd* report_out = nullp
                 ec = as_setup_error(setup_step::veth, ec);
                 return {};
             }
+            detail::process_access::set_on_reaped(proc, std::move(delete_veth));
         }
         if (::write(go.w.get(), "g", 1) != 1) {
             ec = make_setup_error(setup_step::user_wait, errno);
@@ -791,8 +809,6 @@ sys::exit_status run(const std::function<int()>& fn, const options& opts, std::e
     sys::exit_status status;
     if (!ec) {
         status = proc.supervise(opts.kill_child, opts.kill_signal, opts.kill_grace, ec);
-        if (opts.veth) // not left for the kernel's asynchronous namespace cleanup
-            detail::remove_veth(*opts.veth, opts.veth->peer_netns_fd);
         // The child is gone: its report (if a step failed) is in the pipe.
         if (auto setup_ec = read_report(report.get())) {
             ec = setup_ec;
@@ -884,23 +900,7 @@ process spawn(const std::string& program, const std::vector<std::string>& args, 
         p.argv = argv.data();
         p.envp = envp.data();
         p.so = &so;
-        // The outer veth end outlives the child until the kernel's
-        // asynchronous namespace cleanup: deleted when the child is reaped,
-        // so the same name can be used again at once.
-        std::shared_ptr<unique_fd> outer;
-        if (opts.veth && opts.veth->peer_netns_fd >= 0) {
-            outer = std::make_shared<unique_fd>(::fcntl(opts.veth->peer_netns_fd, F_DUPFD_CLOEXEC, 3));
-            if (!*outer) {
-                ec = make_setup_error(setup_step::veth, errno);
-                return {};
-            }
-        }
-        auto proc = launch(p, ec);
-        if (!ec && opts.veth)
-            detail::process_access::set_on_reaped(proc, [v = *opts.veth, outer] {
-                detail::remove_veth(v, outer ? outer->get() : -1);
-            });
-        return proc;
+        return launch(p, ec);
     } catch (...) {
         ec = std::make_error_code(std::errc::not_enough_memory);
         return {};

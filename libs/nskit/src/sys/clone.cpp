@@ -1,4 +1,5 @@
 #include <nskit/sys/clone.hpp>
+#include <nskit/sys/detail/clone_args.hpp>
 #include <nskit/sys/detail/syscall.hpp>
 #include <nskit/sys/error.hpp>
 
@@ -54,6 +55,23 @@ long clone3_run(kernel_clone_args* k, int (*fn)(void*), void* arg) noexcept
     return ret;
 }
 
+kernel_clone_args to_kernel(const clone3_args& a, int* pidfd_out) noexcept
+{
+    kernel_clone_args k{};
+    k.flags = a.flags.bits();
+    k.pidfd = reinterpret_cast<std::uintptr_t>(pidfd_out);
+    k.child_tid = reinterpret_cast<std::uintptr_t>(a.child_tid);
+    k.parent_tid = reinterpret_cast<std::uintptr_t>(a.parent_tid);
+    k.exit_signal = static_cast<std::uint64_t>(a.exit_signal);
+    k.stack = reinterpret_cast<std::uintptr_t>(a.stack);
+    k.stack_size = a.stack_size;
+    k.tls = a.tls;
+    k.set_tid = reinterpret_cast<std::uintptr_t>(a.set_tid.data());
+    k.set_tid_size = a.set_tid.size();
+    k.cgroup = a.flags.contains(clone_flag::into_cgroup) ? static_cast<std::uint64_t>(a.cgroup_fd) : 0;
+    return k;
+}
+
 } // namespace detail
 
 namespace {
@@ -85,22 +103,6 @@ std::error_code validate(const clone3_args& a, bool via_clone3) noexcept
     return {};
 }
 
-kernel_clone_args to_kernel(const clone3_args& a, int* pidfd_out) noexcept
-{
-    kernel_clone_args k{};
-    k.flags = a.flags.bits();
-    k.pidfd = reinterpret_cast<std::uintptr_t>(pidfd_out);
-    k.child_tid = reinterpret_cast<std::uintptr_t>(a.child_tid);
-    k.parent_tid = reinterpret_cast<std::uintptr_t>(a.parent_tid);
-    k.exit_signal = static_cast<std::uint64_t>(a.exit_signal);
-    k.stack = reinterpret_cast<std::uintptr_t>(a.stack);
-    k.stack_size = a.stack_size;
-    k.tls = a.tls;
-    k.set_tid = reinterpret_cast<std::uintptr_t>(a.set_tid.data());
-    k.set_tid_size = a.set_tid.size();
-    k.cgroup = a.flags.contains(clone_flag::into_cgroup) ? static_cast<std::uint64_t>(a.cgroup_fd) : 0;
-    return k;
-}
 
 bool fits_legacy_clone(const clone3_args& a) noexcept
 {
@@ -168,7 +170,7 @@ clone_result clone3(const clone3_args& a, std::error_code& ec) noexcept
         return {};
     }
     int pidfd = -1;
-    auto k = to_kernel(a, &pidfd);
+    auto k = detail::to_kernel(a, &pidfd);
     k.flags &= ~static_cast<std::uint64_t>(clone_flag::detached); // ignored since 2.6.2, yet clone3 refuses it
     long r = ::syscall(SYS_clone3, &k, sizeof k);
     if (r < 0) {
@@ -288,7 +290,7 @@ cloned_child clone(std::function<int()> fn, const callable_clone_options& o, std
     a.stack_size = child.stack_.size();
 
     int pidfd = -1;
-    auto k = to_kernel(a, &pidfd);
+    auto k = detail::to_kernel(a, &pidfd);
     k.flags &= ~static_cast<std::uint64_t>(clone_flag::detached);
     long r = detail::clone3_run(&k, run_callable, child.fn_.get());
     if (r < 0 && errno == ENOSYS) {
