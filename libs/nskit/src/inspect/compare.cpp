@@ -24,8 +24,6 @@ namespace {
 
 namespace cmp = detail::cmp;
 
-constexpr unsigned pidfd_thread = 0200; // PIDFD_THREAD (== O_EXCL), 6.9: a pidfd for a thread id
-
 std::string proc_op(pid_t pid, std::string_view what)
 {
     return "open /proc/" + std::to_string(pid) + "/" + std::string(what);
@@ -248,10 +246,17 @@ public:
     explicit describer(std::array<pid_t, 2> pid) : pid_(pid) {}
     int dir(int side)
     {
-        if (!dir_[side])
+        if (!dir_[side]) {
             dir_[side] = cmp::open_fd_dir(pid_[side]);
+            if (!dir_[side])
+                note(side, nskit::detail::last_error());
+        }
         return dir_[side].get();
     }
+    // The first failure to read an fd that was not just closed: what was
+    // found is then partial, and reported as unknown with this.
+    const std::error_code& error() const noexcept { return error_; }
+    pid_t error_pid() const noexcept { return error_pid_; }
     const fd_description& get(int side, int fd)
     {
         auto key = std::make_pair(side, fd);
@@ -260,12 +265,23 @@ public:
             return it->second;
         fd_description d;
         d.fd = fd;
-        d.target = cmp::fd_target_at(dir(side), fd);
+        d.target = cmp::fd_target_at(dir(side), fd, d.target_error);
+        if (d.target_error && d.target_error != std::errc::no_such_file_or_directory)
+            note(side, d.target_error);
         d.kind = cmp::classify_fd_target(d.target);
         return cache_.emplace(key, std::move(d)).first->second;
     }
 
 private:
+    void note(int side, std::error_code ec)
+    {
+        if (!error_) {
+            error_ = ec;
+            error_pid_ = pid_[side];
+        }
+    }
+    std::error_code error_;
+    pid_t error_pid_ = 0;
     std::array<pid_t, 2> pid_;
     std::array<unique_fd, 2> dir_;
     std::map<std::pair<int, int>, fd_description> cache_;
@@ -424,8 +440,14 @@ void find_epoll_watches(const std::array<pid_t, 2>& pid, fd_classes& t, bool tar
                 continue;
             std::error_code ec;
             auto items = cmp::read_epoll_items(pid[owner], e.fd, ec);
-            if (ec)
+            if (ec == std::errc::no_such_file_or_directory)
                 continue; // closed meanwhile
+            if (ec) {
+                r.epoll.clear();
+                r.epoll_error = ec;
+                r.epoll_reason = explain(ec, proc_op(pid[owner], "fdinfo/" + std::to_string(e.fd)));
+                return;
+            }
             if (!binary_search && !items.empty())
                 stat_side(other, t, names); // the items say which inode they watch
             for (const auto& it : items) {
@@ -502,6 +524,19 @@ void compare_fds(const live_process& a, const live_process& b, const compare_opt
         collect_shared_fds(t, names, r);
     if (o.epoll)
         find_epoll_watches(pid, t, o.grouping == compare_options::fd_grouping::target, names, r);
+    if (names.error()) { // some fd could not be read: what was found is partial
+        const auto op = proc_op(names.error_pid(), "fd");
+        r.shared_fds.clear();
+        r.shared_fds_compared = false;
+        r.fds_error = names.error();
+        r.fds_reason = explain(names.error(), op);
+        if (r.epoll_compared || !r.epoll_error) {
+            r.epoll.clear();
+            r.epoll_compared = false;
+            r.epoll_error = names.error();
+            r.epoll_reason = r.fds_reason;
+        }
+    }
     if (!a.alive() || !b.alive()) {
         const pid_t gone = a.alive() ? b.pid() : a.pid();
         r.shared_fds.clear();
@@ -513,71 +548,6 @@ void compare_fds(const live_process& a, const live_process& b, const compare_opt
 }
 
 } // namespace
-
-// ---- live_process ----
-
-live_process live_process::open(pid_t pid, std::error_code& ec) noexcept
-{
-    live_process p;
-    if (pid <= 0) {
-        ec = make_error_code(error::bad_pid);
-        return p;
-    }
-    p.pidfd_ = sys::pidfd_open(pid, ec);
-    // A thread id that is not a thread group leader: ENOENT (6.9+) or EINVAL.
-    if (ec == std::errc::no_such_file_or_directory || ec == std::errc::invalid_argument) {
-        long fd = ::syscall(SYS_pidfd_open, pid, pidfd_thread);
-        if (fd >= 0) {
-            ec.clear();
-            p.pidfd_.reset(static_cast<int>(fd));
-        }
-    }
-    if (!ec)
-        p.pid_ = pid;
-    return p;
-}
-
-live_process live_process::open(pid_t pid)
-{
-    std::error_code ec;
-    auto p = open(pid, ec);
-    throw_if(ec, "pidfd_open(" + std::to_string(pid) + ")");
-    return p;
-}
-
-live_process live_process::adopt(unique_fd pidfd, std::error_code& ec) noexcept
-{
-    live_process p;
-    const pid_t pid = sys::pidfd_get_pid(pidfd.get(), ec);
-    if (ec)
-        return p;
-    if (pid <= 0) { // reaped (-1) or in a PID namespace we cannot see (0)
-        ec = esrch;
-        return p;
-    }
-    p.pid_ = pid;
-    p.pidfd_ = std::move(pidfd);
-    return p;
-}
-
-live_process live_process::adopt(unique_fd pidfd)
-{
-    std::error_code ec;
-    auto p = adopt(std::move(pidfd), ec);
-    throw_if(ec, "pidfd_get_pid");
-    return p;
-}
-
-bool live_process::alive() const noexcept
-{
-    if (!pidfd_)
-        return false;
-    pollfd p{pidfd_.get(), POLLIN, 0};
-    int r;
-    while ((r = ::poll(&p, 1, 0)) < 0 && errno == EINTR) {
-    }
-    return r == 0;
-}
 
 // ---- names ----
 

@@ -14,6 +14,7 @@
 // error and a one-line reason; the other fields are still filled in.
 #pragma once
 
+#include <nskit/inspect/process.hpp>
 #include <nskit/sys/error.hpp>
 #include <nskit/sys/kcmp.hpp>
 #include <nskit/sys/ns_type.hpp>
@@ -31,29 +32,6 @@
 #include <vector>
 
 namespace nskit::inspect {
-
-// A process (or thread) held by pidfd, so that reading /proc by pid can be
-// checked afterwards: if the pidfd says it exited, the pid may name another
-// process by now and what was read is discarded.
-class live_process {
-public:
-    // pidfd_open(pid); a thread id works too (PIDFD_THREAD, 6.9).
-    // ESRCH: no such process; a zombie opens but is not alive().
-    static live_process open(pid_t pid, std::error_code& ec) noexcept;
-    static live_process open(pid_t pid);
-    // Take an existing pidfd; the pid comes from its fdinfo.
-    static live_process adopt(unique_fd pidfd, std::error_code& ec) noexcept;
-    static live_process adopt(unique_fd pidfd);
-
-    pid_t pid() const noexcept { return pid_; }
-    int pidfd() const noexcept { return pidfd_.get(); }
-    // Not exited (a zombie has exited).  A live_process with no pidfd is never alive.
-    bool alive() const noexcept;
-
-private:
-    pid_t pid_ = 0;
-    unique_fd pidfd_;
-};
 
 // The outcome of one comparison.
 enum class sharing {
@@ -108,6 +86,7 @@ struct fd_description {
     int fd = -1;
     fd_kind kind = fd_kind::other;
     std::string target;       // "/etc/passwd", "socket:[1234]", "pipe:[99]", "anon_inode:[eventpoll]"
+    std::error_code target_error; // why target is empty: the readlink failed (EMFILE, EACCES ...)
 };
 
 // fd `a.fd` of process a and fd `b.fd` of b are one open file description

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <nskit/sys/ns_type.hpp>
+#include <nskit/sys/unique_fd.hpp>
 
 #include <sys/types.h>
 
@@ -15,6 +16,33 @@
 #include <vector>
 
 namespace nskit::inspect {
+
+// A process (or thread) held by pidfd, so that reading /proc by pid can be
+// checked afterwards: if the pidfd says it was reaped, the pid may name
+// another process by now and what was read is discarded.
+class live_process {
+public:
+    // pidfd_open(pid); a thread id works too (PIDFD_THREAD, 6.9).
+    // ESRCH: no such process; a zombie opens but is not alive().
+    static live_process open(pid_t pid, std::error_code& ec) noexcept;
+    static live_process open(pid_t pid);
+    // Take an existing pidfd; the pid comes from its fdinfo.
+    static live_process adopt(unique_fd pidfd, std::error_code& ec) noexcept;
+    static live_process adopt(unique_fd pidfd);
+
+    pid_t pid() const noexcept { return pid_; }
+    int pidfd() const noexcept { return pidfd_.get(); }
+    // Not exited (a zombie has exited).  A live_process with no pidfd is never alive.
+    bool alive() const noexcept;
+    // Still the process the pid names: alive, or a zombie not yet reaped
+    // (ESRCH once reaped: the pid is free for reuse; other errors: could not
+    // tell, e.g. EMFILE reading the pidfd's fdinfo).
+    bool holds_pid(std::error_code& ec) const noexcept;
+
+private:
+    pid_t pid_ = 0;
+    unique_fd pidfd_;
+};
 
 enum class process_state { running, zombie, kernel_thread };
 std::string_view to_string(process_state s) noexcept;
@@ -33,8 +61,25 @@ struct process_info {
     std::array<std::size_t, sys::ns_type_count> ns{none, none, none, none, none, none, none, none};
     std::size_t pid_for_children = none;
     std::size_t time_for_children = none;
-    std::error_code ns_error;  // why ns[] entries are unknown (EACCES for others' processes, zombies)
+    // The ten /proc/PID/ns entries: the eight types in ns_types() order, then
+    // pid_for_children and time_for_children.
+    static constexpr std::size_t entry_count = sys::ns_type_count + 2;
+    static constexpr std::size_t pid_for_children_entry = sys::ns_type_count;
+    static constexpr std::size_t time_for_children_entry = sys::ns_type_count + 1;
+    // Why entry k is unknown: EACCES (another user's process), ESRCH (a
+    // zombie: the kernel keeps only its user and pid namespaces), EMFILE, ...
+    std::array<std::error_code, entry_count> ns_errors{};
+    std::error_code ns_error;      // the first of ns_errors that is set
+    std::error_code details_error; // command/ppid/state could not be read
+    // NSpid (pid at each PID-namespace level, outermost first): read for
+    // scan_options::targets only.
+    std::vector<pid_t> nspid;
+    std::error_code nspid_error;
 };
+
+// Name of /proc/PID/ns entry k (process_info::ns_errors order): "mnt" ...
+// "time", "pid_for_children", "time_for_children".
+std::string_view ns_entry_name(std::size_t entry) noexcept;
 
 // Strict pid parsing for tools: decimal digits only, 1..pid_max-fitting
 // pid_t; no sign, no spaces.  Otherwise nskit::error::bad_pid.
