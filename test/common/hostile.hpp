@@ -95,7 +95,10 @@ private:
 // (a path that exists only outside), or a FIFO.  The mountinfo still lists
 // the nsfs mount at the old path.  Runs in the ns_holder child.
 enum class trap { symlink, fifo };
-inline std::string set_trap(const std::string& dir, trap kind, const std::string& target)
+// The UTS namespace is a new one held by nothing but that mount, so a tool
+// must open it through the path to learn about it.  Returns "" or an error;
+// *ino: the namespace's inode.
+inline std::string set_trap(const std::string& dir, trap kind, const std::string& target, std::uint64_t* ino)
 {
     const std::string at = dir + "/ns";
     if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST)
@@ -104,7 +107,17 @@ inline std::string set_trap(const std::string& dir, trap kind, const std::string
     if (f < 0)
         return errno_text("create mount point");
     ::close(f);
-    if (::mount("/proc/self/ns/uts", at.c_str(), nullptr, MS_BIND, nullptr) != 0)
+    const int orig = ::open("/proc/self/ns/uts", O_RDONLY | O_CLOEXEC);
+    if (orig < 0 || ::unshare(CLONE_NEWUTS) != 0)
+        return errno_text("new uts");
+    *ino = inode_of("/proc/self/ns/uts");
+    const bool bound = ::mount("/proc/self/ns/uts", at.c_str(), nullptr, MS_BIND, nullptr) == 0;
+    const int err = errno;
+    if (::setns(orig, CLONE_NEWUTS) != 0)
+        return errno_text("setns back");
+    ::close(orig);
+    errno = err;
+    if (!bound)
         return errno_text("bind uts");
     if (::mount("tmpfs", dir.c_str(), "tmpfs", 0, "size=64k") != 0)
         return errno_text("cover");
@@ -113,19 +126,22 @@ inline std::string set_trap(const std::string& dir, trap kind, const std::string
     return "";
 }
 
-// The ns_holder setup for set_trap: own mount and UTS namespace, private /tmp.
+// The ns_holder setup for set_trap: own mount namespace, private /tmp;
+// /tmp/a/ns a symlink to host_target, /tmp/b/ns a FIFO.  "ok INO_A INO_B".
 inline std::string trapped_mounts(const std::string& host_target)
 {
-    if (::unshare(CLONE_NEWNS | CLONE_NEWUTS) != 0)
+    if (::unshare(CLONE_NEWNS) != 0)
         return errno_text("unshare");
     if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0)
         return errno_text("make private");
     if (::mount("tmpfs", "/tmp", "tmpfs", 0, "size=1m") != 0)
         return errno_text("tmpfs /tmp");
-    for (auto [dir, kind] : {std::pair{"/tmp/a", trap::symlink}, std::pair{"/tmp/b", trap::fifo}})
-        if (auto e = set_trap(dir, kind, host_target); !e.empty())
-            return e;
-    return "ok " + std::to_string(inode_of("/proc/self/ns/uts"));
+    std::uint64_t a = 0, b = 0;
+    if (auto e = set_trap("/tmp/a", trap::symlink, host_target, &a); !e.empty())
+        return e;
+    if (auto e = set_trap("/tmp/b", trap::fifo, host_target, &b); !e.empty())
+        return e;
+    return "ok " + std::to_string(a) + " " + std::to_string(b);
 }
 
 // fd limit for a tool run (tool_run_options::before_exec).
