@@ -39,8 +39,13 @@ cell ns_name(const in::snapshot& s, std::size_t i)
     const auto& n = s.namespaces[i];
     if (n.identity.id != 0)
         return text(std::to_string(n.identity.id));
+    if (!nskit::sys::probe_nsfs().get_id) // no ids on this kernel: the text is the identity
+        return text(to_string(n.identity));
     return {to_string(n.identity), reason_of(n.id_error)};
 }
+
+// Namespace identities are numbers where the kernel gives ids (6.18), else dev:minor:inode text.
+json_kind id_kind() { return nskit::sys::probe_nsfs().get_id ? json_kind::number : json_kind::string; }
 
 template <class T, class F>
 cell from_maybe(const in::maybe<T>& m, F&& f)
@@ -183,8 +188,7 @@ const std::vector<column>& ns_columns()
     static const std::vector<column> cols = {
         col("TARGET", "the process asked about", num, 5, SCOLS_FL_RIGHT,
             [](context&, const row& r) { return r.target ? text(std::to_string(r.target->pid)) : cell{}; }),
-        col("NS", "namespace identity (NS_GET_ID, else dev:minor:inode)", nskit::sys::probe_nsfs().get_id ? num : str,
-            10, SCOLS_FL_RIGHT, of_ns([](context& c, const row& r, N) { return ns_name(c.snap, r.ns); })),
+        col("NS", "namespace identity (NS_GET_ID, else dev:minor:inode)", id_kind(), 10, SCOLS_FL_RIGHT, of_ns([](context& c, const row& r, N) { return ns_name(c.snap, r.ns); })),
         col("TYPE", "namespace type (pid_for_children/time_for_children in pid mode)", str, 5, 0,
             [](context& c, const row& r) {
                 if (r.entry != none)
@@ -217,7 +221,7 @@ const std::vector<column>& ns_columns()
                     return tools::unknown_cell("initial namespaces not readable");
                 return text(n.initial ? "no" : "yes");
             })),
-        col("ONS", "owning user namespace", num, 10, SCOLS_FL_RIGHT, of_ns([](context& c, const row&, N n) {
+        col("ONS", "owning user namespace", id_kind(), 10, SCOLS_FL_RIGHT, of_ns([](context& c, const row&, N n) {
                 return from_maybe(n.owner, [&](std::size_t o) { return ns_name(c.snap, o); });
             })),
         col("OUID", "uid owning that user namespace", num, 5, SCOLS_FL_RIGHT, of_ns([](context& c, const row&, N n) {
@@ -230,7 +234,7 @@ const std::vector<column>& ns_columns()
                 const auto* u = owner_uid(c, n, why);
                 return u ? from_maybe(*u, [&](uid_t v) { return text(c.user(v)); }) : why;
             })),
-        col("PNS", "parent namespace (pid and user namespaces)", num, 10, SCOLS_FL_RIGHT,
+        col("PNS", "parent namespace (pid and user namespaces)", id_kind(), 10, SCOLS_FL_RIGHT,
             of_ns([](context& c, const row&, N n) {
                 return from_maybe(n.parent, [&](std::size_t p) { return ns_name(c.snap, p); });
             })),
@@ -269,12 +273,12 @@ const std::vector<column>& why_columns()
             auto* p = r.ref->pid ? c.snap.find_process(r.ref->pid) : nullptr;
             return p ? command_cell(*p) : cell{};
         }),
-        col("MNTNS", "mount namespace of a bind mount", num, 10, SCOLS_FL_RIGHT, [](context& c, R r) {
+        col("MNTNS", "mount namespace of a bind mount", id_kind(), 10, SCOLS_FL_RIGHT, [](context& c, R r) {
             return r.ref->mount_ns != in::ns_reference::npos ? ns_name(c.snap, r.ref->mount_ns) : cell{};
         }),
         col("PATH", "bind mount path, as seen in that mount namespace", str, 20, 0,
             [](context&, R r) { return text(r.ref->path); }),
-        col("NS", "child or owned namespace (kinds child, owner)", num, 10, SCOLS_FL_RIGHT, [](context& c, R r) {
+        col("NS", "child or owned namespace (kinds child, owner)", id_kind(), 10, SCOLS_FL_RIGHT, [](context& c, R r) {
             return r.ref->other != in::ns_reference::npos ? ns_name(c.snap, r.ref->other) : cell{};
         }),
         col("TYPE", "type of that namespace", str, 5, 0, [](context& c, R r) {
