@@ -53,16 +53,16 @@ std::set<std::string> proc_pids()
     return out;
 }
 
-std::array<ns::ns_identity, sys::ns_type_count> my_identities()
+std::array<sys::ns_identity, sys::ns_type_count> my_identities()
 {
-    std::array<ns::ns_identity, sys::ns_type_count> out{};
+    std::array<sys::ns_identity, sys::ns_type_count> out{};
     for (const auto& t : sys::ns_types())
         out[static_cast<std::size_t>(t.type)] = ns::namespace_handle::current(t.type).identity();
     return out;
 }
 
 // Bit i set: namespace type i differs from `before`.  (Exit status: 8 bits.)
-int differing_bits(const std::array<ns::ns_identity, sys::ns_type_count>& before)
+int differing_bits(const std::array<sys::ns_identity, sys::ns_type_count>& before)
 {
     int bits = 0;
     for (const auto& t : sys::ns_types())

@@ -265,10 +265,10 @@ struct compare_request {
 int run_compare(pid_t pa, pid_t pb, const compare_request& q)
 {
     std::error_code ec;
-    auto a = insp::live_process::open(pa, ec);
+    auto a = sys::pidref::open(pa, ec, {.allow_thread = true});
     if (ec)
         fail(std::to_string(pa) + ": " + (ec == std::errc::no_such_process ? "no such process" : ec.message()));
-    auto b = insp::live_process::open(pb, ec);
+    auto b = sys::pidref::open(pb, ec, {.allow_thread = true});
     if (ec)
         fail(std::to_string(pb) + ": " + (ec == std::errc::no_such_process ? "no such process" : ec.message()));
     auto c = insp::compare(a, b, q.options, ec);

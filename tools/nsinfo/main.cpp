@@ -91,7 +91,7 @@ struct column {
     std::function<cell(context&, const row&)> get;
 };
 
-std::string id_text(const in::snapshot& s, std::size_t i) { return to_string(s.namespaces[i].identity); }
+std::string id_text(const in::snapshot& s, std::size_t i) { return in::ns_id_text(s.namespaces[i].identity); }
 
 std::string held_text(const in::snapshot& s, std::size_t i)
 {

@@ -24,8 +24,6 @@ namespace {
 
 namespace cmp = detail::cmp;
 
-constexpr unsigned pidfd_thread = 0200; // PIDFD_THREAD (== O_EXCL), 6.9: a pidfd for a thread id
-
 std::string proc_op(pid_t pid, std::string_view what)
 {
     return "open /proc/" + std::to_string(pid) + "/" + std::string(what);
@@ -103,7 +101,7 @@ std::optional<bool> owned_by(int ns_fd, const ns_side& user)
     return ino == user.inode;
 }
 
-void compare_namespaces(const live_process& a, const live_process& b, const compare_options& o, comparison& r)
+void compare_namespaces(const sys::pidref& a, const sys::pidref& b, const compare_options& o, comparison& r)
 {
     const auto& types = o.namespaces;
     if (types.empty())
@@ -166,7 +164,7 @@ void compare_namespaces(const live_process& a, const live_process& b, const comp
 
 // ---- kcmp resources ----
 
-void compare_resources(const live_process& a, const live_process& b, const compare_options& o, comparison& r)
+void compare_resources(const sys::pidref& a, const sys::pidref& b, const compare_options& o, comparison& r)
 {
     for (auto t : o.resources) {
         resource_comparison c;
@@ -479,7 +477,7 @@ void find_epoll_watches(const std::array<pid_t, 2>& pid, fd_classes& t, bool tar
     r.epoll_compared = true;
 }
 
-void compare_fds(const live_process& a, const live_process& b, const compare_options& o, comparison& r)
+void compare_fds(const sys::pidref& a, const sys::pidref& b, const compare_options& o, comparison& r)
 {
     if (!o.shared_fds && !o.epoll)
         return;
@@ -513,71 +511,6 @@ void compare_fds(const live_process& a, const live_process& b, const compare_opt
 }
 
 } // namespace
-
-// ---- live_process ----
-
-live_process live_process::open(pid_t pid, std::error_code& ec) noexcept
-{
-    live_process p;
-    if (pid <= 0) {
-        ec = make_error_code(error::bad_pid);
-        return p;
-    }
-    p.pidfd_ = sys::pidfd_open(pid, ec);
-    // A thread id that is not a thread group leader: ENOENT (6.9+) or EINVAL.
-    if (ec == std::errc::no_such_file_or_directory || ec == std::errc::invalid_argument) {
-        long fd = ::syscall(SYS_pidfd_open, pid, pidfd_thread);
-        if (fd >= 0) {
-            ec.clear();
-            p.pidfd_.reset(static_cast<int>(fd));
-        }
-    }
-    if (!ec)
-        p.pid_ = pid;
-    return p;
-}
-
-live_process live_process::open(pid_t pid)
-{
-    std::error_code ec;
-    auto p = open(pid, ec);
-    throw_if(ec, "pidfd_open(" + std::to_string(pid) + ")");
-    return p;
-}
-
-live_process live_process::adopt(unique_fd pidfd, std::error_code& ec) noexcept
-{
-    live_process p;
-    const pid_t pid = sys::pidfd_get_pid(pidfd.get(), ec);
-    if (ec)
-        return p;
-    if (pid <= 0) { // reaped (-1) or in a PID namespace we cannot see (0)
-        ec = esrch;
-        return p;
-    }
-    p.pid_ = pid;
-    p.pidfd_ = std::move(pidfd);
-    return p;
-}
-
-live_process live_process::adopt(unique_fd pidfd)
-{
-    std::error_code ec;
-    auto p = adopt(std::move(pidfd), ec);
-    throw_if(ec, "pidfd_get_pid");
-    return p;
-}
-
-bool live_process::alive() const noexcept
-{
-    if (!pidfd_)
-        return false;
-    pollfd p{pidfd_.get(), POLLIN, 0};
-    int r;
-    while ((r = ::poll(&p, 1, 0)) < 0 && errno == EINTR) {
-    }
-    return r == 0;
-}
 
 // ---- names ----
 
@@ -643,7 +576,7 @@ bool comparison::something_differs() const noexcept
 
 // ---- compare ----
 
-comparison compare(const live_process& a, const live_process& b, const compare_options& o, std::error_code& ec) noexcept
+comparison compare(const sys::pidref& a, const sys::pidref& b, const compare_options& o, std::error_code& ec) noexcept
 {
     comparison r;
     ec.clear();
@@ -671,7 +604,7 @@ comparison compare(const live_process& a, const live_process& b, const compare_o
     return r;
 }
 
-comparison compare(const live_process& a, const live_process& b, const compare_options& o)
+comparison compare(const sys::pidref& a, const sys::pidref& b, const compare_options& o)
 {
     std::error_code ec;
     auto r = compare(a, b, o, ec);
@@ -681,10 +614,10 @@ comparison compare(const live_process& a, const live_process& b, const compare_o
 
 comparison compare(pid_t a, pid_t b, const compare_options& o, std::error_code& ec) noexcept
 {
-    auto pa = live_process::open(a, ec);
+    auto pa = sys::pidref::open(a, ec, {.allow_thread = true});
     if (ec)
         return {};
-    auto pb = live_process::open(b, ec);
+    auto pb = sys::pidref::open(b, ec, {.allow_thread = true});
     if (ec)
         return {};
     return compare(pa, pb, o, ec);

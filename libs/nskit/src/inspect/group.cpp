@@ -44,7 +44,7 @@ struct why {
 };
 
 // Open a pidfd for each distinct pid.  Processes already gone go to `skipped`.
-bool open_all(std::span<const pid_t> pids, std::vector<live_process>& procs, std::vector<ungrouped>& skipped,
+bool open_all(std::span<const pid_t> pids, std::vector<sys::pidref>& procs, std::vector<ungrouped>& skipped,
               std::error_code& ec)
 {
     for (pid_t p : pids)
@@ -58,7 +58,7 @@ bool open_all(std::span<const pid_t> pids, std::vector<live_process>& procs, std
     procs.reserve(uniq.size());
     for (pid_t p : uniq) {
         std::error_code e;
-        auto lp = live_process::open(p, e);
+        auto lp = sys::pidref::open(p, e, {.allow_thread = true});
         if (e == std::errc::too_many_files_open || e == std::errc::too_many_files_open_in_system) {
             ec = e;
             return false;
@@ -75,7 +75,7 @@ bool open_all(std::span<const pid_t> pids, std::vector<live_process>& procs, std
 // kcmp(type) comparator on indices into procs.  A failed call is followed by
 // kcmp(p, p) on each side to find the process at fault, which is left out.
 struct resource_comparator {
-    const std::vector<live_process>& procs;
+    const std::vector<sys::pidref>& procs;
     sys::kcmp_type type;
     std::size_t& calls;
     std::map<std::size_t, why> bad;
@@ -131,7 +131,7 @@ struct proc_fd {
 };
 
 struct file_comparator {
-    const std::vector<live_process>& procs;
+    const std::vector<sys::pidref>& procs;
     std::size_t& calls;
     std::map<std::size_t, why> bad_procs;
     std::error_code failure;
@@ -190,7 +190,7 @@ group_result group(std::span<const pid_t> pids, sys::kcmp_type resource, std::er
             ec = std::make_error_code(std::errc::invalid_argument);
             return r;
         }
-        std::vector<live_process> procs;
+        std::vector<sys::pidref> procs;
         if (!open_all(pids, procs, r.skipped, ec)) {
             r.error_reason = describe(ec, "pidfd_open");
             return r;
@@ -255,7 +255,7 @@ file_group_result group_files(std::span<const pid_t> pids, fd_grouping grouping,
     file_group_result r;
     ec.clear();
     try {
-        std::vector<live_process> procs;
+        std::vector<sys::pidref> procs;
         if (!open_all(pids, procs, r.skipped, ec)) {
             r.error_reason = describe(ec, "pidfd_open");
             return r;

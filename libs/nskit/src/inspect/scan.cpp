@@ -499,6 +499,7 @@ private:
         std::size_t idx = snap_.namespaces.size();
         snap_.namespaces.emplace_back();
         snap_.namespaces[idx].type = type;
+        snap_.namespaces[idx].identity.type = type;
         snap_.namespaces[idx].identity.inode = inode;
         by_ino_.emplace(inode.ino, idx);
         return idx;

@@ -2,6 +2,7 @@
 #include <nskit/net/detail/reply.hpp>
 #include "internal.hpp"
 #include <nskit/sys/error.hpp>
+#include <nskit/sys/in_netns.hpp>
 #include <nskit/sys/nsfs.hpp>
 #include <nskit/sys/pidfd.hpp>
 #include <nskit/sys/unique_fd.hpp>
@@ -285,25 +286,16 @@ netlink netlink::open()
 }
 
 namespace {
-// open_in's work; `home` is the calling thread's current netns.
+// open_in's work; `home` is the calling thread's current netns (or invalid).
 netlink open_in_from(int ns_fd, unique_fd home, std::error_code& ec) noexcept
 {
-    if (!home) {
-        ec = nskit::detail::last_error();
-        note_failure(ec, "netlink open in netns: open /proc/thread-self/ns/net", {});
+    std::error_code open_ec;
+    auto n = sys::in_netns(ns_fd, [&]() noexcept { return netlink::open(open_ec); }, ec, std::move(home));
+    if (ec) {
+        note_failure(ec, "netlink open in netns(fd " + std::to_string(ns_fd) + ")", {});
         return {};
     }
-    if (::setns(ns_fd, CLONE_NEWNET) != 0) {
-        ec = nskit::detail::last_error();
-        note_failure(ec, "netlink open in netns: setns(fd " + std::to_string(ns_fd) + ")", {});
-        return {};
-    }
-    auto n = netlink::open(ec);
-    if (::setns(home.get(), CLONE_NEWNET) != 0) {
-        // The thread would silently stay in the wrong namespace: unacceptable.
-        std::fputs("nskit: setns back to the original network namespace failed\n", stderr);
-        std::abort();
-    }
+    ec = open_ec;
     return n;
 }
 } // namespace
@@ -316,7 +308,7 @@ netlink netlink::open_in(int ns_fd, std::error_code& ec) noexcept
         note_failure(ec, "netlink open in netns", {});
         return {};
     }
-    return open_in_from(ns_fd, unique_fd(::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC)), ec);
+    return open_in_from(ns_fd, unique_fd(), ec);
 }
 
 netlink detail_access::open_in(const netlink& here, int ns_fd, std::error_code& ec) noexcept
@@ -332,8 +324,6 @@ netlink detail_access::open_in(const netlink& here, int ns_fd, std::error_code& 
     unique_fd home;
     if (here.valid())
         home.reset(::ioctl(mnl_socket_get_fd(here.impl_->sock), SIOCGSKNS));
-    if (!home)
-        home.reset(::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC));
     return open_in_from(ns_fd, std::move(home), ec);
 }
 

@@ -6,46 +6,10 @@
 
 namespace nskit::ns {
 
-std::string to_string(const ns_identity& id)
-{
-    std::string s(sys::to_string(id.type));
-    s.append(":[").append(std::to_string(id.ino)).append("]");
-    if (id.id != 0)
-        s.append(" id ").append(std::to_string(id.id));
-    return s;
-}
-
-ns_identity identify(int fd, std::error_code& ec) noexcept
-{
-    ns_identity out;
-    out.type = sys::ns_get_nstype(fd, ec);
-    if (ec)
-        return {};
-    auto st = sys::ns_stat(fd, ec);
-    if (ec)
-        return {};
-    out.dev = st.dev;
-    out.ino = st.ino;
-    if (sys::probe_nsfs().get_id) {
-        out.id = sys::ns_get_id(fd, ec);
-        if (ec)
-            return {};
-    }
-    return out;
-}
-
-ns_identity identify(int fd)
-{
-    std::error_code ec;
-    auto i = identify(fd, ec);
-    throw_if(ec, "ns_identify(fd " + std::to_string(fd) + ")");
-    return i;
-}
-
 namespace_handle namespace_handle::adopt(unique_fd fd, std::error_code& ec) noexcept
 {
     namespace_handle h;
-    h.identity_ = identify(fd.get(), ec);
+    h.identity_ = sys::identify(fd.get(), ec);
     if (!ec)
         h.fd_ = std::move(fd);
     return h;

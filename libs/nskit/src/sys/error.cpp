@@ -32,6 +32,9 @@ public:
         case error::bad_pid: return "not a valid process id";
         case error::thread_unsafe: return "the calling process has more than one thread";
         case error::proc_not_mounted: return "/proc is not mounted (procfs needed)";
+        case error::thread_id: return "the id names a thread, not a process (thread-group leader)";
+        case error::netns_not_restored:
+            return "the thread could not return to its original network namespace (it is still in the other one)";
         }
         return "unknown nskit error";
     }
@@ -43,6 +46,7 @@ public:
         case error::child_setup_failed: return std::errc::io_error;
         case error::needs_clone3: return std::errc::function_not_supported;
         case error::proc_not_mounted: return std::errc::no_such_file_or_directory;
+        case error::netns_not_restored: return std::errc::state_not_recoverable;
         default: return std::errc::invalid_argument;
         }
     }

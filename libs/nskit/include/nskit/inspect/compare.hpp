@@ -18,6 +18,7 @@
 #include <nskit/sys/kcmp.hpp>
 #include <nskit/sys/ns_type.hpp>
 #include <nskit/sys/nsfs.hpp>
+#include <nskit/sys/pidref.hpp>
 #include <nskit/sys/unique_fd.hpp>
 
 #include <sys/types.h>
@@ -31,29 +32,6 @@
 #include <vector>
 
 namespace nskit::inspect {
-
-// A process (or thread) held by pidfd, so that reading /proc by pid can be
-// checked afterwards: if the pidfd says it exited, the pid may name another
-// process by now and what was read is discarded.
-class live_process {
-public:
-    // pidfd_open(pid); a thread id works too (PIDFD_THREAD, 6.9).
-    // ESRCH: no such process; a zombie opens but is not alive().
-    static live_process open(pid_t pid, std::error_code& ec) noexcept;
-    static live_process open(pid_t pid);
-    // Take an existing pidfd; the pid comes from its fdinfo.
-    static live_process adopt(unique_fd pidfd, std::error_code& ec) noexcept;
-    static live_process adopt(unique_fd pidfd);
-
-    pid_t pid() const noexcept { return pid_; }
-    int pidfd() const noexcept { return pidfd_.get(); }
-    // Not exited (a zombie has exited).  A live_process with no pidfd is never alive.
-    bool alive() const noexcept;
-
-private:
-    pid_t pid_ = 0;
-    unique_fd pidfd_;
-};
 
 // The outcome of one comparison.
 enum class sharing {
@@ -177,9 +155,9 @@ struct comparison {
 // Compare two processes.  ec is set only when a process cannot be used at
 // all (no pidfd, or it has already exited: ESRCH); everything else degrades
 // to unknown fields.
-comparison compare(const live_process& a, const live_process& b, const compare_options& options,
+comparison compare(const sys::pidref& a, const sys::pidref& b, const compare_options& options,
                    std::error_code& ec) noexcept;
-comparison compare(const live_process& a, const live_process& b, const compare_options& options = {});
+comparison compare(const sys::pidref& a, const sys::pidref& b, const compare_options& options = {});
 // Same, opening the pidfds first (pid_t can be a thread id).
 comparison compare(pid_t a, pid_t b, const compare_options& options, std::error_code& ec) noexcept;
 comparison compare(pid_t a, pid_t b, const compare_options& options = {});

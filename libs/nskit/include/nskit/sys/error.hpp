@@ -31,6 +31,8 @@ enum class error {
     bad_pid,                    // tools/inspect: not a positive pid that fits pid_t
     thread_unsafe,              // ns: multithreaded caller asked for user/mount ns
     proc_not_mounted,           // inspect: /proc is missing or not procfs
+    thread_id,                  // sys: a thread id where a process id is needed
+    netns_not_restored,         // sys: the thread could not return to its network namespace
 };
 
 const std::error_category& error_category() noexcept;
