@@ -41,64 +41,71 @@ find_bins() { # find_bins DIR VARIANT PATTERN
     find "$ROOT/bin/$1" -path "*/$2/*" -name "$3" -type f -perm -u+x 2>/dev/null | sort
 }
 
-tool_dir() { # stage every release tool into one directory and print it
-    local d="$ROOT/bin/tools-release"
-    mkdir -p "$d"
-    local t
-    for t in $(find_bins tools release 'ns*'); do
-        case "$t" in *.o|*/link-static/*) continue ;; esac # link-static: install's copies, maybe stale
-        cp -f "$t" "$d/"
-    done
-    echo "$d"
-}
-
 SUMMARY=$(mktemp /tmp/nskit-summary.XXXXXX)
 trap 'rm -f "$SUMMARY"' EXIT
 add_result() { echo "$1 $2 ${3:-0}" >> "$SUMMARY"; } # passed failed skipped
 
-run_suite() { # run_suite LABEL VARIANT [wrapper...]
-    local label=$1 variant=$2; shift 2
-    local bins; bins=$(find_bins test "$variant" 'test_*')
-    if [ -z "$bins" ]; then echo "build.sh: no test binaries for $variant" >&2; add_result 0 1; return; fi
-    local tools; tools=$(tool_dir)
-    for t in $bins; do
-        echo "=== $label: $(basename "$t")"
-        local out rc=0
+check_output() { # check_output LABEL NAME OUTPUT-FILE: add up one binary's run
+    local label=$1 name=$2 out=$3
+    echo "=== $label: $name"
+    if [ -z "$out" ] || [ ! -f "$out" ]; then
+        echo "build.sh: $name ($label) was not built or did not run"; add_result 0 1; return
+    fi
+    grep -v '^EXIT STATUS: ' "$out" | sed '/^$/d' || true
+    local rc; rc=$(sed -n 's/^EXIT STATUS: \([0-9]*\)$/\1/p' "$out" | tail -n1)
+    local counts
+    counts=$(sed -n 's/^nskit-test-summary: passed=\([0-9]*\) failed=\([0-9]*\) skipped=\([0-9]*\)$/\1 \2 \3/p' "$out")
+    if [ -z "$counts" ]; then
+        echo "build.sh: $name ($label) crashed or printed no summary (rc=${rc:-?})"; add_result 0 1
+    else
+        add_result $counts
+        if [ "${rc:-1}" -ne 0 ] && [ "$(echo "$counts" | cut -d' ' -f2)" -eq 0 ]; then
+            echo "build.sh: $name ($label) exited $rc"; add_result 0 1
+        fi
+    fi
+    if grep -qE 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:|WARNING: ThreadSanitizer|ThreadSanitizer: ' "$out"; then
+        echo "build.sh: sanitizer report in $name ($label)"; add_result 0 1
+    fi
+}
+
+b2_tests() { # b2_tests LABEL SUFFIX [b2 args...]: b2 builds the binaries, runs them one at a time
+    local label=$1 suffix=$2; shift 2
+    local names n
+    names=$(b2 -n --dump-tests "$@" 2>/dev/null | sed -n "s|^boost-test(RUN) \"[^\"]*/\([^\"/]*-$suffix\)\".*|\1|p")
+    [ -n "$names" ] || { echo "build.sh: b2 declares no $label tests"; add_result 0 1; return; }
+    for n in $names; do rm -rf "$ROOT/bin/test/$n.test"; done # no stale results
+    b2 -j"$JOBS" "$@" || true # no -q: one failing binary does not stop the others
+    for n in $names; do
+        check_output "$label" "${n%-"$suffix"}" "$(find "$ROOT/bin/test/$n.test" -name "$n.output" 2>/dev/null | head -n1)"
+    done
+}
+
+wrapped_pass() { # wrapped_pass LABEL DIR TOOLS-DIR [wrapper...]: the test binaries in DIR, each under a wrapper
+    local label=$1 dir=$2 tools=$3; shift 3
+    local t out
+    for t in "$dir"/test_*; do
+        [ -x "$t" ] || { echo "build.sh: no test binaries for $label"; add_result 0 1; return; }
         out=$(mktemp /tmp/nskit-out.XXXXXX)
-        NSKIT_TOOLS_DIR="$tools" NSKIT_TEST_SUMMARY="$SUMMARY" \
-            "$@" "$t" --color_output=no --log_level=error 2>&1 | tee "$out" || rc=$?
-        if ! grep -q '^nskit-test-summary:' "$out"; then
-            echo "build.sh: $(basename "$t") ($label) crashed or printed no summary (rc=$rc)"
-            add_result 0 1
-        elif [ $rc -ne 0 ] && ! grep -q 'failed=[1-9]' "$out"; then
-            echo "build.sh: $(basename "$t") ($label) exited $rc"
-            add_result 0 1
-        fi
-        if grep -qE 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$out"; then
-            echo "build.sh: sanitizer report in $(basename "$t") ($label)"
-            add_result 0 1
-        fi
+        local rc=0
+        (cd "$dir" && "$@" "$dir/run_test.sh" -u NSKIT_REQUIRE_PRIVILEGED NSKIT_TOOLS_DIR="$tools" \
+            "$t" --color_output=no --log_level=error) >"$out" 2>&1 </dev/null || rc=$?
+        echo "EXIT STATUS: $rc" >>"$out"
+        check_output "$label" "$(basename "$t")" "$out"
         rm -f "$out"
     done
 }
 
-unprivileged_suite() {
+unprivileged_suite() { # as uid 65534 without capabilities: privileged cases skip, EPERM paths are asserted
     command -v setpriv >/dev/null || { echo "build.sh: setpriv missing"; add_result 0 1; return; }
-    local dir; dir=$(mktemp -d /tmp/nskit-unpriv.XXXXXX)
-    chmod 755 "$dir"
+    local dir; dir=$(mktemp -d /tmp/nskit-unpriv.XXXXXX) # readable by 65534 wherever the clone lives
+    local t
     for t in $(find_bins test release 'test_*'); do cp "$t" "$dir/"; done
-    local td; td=$(tool_dir || true)
-    mkdir -p "$dir/tools"; cp "$td"/* "$dir/tools/" 2>/dev/null || true
-    chmod -R a+rx "$dir"
-    for t in "$dir"/test_*; do
-        echo "=== unprivileged: $(basename "$t")"
-        local out rc=0; out=$(mktemp /tmp/nskit-out.XXXXXX); chmod 666 "$SUMMARY"
-        (cd "$dir" && env -u NSKIT_REQUIRE_PRIVILEGED NSKIT_TOOLS_DIR="$dir/tools" NSKIT_TEST_SUMMARY="$SUMMARY" \
-            setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
-            "$t" --color_output=no --log_level=error) 2>&1 | tee "$out" || rc=$?
-        grep -q '^nskit-test-summary:' "$out" || { echo "build.sh: $(basename "$t") (unprivileged) crashed (rc=$rc)"; add_result 0 1; }
-        rm -f "$out"
-    done
+    mkdir -p "$dir/tools"
+    cp "$ROOT"/bin/tools-release/* "$dir/tools/" 2>/dev/null || true
+    cp "$ROOT/test/common/run_test.sh" "$dir/"
+    chmod -R a+rX "$dir"
+    wrapped_pass unprivileged "$dir" "$dir/tools" \
+        setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all
     rm -rf "$dir"
 }
 
@@ -175,19 +182,17 @@ demo)
 test)
     ensure_packages
     b2_build release
-    run_suite privileged release
+    b2_tests privileged run test
     unprivileged_suite
-    b2_build sanitize test
     ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:abort_on_error=0 \
-    UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 run_suite sanitize sanitize
+    UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 b2_tests sanitize run variant=sanitize test
     consumer_check
     fuzz_check
     report ;;
 test-sanitize)
     ensure_packages
-    b2_build sanitize test
     ASAN_OPTIONS=detect_leaks=1:halt_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-        run_suite sanitize sanitize
+        b2_tests sanitize run variant=sanitize test
     report ;;
 bench)
     ensure_packages; b2_build release

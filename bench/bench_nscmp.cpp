@@ -182,7 +182,7 @@ bool fd_bench()
         return false;
     const auto fa = fds_of(a), fb = fds_of(b);
 
-    auto pa = insp::live_process::open(a), pb = insp::live_process::open(b);
+    auto pa = sys::pidref::open(a, {.allow_thread = true}), pb = sys::pidref::open(b, {.allow_thread = true});
     using grouping = insp::compare_options::fd_grouping;
     auto run = [&](grouping g, std::size_t& calls, std::set<std::pair<int, int>>& pairs) {
         insp::compare_options o;

@@ -177,22 +177,22 @@ BOOST_AUTO_TEST_CASE(fd_kinds)
 BOOST_AUTO_TEST_CASE(live_process_follows_the_process)
 {
     std::error_code ec;
-    auto self = live_process::open(::getpid(), ec);
+    auto self = pidref::open(::getpid(), ec, {.allow_thread = true});
     BOOST_TEST(!ec);
     BOOST_TEST(self.alive());
     BOOST_TEST(self.pid() == ::getpid());
-    live_process::open(0, ec);
+    pidref::open(0, ec, {.allow_thread = true});
     BOOST_TEST((ec == nskit::error::bad_pid));
-    live_process::open(-1, ec);
+    pidref::open(-1, ec, {.allow_thread = true});
     BOOST_TEST((ec == nskit::error::bad_pid));
-    live_process::open(0x7ffffff0, ec);
+    pidref::open(0x7ffffff0, ec, {.allow_thread = true});
     BOOST_TEST((ec == std::errc::no_such_process));
-    BOOST_CHECK_THROW(live_process::open(0x7ffffff0), std::system_error);
+    BOOST_CHECK_THROW(pidref::open(0x7ffffff0, {.allow_thread = true}), std::system_error);
 
     // a thread id works too (PIDFD_THREAD)
     const tc::idle_thread thread_a;
     const pid_t tid = thread_a.tid();
-    auto thread = live_process::open(tid, ec);
+    auto thread = pidref::open(tid, ec, {.allow_thread = true});
     BOOST_TEST(!ec);
     BOOST_TEST(thread.alive());
 
@@ -200,7 +200,7 @@ BOOST_AUTO_TEST_CASE(live_process_follows_the_process)
     pid_t z = ::fork();
     if (z == 0)
         ::_exit(0);
-    auto zombie = live_process::open(z, ec);
+    auto zombie = pidref::open(z, ec, {.allow_thread = true});
     BOOST_TEST(!ec);
     siginfo_t si{};
     ::waitid(P_PID, static_cast<id_t>(z), &si, WEXITED | WNOWAIT); // exited, not reaped
@@ -213,17 +213,17 @@ BOOST_AUTO_TEST_CASE(live_process_follows_the_process)
 
     // adopt a pidfd
     auto fd = pidfd_open(::getpid());
-    auto adopted = live_process::adopt(std::move(fd), ec);
+    auto adopted = pidref::adopt(std::move(fd), ec);
     BOOST_TEST(!ec);
     BOOST_TEST(adopted.pid() == ::getpid());
     BOOST_TEST(adopted.alive());
-    live_process::adopt(nskit::unique_fd(::open("/dev/null", O_RDONLY | O_CLOEXEC)), ec);
+    pidref::adopt(nskit::unique_fd(::open("/dev/null", O_RDONLY | O_CLOEXEC)), ec);
     BOOST_TEST(!!ec);
 }
 
 BOOST_AUTO_TEST_CASE(a_process_shares_everything_with_itself)
 {
-    auto me = live_process::open(::getpid()), again = live_process::open(::getpid());
+    auto me = pidref::open(::getpid(), {.allow_thread = true}), again = pidref::open(::getpid(), {.allow_thread = true});
     auto c = compare(me, again);
     BOOST_TEST(c.namespaces.size() == ns_type_count);
     BOOST_TEST(c.resources.size() == 6u);
@@ -498,7 +498,7 @@ BOOST_AUTO_TEST_CASE(shared_fds_match_an_all_pairs_oracle)
         }
         const int again = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
         NSKIT_EXPECT(tc::await_ready(ready[0], 1).empty());
-        auto self = live_process::open(::getpid()), kid = live_process::open(child);
+        auto self = pidref::open(::getpid(), {.allow_thread = true}), kid = pidref::open(child, {.allow_thread = true});
         compare_options by_inode, whole;
         by_inode.grouping = compare_options::fd_grouping::inode;
         whole.grouping = compare_options::fd_grouping::none;
@@ -579,7 +579,7 @@ BOOST_AUTO_TEST_CASE(epoll_targets_match_an_oracle)
         ::close(moved_copy);
         NSKIT_EXPECT(tc::await_ready(ready[0], 1).empty());
         std::string problems;
-        auto self = live_process::open(::getpid()), kid = live_process::open(child);
+        auto self = pidref::open(::getpid(), {.allow_thread = true}), kid = pidref::open(child, {.allow_thread = true});
         compare_options by_inode, whole;
         by_inode.grouping = compare_options::fd_grouping::inode;
         whole.grouping = compare_options::fd_grouping::none;

@@ -35,10 +35,10 @@ BOOST_AUTO_TEST_CASE(open_from_pid_pidfd_and_path_agree)
         // the oracle: the /proc link's inode
         struct stat st{};
         BOOST_REQUIRE(::stat(("/proc/self/ns/" + std::string(t.proc_entry)).c_str(), &st) == 0);
-        BOOST_TEST(a.identity().ino == st.st_ino);
+        BOOST_TEST(a.identity().inode.ino == st.st_ino);
         if (sys::probe_nsfs().get_id)
             BOOST_TEST(a.identity().id != 0u);
-        BOOST_TEST(ns::to_string(a.identity()).find(std::string(t.name) + ":[") == 0u);
+        BOOST_TEST(sys::to_string(a.identity()).find(std::string(t.name) + ":[") == 0u);
     }
 }
 
@@ -53,7 +53,7 @@ BOOST_AUTO_TEST_CASE(identity_differs_across_namespaces_and_hashes)
     BOOST_TEST(!(theirs == mine));
     BOOST_TEST((theirs.identity() != mine.identity()));
     BOOST_TEST(((theirs.identity() < mine.identity()) || (mine.identity() < theirs.identity())));
-    std::unordered_set<ns::ns_identity> set{mine.identity(), theirs.identity(),
+    std::unordered_set<sys::ns_identity> set{mine.identity(), theirs.identity(),
                                             ns::namespace_handle::current(sys::ns_type::uts).identity()};
     BOOST_TEST(set.size() == 2u);
     // their uts namespace is owned by their user namespace, owned by us

@@ -53,16 +53,16 @@ std::set<std::string> proc_pids()
     return out;
 }
 
-std::array<ns::ns_identity, sys::ns_type_count> my_identities()
+std::array<sys::ns_identity, sys::ns_type_count> my_identities()
 {
-    std::array<ns::ns_identity, sys::ns_type_count> out{};
+    std::array<sys::ns_identity, sys::ns_type_count> out{};
     for (const auto& t : sys::ns_types())
         out[static_cast<std::size_t>(t.type)] = ns::namespace_handle::current(t.type).identity();
     return out;
 }
 
 // Bit i set: namespace type i differs from `before`.  (Exit status: 8 bits.)
-int differing_bits(const std::array<ns::ns_identity, sys::ns_type_count>& before)
+int differing_bits(const std::array<sys::ns_identity, sys::ns_type_count>& before)
 {
     int bits = 0;
     for (const auto& t : sys::ns_types())
@@ -355,10 +355,30 @@ BOOST_AUTO_TEST_CASE(no_privilege_gives_eperm_with_clear_message)
             ns::run([] { return 0; }, o);
             return std::string("no exception");
         } catch (const std::system_error& e) {
-            NSKIT_EXPECT(std::string(e.what()).find("--user") != std::string::npos);
+            // the library names no tool flag; it says what to do in its own terms
+            NSKIT_EXPECT(std::string(e.what()).find("user namespace") != std::string::npos);
+            NSKIT_EXPECT(std::string(e.what()).find("--user") == std::string::npos);
         }
         return std::string();
     }));
+}
+
+// what() names the operation and says strerror once (it was
+// "run(uts): nsrun: Invalid argument: Invalid argument").
+BOOST_AUTO_TEST_CASE(thrown_text_names_no_tool_and_repeats_nothing)
+{
+    ns::options o;
+    o.hostname = std::string(65, 'h');
+    try {
+        ns::run([] { return 0; }, o);
+        BOOST_FAIL("no exception");
+    } catch (const std::system_error& e) {
+        const std::string w = e.what();
+        BOOST_TEST(w.find("run(") == 0u, w);
+        BOOST_TEST(w.find("nsrun") == std::string::npos, w);
+        const std::string msg = e.code().message();
+        BOOST_TEST(w.find(msg) == w.rfind(msg), w);
+    }
 }
 
 BOOST_AUTO_TEST_CASE(unprivileged_with_user_namespace_gets_everything)

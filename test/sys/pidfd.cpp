@@ -2,6 +2,8 @@
 
 #include "test_support.hpp"
 
+#include <nskit/sys/clone.hpp>
+
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -18,7 +20,7 @@ BOOST_AUTO_TEST_CASE(open_signal_wait)
     auto fd = pidfd_open(s.pid);
     BOOST_TEST((::fcntl(fd.get(), F_GETFD) & FD_CLOEXEC));
     BOOST_TEST(pidfd_get_pid(fd.get()) == s.pid);
-    auto running = pidfd_wait(fd.get(), true);
+    auto running = pidfd_wait(fd.get(), {.nohang = true});
     BOOST_TEST((running.how == exit_status::kind::running));
     pidfd_send_signal(fd.get(), SIGTERM);
     auto st = pidfd_wait(fd.get());
@@ -86,6 +88,38 @@ BOOST_AUTO_TEST_CASE(zombie_keeps_pidfd_but_not_namespaces)
     BOOST_TEST(pidfd_get_pid(fd.get()) == p);
     auto st = pidfd_wait(fd.get());
     BOOST_TEST(st.code == 9);
+}
+
+// A signal glibc has no name for: sigabbrev_np gives NULL, the text stays whole.
+BOOST_AUTO_TEST_CASE(unnamed_signals_print_as_numbers)
+{
+    BOOST_TEST(to_string(exit_status{exit_status::kind::killed, 99}) == "killed by signal 99");
+    BOOST_TEST(to_string(exit_status{exit_status::kind::dumped, 99}) == "killed by signal 99, core dumped");
+    BOOST_TEST(to_string(exit_status{exit_status::kind::killed, SIGKILL}) == "killed by signal 9 (KILL)");
+}
+
+// exit signal 0 makes a "clone child": found only with all_children (__WALL).
+BOOST_AUTO_TEST_CASE(wait_options_all_children_and_leave_waitable)
+{
+    clone3_args a;
+    a.flags = clone_flag::pidfd;
+    a.exit_signal = 0;
+    auto c = clone3(a);
+    if (c.pid == 0)
+        ::_exit(4);
+    std::error_code ec;
+    pidfd_wait(c.pidfd.get(), ec);
+    BOOST_TEST((ec == std::errc::no_child_process));
+    auto peek = pidfd_wait(c.pidfd.get(), ec, {.all_children = true, .leave_waitable = true});
+    BOOST_TEST(!ec);
+    BOOST_TEST(peek.code == 4);
+    BOOST_TEST(pidfd_get_pid(c.pidfd.get()) == c.pid); // not reaped yet
+    auto st = pidfd_wait(c.pidfd.get(), {.all_children = true});
+    BOOST_TEST((st == peek));
+    BOOST_TEST(pidfd_get_pid(c.pidfd.get()) == -1);
+    auto none = pidfd_wait(c.pidfd.get(), ec, {.nohang = true, .all_children = true});
+    BOOST_TEST((ec == std::errc::no_child_process));
+    BOOST_TEST((none.how == exit_status::kind::running));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

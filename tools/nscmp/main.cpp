@@ -268,17 +268,17 @@ struct compare_request {
 int run_compare(pid_t pa, pid_t pb, const compare_request& q)
 {
     std::error_code ec;
-    auto a = insp::live_process::open(pa, ec);
+    auto a = sys::pidref::open(pa, ec, {.allow_thread = true});
     if (ec)
         fail(std::to_string(pa) + ": " + (ec == std::errc::no_such_process ? "no such process" : ec.message()));
-    auto b = insp::live_process::open(pb, ec);
+    auto b = sys::pidref::open(pb, ec, {.allow_thread = true});
     if (ec)
         fail(std::to_string(pb) + ": " + (ec == std::errc::no_such_process ? "no such process" : ec.message()));
     auto c = insp::compare(a, b, q.options, ec);
     if (ec == std::errc::no_such_process)
         fail(std::to_string(a.alive() ? pb : pa) + ": the process has exited");
     if (ec)
-        fail(nskit::describe(ec, "compare(" + std::to_string(pa) + ", " + std::to_string(pb) + ")"));
+        fail(nskit::describe(ec, nskit::op_kind::proc_read, "compare(" + std::to_string(pa) + ", " + std::to_string(pb) + ")"));
 
     const bool rows_asked = !q.options.namespaces.empty() || !q.options.resources.empty();
     const bool sections_ok = (!q.options.shared_fds || c.shared_fds_compared) && (!q.options.epoll || c.epoll_compared);

@@ -40,8 +40,8 @@ cell ns_name(const in::snapshot& s, std::size_t i)
     if (n.identity.id != 0)
         return text(std::to_string(n.identity.id));
     if (!nskit::sys::probe_nsfs().get_id) // no ids on this kernel: the text is the identity
-        return text(to_string(n.identity));
-    return {to_string(n.identity), reason_of(n.id_error)};
+        return text(in::ns_id_text(n.identity));
+    return {in::ns_id_text(n.identity), reason_of(n.id_error)};
 }
 
 // Namespace identities are numbers where the kernel gives ids (6.18), else dev:minor:inode text.

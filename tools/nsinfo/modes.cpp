@@ -35,7 +35,7 @@ std::set<ns_type> parse_types(const std::string& text)
 struct plan {
     std::set<ns_type> types;
     std::vector<const column*> cols;
-    std::vector<in::live_process> targets;
+    std::vector<nskit::sys::pidref> targets;
     int status = exit_ok;
     bool type_ok(ns_type t) const { return types.empty() || types.count(t) != 0; }
     bool shows(std::string_view name) const
@@ -52,20 +52,20 @@ void open_targets(const request& q, plan& p)
         std::string msg;
         std::error_code ec;
         if (tools::parse_pid_arg(a, pid, msg)) {
-            auto lp = in::live_process::open(pid, ec);
+            auto lp = nskit::sys::pidref::open(pid, ec);
             if (!ec) {
                 p.targets.push_back(std::move(lp));
                 continue;
             }
             msg = "process " + std::to_string(pid) + ": " +
-                  (ec == std::errc::no_such_process ? "no such process" : nskit::describe(ec, "pidfd_open"));
+                  (ec == std::errc::no_such_process ? "no such process" : nskit::describe(ec, nskit::op_kind::pidfd, "pidfd_open"));
         }
         std::cerr << "nsinfo: " << msg << '\n';
         p.status = exit_error;
     }
     if (q.pid_args.empty()) {
         std::error_code ec;
-        p.targets.push_back(in::live_process::open(::getpid(), ec));
+        p.targets.push_back(nskit::sys::pidref::open(::getpid(), ec));
     }
 }
 
@@ -226,7 +226,7 @@ int show_why(context& ctx, const plan& p, const std::string& spec, tools::output
                   << (ec == std::errc::invalid_argument ? "not a namespace (give an id, an inode, TYPE:[INODE] or a path)"
                       : ec == std::errc::no_such_file_or_directory && spec.find('/') == std::string::npos
                           ? "no such namespace (give an id, an inode, TYPE:[INODE] or a path)"
-                          : nskit::describe(ec, "open"))
+                          : nskit::describe(ec, nskit::op_kind::namespace_open, "open"))
                   << '\n';
         return exit_error;
     }
@@ -260,7 +260,7 @@ int run(const request& q)
     if (ec) {
         std::cerr << "nsinfo: "
                   << (ec == nskit::error::proc_not_mounted ? "/proc is not mounted (procfs needed): mount -t proc proc /proc"
-                                                           : nskit::describe(ec, "scan(/proc)"))
+                                                           : nskit::describe(ec, nskit::op_kind::proc_read, "scan(/proc)"))
                   << '\n';
         return exit_error;
     }

@@ -3,8 +3,11 @@
 #include <nskit/sys/clone.hpp>
 #include <nskit/sys/clone_flags.hpp>
 #include <nskit/sys/error.hpp>
+#include <nskit/sys/in_netns.hpp>
 #include <nskit/sys/kcmp.hpp>
+#include <nskit/sys/ns_identity.hpp>
 #include <nskit/sys/ns_type.hpp>
 #include <nskit/sys/nsfs.hpp>
 #include <nskit/sys/pidfd.hpp>
+#include <nskit/sys/pidref.hpp>
 #include <nskit/sys/unique_fd.hpp>

@@ -29,15 +29,6 @@ std::string proc_op(pid_t pid, std::string_view what)
     return "open /proc/" + std::to_string(pid) + "/" + std::string(what);
 }
 
-// describe(), plus what /proc's EACCES means.
-std::string explain(std::error_code ec, std::string_view op)
-{
-    if (ec == std::errc::permission_denied && op.starts_with("open /proc"))
-        return std::string(op) + ": needs ptrace read access to the process (same uid or CAP_SYS_PTRACE): " +
-               ec.message();
-    return describe(ec, op);
-}
-
 std::string exited_reason(pid_t pid)
 {
     return "process " + std::to_string(pid) + " exited while being compared (its pid may name another process now)";
@@ -66,7 +57,7 @@ ns_side open_side(pid_t pid, sys::ns_type t)
     if (!s.error)
         s.inode = sys::ns_stat(s.fd.get(), s.error);
     if (s.error)
-        s.reason = explain(s.error, proc_op(pid, "ns/" + std::string(sys::info(t).proc_entry)));
+        s.reason = describe(s.error, op_kind::namespace_open, proc_op(pid, "ns/" + std::string(sys::info(t).proc_entry)));
     return s;
 }
 
@@ -101,7 +92,7 @@ std::optional<bool> owned_by(int ns_fd, const ns_side& user)
     return ino == user.inode;
 }
 
-void compare_namespaces(const live_process& a, const live_process& b, const compare_options& o, comparison& r)
+void compare_namespaces(const sys::pidref& a, const sys::pidref& b, const compare_options& o, comparison& r)
 {
     const auto& types = o.namespaces;
     if (types.empty())
@@ -164,7 +155,7 @@ void compare_namespaces(const live_process& a, const live_process& b, const comp
 
 // ---- kcmp resources ----
 
-void compare_resources(const live_process& a, const live_process& b, const compare_options& o, comparison& r)
+void compare_resources(const sys::pidref& a, const sys::pidref& b, const compare_options& o, comparison& r)
 {
     for (auto t : o.resources) {
         resource_comparison c;
@@ -174,7 +165,7 @@ void compare_resources(const live_process& a, const live_process& b, const compa
         ++r.kcmp_calls;
         if (ec) {
             c.error = ec;
-            c.reason = describe(ec, kcmp_op(a.pid(), b.pid(), sys::to_string(t)));
+            c.reason = describe(ec, op_kind::kcmp, kcmp_op(a.pid(), b.pid(), sys::to_string(t)));
         } else {
             c.state = order == sys::kcmp_order::equal ? sharing::same : sharing::different;
         }
@@ -368,7 +359,7 @@ bool sort_fds(const std::array<pid_t, 2>& pid, compare_options::fd_grouping grou
             }
             if (st == cmp::sort_status::aborted) {
                 r.fds_error = r.epoll_error = cmpf.failure;
-                r.fds_reason = r.epoll_reason = describe(cmpf.failure, cmpf.failure_op);
+                r.fds_reason = r.epoll_reason = describe(cmpf.failure, op_kind::kcmp, cmpf.failure_op);
                 return false;
             }
             t.buckets.push_back(std::move(classes));
@@ -428,7 +419,7 @@ void find_epoll_watches(const std::array<pid_t, 2>& pid, fd_classes& t, bool tar
     auto fail = [&](std::error_code ec, pid_t p1, pid_t p2) {
         r.epoll.clear();
         r.epoll_error = ec;
-        r.epoll_reason = describe(ec, kcmp_op(p1, p2, "epoll_tfd"));
+        r.epoll_reason = describe(ec, op_kind::kcmp, kcmp_op(p1, p2, "epoll_tfd"));
     };
     const bool binary_search = t.in_kcmp_order && t.buckets.size() == 1;
     for (int owner = 0; owner < 2; ++owner) {
@@ -445,7 +436,7 @@ void find_epoll_watches(const std::array<pid_t, 2>& pid, fd_classes& t, bool tar
             if (ec) {
                 r.epoll.clear();
                 r.epoll_error = ec;
-                r.epoll_reason = explain(ec, proc_op(pid[owner], "fdinfo/" + std::to_string(e.fd)));
+                r.epoll_reason = describe(ec, op_kind::proc_read, proc_op(pid[owner], "fdinfo/" + std::to_string(e.fd)));
                 return;
             }
             if (!binary_search && !items.empty())
@@ -501,7 +492,7 @@ void find_epoll_watches(const std::array<pid_t, 2>& pid, fd_classes& t, bool tar
     r.epoll_compared = true;
 }
 
-void compare_fds(const live_process& a, const live_process& b, const compare_options& o, comparison& r)
+void compare_fds(const sys::pidref& a, const sys::pidref& b, const compare_options& o, comparison& r)
 {
     if (!o.shared_fds && !o.epoll)
         return;
@@ -513,7 +504,7 @@ void compare_fds(const live_process& a, const live_process& b, const compare_opt
             t.fds[side].push_back({fd, 0, 0});
         if (ec) {
             r.fds_error = r.epoll_error = ec;
-            r.fds_reason = r.epoll_reason = explain(ec, proc_op(pid[side], "fd"));
+            r.fds_reason = r.epoll_reason = describe(ec, op_kind::proc_read, proc_op(pid[side], "fd"));
             return;
         }
     }
@@ -529,7 +520,7 @@ void compare_fds(const live_process& a, const live_process& b, const compare_opt
         r.shared_fds.clear();
         r.shared_fds_compared = false;
         r.fds_error = names.error();
-        r.fds_reason = explain(names.error(), op);
+        r.fds_reason = describe(names.error(), op_kind::proc_read, op);
         if (r.epoll_compared || !r.epoll_error) {
             r.epoll.clear();
             r.epoll_compared = false;
@@ -613,7 +604,7 @@ bool comparison::something_differs() const noexcept
 
 // ---- compare ----
 
-comparison compare(const live_process& a, const live_process& b, const compare_options& o, std::error_code& ec) noexcept
+comparison compare(const sys::pidref& a, const sys::pidref& b, const compare_options& o, std::error_code& ec) noexcept
 {
     comparison r;
     ec.clear();
@@ -641,20 +632,20 @@ comparison compare(const live_process& a, const live_process& b, const compare_o
     return r;
 }
 
-comparison compare(const live_process& a, const live_process& b, const compare_options& o)
+comparison compare(const sys::pidref& a, const sys::pidref& b, const compare_options& o)
 {
     std::error_code ec;
     auto r = compare(a, b, o, ec);
-    throw_if(ec, "compare(" + std::to_string(a.pid()) + ", " + std::to_string(b.pid()) + ")");
+    throw_if(ec, op_kind::proc_read, "compare(" + std::to_string(a.pid()) + ", " + std::to_string(b.pid()) + ")");
     return r;
 }
 
 comparison compare(pid_t a, pid_t b, const compare_options& o, std::error_code& ec) noexcept
 {
-    auto pa = live_process::open(a, ec);
+    auto pa = sys::pidref::open(a, ec, {.allow_thread = true});
     if (ec)
         return {};
-    auto pb = live_process::open(b, ec);
+    auto pb = sys::pidref::open(b, ec, {.allow_thread = true});
     if (ec)
         return {};
     return compare(pa, pb, o, ec);
@@ -664,7 +655,7 @@ comparison compare(pid_t a, pid_t b, const compare_options& o)
 {
     std::error_code ec;
     auto r = compare(a, b, o, ec);
-    throw_if(ec, "compare(" + std::to_string(a) + ", " + std::to_string(b) + ")");
+    throw_if(ec, op_kind::proc_read, "compare(" + std::to_string(a) + ", " + std::to_string(b) + ")");
     return r;
 }
 

@@ -16,7 +16,7 @@ std::string unknown_reason(const std::error_code& ec)
     return "unknown (" + why + ")";
 }
 
-std::string to_string(const ns_identity& id)
+std::string ns_id_text(const sys::ns_identity& id)
 {
     if (id.id != 0)
         return std::to_string(id.id);

@@ -15,98 +15,6 @@
 #include <cstring>
 
 namespace nskit::inspect {
-namespace {
-
-constexpr unsigned pidfd_thread = 0200; // PIDFD_THREAD (== O_EXCL), 6.9: a pidfd for a thread id
-const std::error_code esrch = std::make_error_code(std::errc::no_such_process);
-
-} // namespace
-
-live_process live_process::open(pid_t pid, std::error_code& ec) noexcept
-{
-    live_process p;
-    if (pid <= 0) {
-        ec = make_error_code(error::bad_pid);
-        return p;
-    }
-    p.pidfd_ = sys::pidfd_open(pid, ec);
-    // A thread id that is not a thread group leader: ENOENT (6.9+) or EINVAL.
-    if (ec == std::errc::no_such_file_or_directory || ec == std::errc::invalid_argument) {
-        long fd = ::syscall(SYS_pidfd_open, pid, pidfd_thread);
-        if (fd >= 0) {
-            ec.clear();
-            p.pidfd_.reset(static_cast<int>(fd));
-        }
-    }
-    if (!ec)
-        p.pid_ = pid;
-    return p;
-}
-
-live_process live_process::open(pid_t pid)
-{
-    std::error_code ec;
-    auto p = open(pid, ec);
-    throw_if(ec, "pidfd_open(" + std::to_string(pid) + ")");
-    return p;
-}
-
-live_process live_process::adopt(unique_fd pidfd, std::error_code& ec) noexcept
-{
-    live_process p;
-    const pid_t pid = sys::pidfd_get_pid(pidfd.get(), ec);
-    if (ec)
-        return p;
-    if (pid <= 0) { // reaped (-1) or in a PID namespace we cannot see (0)
-        ec = esrch;
-        return p;
-    }
-    p.pid_ = pid;
-    p.pidfd_ = std::move(pidfd);
-    return p;
-}
-
-live_process live_process::adopt(unique_fd pidfd)
-{
-    std::error_code ec;
-    auto p = adopt(std::move(pidfd), ec);
-    throw_if(ec, "pidfd_get_pid");
-    return p;
-}
-
-bool live_process::holds_pid(std::error_code& ec) const noexcept
-{
-    ec.clear();
-    if (alive())
-        return true; // a process that has not exited keeps its pid
-    if (!pidfd_) {
-        ec = std::make_error_code(std::errc::bad_file_descriptor);
-        return false;
-    }
-    // Exited: a zombie still holds the pid until it is reaped, when the
-    // pidfd's fdinfo says Pid: -1.
-    const pid_t now = sys::pidfd_get_pid(pidfd_.get(), ec);
-    if (ec)
-        return false;
-    if (now != pid_) {
-        ec = std::make_error_code(std::errc::no_such_process);
-        return false;
-    }
-    return true;
-}
-
-bool live_process::alive() const noexcept
-{
-    if (!pidfd_)
-        return false;
-    pollfd p{pidfd_.get(), POLLIN, 0};
-    int r;
-    while ((r = ::poll(&p, 1, 0)) < 0 && errno == EINTR) {
-    }
-    return r == 0;
-}
-
-
 std::string_view to_string(process_state s) noexcept
 {
     switch (s) {
@@ -155,7 +63,7 @@ pid_t parse_pid(std::string_view text)
 {
     std::error_code ec;
     pid_t p = parse_pid(text, ec);
-    throw_if(ec, "parse_pid(\"" + std::string(text) + "\")");
+    throw_if(ec, op_kind::input, "parse_pid(\"" + std::string(text) + "\")");
     return p;
 }
 
@@ -179,7 +87,7 @@ std::vector<pid_t> pid_levels(pid_t pid)
 {
     std::error_code ec;
     auto v = pid_levels(pid, ec);
-    throw_if(ec, "pid_levels(" + std::to_string(pid) + ")");
+    throw_if(ec, op_kind::proc_read, "pid_levels(" + std::to_string(pid) + ")");
     return v;
 }
 
@@ -197,7 +105,7 @@ pid_t pid_in_namespace(int pidns_fd, pid_t pid)
 {
     std::error_code ec;
     pid_t r = pid_in_namespace(pidns_fd, pid, ec);
-    throw_if(ec, "NS_GET_PID_IN_PIDNS(" + std::to_string(pid) + ")");
+    throw_if(ec, op_kind::nsfs_ioctl, "NS_GET_PID_IN_PIDNS(" + std::to_string(pid) + ")");
     return r;
 }
 

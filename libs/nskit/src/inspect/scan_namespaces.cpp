@@ -30,6 +30,7 @@ std::size_t scanner::new_namespace(ns_type type, std::uint64_t ino)
     const std::size_t idx = snap_.namespaces.size();
     snap_.namespaces.emplace_back();
     snap_.namespaces[idx].type = type;
+    snap_.namespaces[idx].identity.type = type;
     snap_.namespaces[idx].identity.inode = {nsfs_dev_, ino};
     by_ino_.emplace(ino, idx);
     return idx;

@@ -73,7 +73,7 @@ struct raw_process {
 // another PID namespace than the caller's): from its pidfd's fdinfo read
 // through that /proc.
 struct target_ref {
-    const live_process* process;
+    const sys::pidref* process;
     pid_t proc_pid = 0;       // 0: not visible in that /proc
     std::error_code error;
 };

@@ -4,6 +4,7 @@
 #include <nskit/net/loopback.hpp>
 #include <nskit/net/netlink.hpp>
 #include <nskit/sys/error.hpp>
+#include <nskit/sys/in_netns.hpp>
 #include <nskit/sys/unique_fd.hpp>
 
 #include <linux/netlink.h>
@@ -114,40 +115,22 @@ void configure_loopback()
 {
     std::error_code ec;
     configure_loopback(ec);
-    throw_if(ec, "loopback up(lo, index 1, current netns)");
+    throw_if(ec, op_kind::netlink, "loopback up(lo, index 1, current netns)");
 }
 
 void configure_loopback_in(int ns_fd, std::error_code& ec) noexcept
 {
-    ec.clear();
-    if (ns_fd < 0) {
-        ec = sys_error(EBADF);
-        return;
-    }
-    const int home = ::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
-    if (home < 0) {
-        ec = nskit::detail::last_error();
-        return;
-    }
-    if (::setns(ns_fd, CLONE_NEWNET) != 0) {
-        ec = nskit::detail::last_error();
-        ::close(home);
-        return;
-    }
-    ec = lo_up_here();
-    if (::setns(home, CLONE_NEWNET) != 0) {
-        static const char msg[] = "nskit: setns back to the original network namespace failed\n";
-        (void)!::write(2, msg, sizeof msg - 1);
-        std::abort(); // the thread would silently stay in the wrong namespace
-    }
-    ::close(home);
+    std::error_code up;
+    sys::in_netns(ns_fd, [&]() noexcept { up = lo_up_here(); }, ec);
+    if (!ec)
+        ec = up;
 }
 
 void configure_loopback_in(int ns_fd)
 {
     std::error_code ec;
     configure_loopback_in(ns_fd, ec);
-    throw_if(ec, "loopback up(lo, in netns fd " + std::to_string(ns_fd) + ")");
+    throw_if(ec, op_kind::netlink, "loopback up(lo, in netns fd " + std::to_string(ns_fd) + ")");
 }
 
 } // namespace nskit::net

@@ -6,46 +6,10 @@
 
 namespace nskit::ns {
 
-std::string to_string(const ns_identity& id)
-{
-    std::string s(sys::to_string(id.type));
-    s.append(":[").append(std::to_string(id.ino)).append("]");
-    if (id.id != 0)
-        s.append(" id ").append(std::to_string(id.id));
-    return s;
-}
-
-ns_identity identify(int fd, std::error_code& ec) noexcept
-{
-    ns_identity out;
-    out.type = sys::ns_get_nstype(fd, ec);
-    if (ec)
-        return {};
-    auto st = sys::ns_stat(fd, ec);
-    if (ec)
-        return {};
-    out.dev = st.dev;
-    out.ino = st.ino;
-    if (sys::probe_nsfs().get_id) {
-        out.id = sys::ns_get_id(fd, ec);
-        if (ec)
-            return {};
-    }
-    return out;
-}
-
-ns_identity identify(int fd)
-{
-    std::error_code ec;
-    auto i = identify(fd, ec);
-    throw_if(ec, "ns_identify(fd " + std::to_string(fd) + ")");
-    return i;
-}
-
 namespace_handle namespace_handle::adopt(unique_fd fd, std::error_code& ec) noexcept
 {
     namespace_handle h;
-    h.identity_ = identify(fd.get(), ec);
+    h.identity_ = sys::identify(fd.get(), ec);
     if (!ec)
         h.fd_ = std::move(fd);
     return h;
@@ -56,7 +20,7 @@ namespace_handle namespace_handle::adopt(unique_fd fd)
     std::error_code ec;
     const int raw = fd.get();
     auto h = adopt(std::move(fd), ec);
-    throw_if(ec, "ns_adopt(fd " + std::to_string(raw) + ")");
+    throw_if(ec, op_kind::nsfs_ioctl, "ns_adopt(fd " + std::to_string(raw) + ")");
     return h;
 }
 
@@ -76,7 +40,7 @@ namespace_handle namespace_handle::from_pid(pid_t pid, sys::ns_type type)
 {
     std::error_code ec;
     auto h = from_pid(pid, type, ec);
-    throw_if(ec, "ns_open(/proc/" + std::to_string(pid) + "/ns/" + std::string(sys::to_string(type)) + ")");
+    throw_if(ec, op_kind::namespace_open, "ns_open(/proc/" + std::to_string(pid) + "/ns/" + std::string(sys::to_string(type)) + ")");
     return h;
 }
 
@@ -103,7 +67,7 @@ namespace_handle namespace_handle::from_pidfd(int pidfd, sys::ns_type type)
 {
     std::error_code ec;
     auto h = from_pidfd(pidfd, type, ec);
-    throw_if(ec, "ns_open(pidfd " + std::to_string(pidfd) + ", " + std::string(sys::to_string(type)) + ")");
+    throw_if(ec, op_kind::namespace_open, "ns_open(pidfd " + std::to_string(pidfd) + ", " + std::string(sys::to_string(type)) + ")");
     return h;
 }
 
@@ -119,7 +83,7 @@ namespace_handle namespace_handle::from_path(const std::string& path)
 {
     std::error_code ec;
     auto h = from_path(path, ec);
-    throw_if(ec, "ns_open(" + path + ")");
+    throw_if(ec, op_kind::namespace_open, "ns_open(" + path + ")");
     return h;
 }
 
@@ -145,7 +109,7 @@ namespace_handle namespace_handle::owner() const
 {
     std::error_code ec;
     auto h = owner(ec);
-    throw_if(ec, "NS_GET_USERNS(" + to_string(identity_) + ")");
+    throw_if(ec, op_kind::nsfs_ioctl, "NS_GET_USERNS(" + to_string(identity_) + ")");
     return h;
 }
 
@@ -161,7 +125,7 @@ namespace_handle namespace_handle::parent() const
 {
     std::error_code ec;
     auto h = parent(ec);
-    throw_if(ec, "NS_GET_PARENT(" + to_string(identity_) + ")");
+    throw_if(ec, op_kind::nsfs_ioctl, "NS_GET_PARENT(" + to_string(identity_) + ")");
     return h;
 }
 
@@ -179,7 +143,7 @@ uid_t namespace_handle::owner_uid() const
 {
     std::error_code ec;
     auto u = owner_uid(ec);
-    throw_if(ec, "NS_GET_OWNER_UID(" + to_string(identity_) + ")");
+    throw_if(ec, op_kind::nsfs_ioctl, "NS_GET_OWNER_UID(" + to_string(identity_) + ")");
     return u;
 }
 
@@ -196,7 +160,7 @@ void namespace_handle::enter() const
 {
     std::error_code ec;
     enter(ec);
-    throw_if(ec, "setns(" + to_string(identity_) + ")");
+    throw_if(ec, op_kind::namespace_enter, "setns(" + to_string(identity_) + ")");
 }
 
 } // namespace nskit::ns

@@ -3,6 +3,7 @@
 
 #include <nskit/sys/clone.hpp>
 #include <nskit/sys/error.hpp>
+#include <nskit/sys/in_netns.hpp>
 #include <nskit/sys/nsfs.hpp>
 
 #if __has_include(<nskit/net/recipes.hpp>) && __has_include(<nskit/net/loopback.hpp>)
@@ -21,7 +22,6 @@
 
 #include <cerrno>
 #include <cstring>
-#include <thread>
 
 namespace nskit::ns::detail {
 
@@ -84,14 +84,11 @@ void connect_veth(const veth_options& v, int outer_netns_fd, int inner_netns_fd,
             nskit::net::connect_veth(r, ec);
             return;
         }
-        // The outer end in another namespace: a thread joins it (setns(net)
-        // is per thread), so the caller's own namespace never changes.
-        std::thread t([&] {
-            sys::setns(outer_netns_fd, sys::ns_type::net, ec);
-            if (!ec)
-                nskit::net::connect_veth(r, ec);
-        });
-        t.join();
+        // The outer end in another namespace: this thread goes there and back.
+        std::error_code made;
+        sys::in_netns(outer_netns_fd, [&]() noexcept { nskit::net::connect_veth(r, made); }, ec);
+        if (!ec)
+            ec = made;
     } catch (...) {
         ec = std::make_error_code(std::errc::not_enough_memory);
     }

@@ -23,28 +23,11 @@ long long now_ms() noexcept
     return static_cast<long long>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
 }
 
-// waitid(P_PIDFD) with __WALL: children started with exit signal 0 (when the
-// caller ignores SIGCHLD) are "clone children" that plain WEXITED misses.
+// __WALL: children started with exit signal 0 (when the caller ignores
+// SIGCHLD) are "clone children" that plain WEXITED misses.
 sys::exit_status wait_pidfd(int pidfd, bool nohang, std::error_code& ec) noexcept
 {
-    ec.clear();
-    siginfo_t si{};
-    int r;
-    do
-        r = ::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(pidfd), &si,
-                     WEXITED | __WALL | (nohang ? WNOHANG : 0));
-    while (r != 0 && errno == EINTR);
-    if (r != 0) {
-        ec = last_error();
-        return {};
-    }
-    if (si.si_pid == 0)
-        return {sys::exit_status::kind::running, 0};
-    switch (si.si_code) {
-    case CLD_EXITED: return {sys::exit_status::kind::exited, si.si_status};
-    case CLD_DUMPED: return {sys::exit_status::kind::dumped, si.si_status};
-    default: return {sys::exit_status::kind::killed, si.si_status};
-    }
+    return sys::pidfd_wait(pidfd, ec, {.nohang = nohang, .all_children = true});
 }
 
 } // namespace
@@ -55,10 +38,11 @@ process process::attach(pid_t pid, std::error_code& ec) noexcept
         ec = make_error_code(error::bad_pid);
         return {};
     }
-    auto fd = sys::pidfd_open(pid, ec);
+    auto ref = sys::pidref::open(pid, ec);
     if (ec)
         return {};
-    process p(pid, std::move(fd));
+    process p;
+    p.ref_ = std::move(ref);
     p.reaped_ = true; // not ours to kill: the destructor leaves it alone
     return p;
 }
@@ -67,12 +51,12 @@ process process::attach(pid_t pid)
 {
     std::error_code ec;
     auto p = attach(pid, ec);
-    throw_if(ec, "pidfd_open(" + std::to_string(pid) + ")");
+    throw_if(ec, op_kind::pidfd, "pidfd_open(" + std::to_string(pid) + ")");
     return p;
 }
 
 process::process(process&& o) noexcept
-    : pid_(std::exchange(o.pid_, 0)), pidfd_(std::move(o.pidfd_)), reaped_(std::exchange(o.reaped_, false)),
+    : ref_(std::move(o.ref_)), reaped_(std::exchange(o.reaped_, false)),
       forwarded_(o.forwarded_), status_fd_(std::move(o.status_fd_)), init_stack_(std::move(o.init_stack_)),
       on_reaped_(std::exchange(o.on_reaped_, nullptr))
 {
@@ -82,8 +66,7 @@ process& process::operator=(process&& o) noexcept
 {
     if (this != &o) {
         this->~process();
-        pid_ = std::exchange(o.pid_, 0);
-        pidfd_ = std::move(o.pidfd_);
+        ref_ = std::move(o.ref_);
         reaped_ = std::exchange(o.reaped_, false);
         forwarded_ = o.forwarded_;
         status_fd_ = std::move(o.status_fd_);
@@ -95,12 +78,12 @@ process& process::operator=(process&& o) noexcept
 
 process::~process()
 {
-    if (pidfd_.valid() && !reaped_) {
+    if (ref_.valid() && !reaped_) {
         std::error_code ec;
-        sys::pidfd_send_signal(pidfd_.get(), SIGKILL, ec);
-        wait_pidfd(pidfd_.get(), false, ec); // ECHILD when not our child: nothing to reap
+        ref_.send_signal(SIGKILL, ec);
+        wait_pidfd(ref_.pidfd(), false, ec); // ECHILD when not our child: nothing to reap
     }
-    pidfd_.reset();
+    ref_ = sys::pidref();
     status_fd_.reset();
     // A shared-memory init that could not be reaped (not our child any
     // more: someone else reaped it) is gone all the same.
@@ -132,27 +115,23 @@ sys::exit_status process::reap_status(sys::exit_status s) noexcept
 
 void process::signal(int sig, std::error_code& ec) noexcept
 {
-    if (!pidfd_.valid()) {
-        ec = std::make_error_code(std::errc::bad_file_descriptor);
-        return;
-    }
-    sys::pidfd_send_signal(pidfd_.get(), sig, ec);
+    ref_.send_signal(sig, ec);
 }
 
 void process::signal(int sig)
 {
     std::error_code ec;
     signal(sig, ec);
-    throw_if(ec, "pidfd_send_signal(" + std::to_string(pid_) + ", " + std::to_string(sig) + ")");
+    throw_if(ec, op_kind::pidfd, "pidfd_send_signal(" + std::to_string(ref_.pid()) + ", " + std::to_string(sig) + ")");
 }
 
 sys::exit_status process::wait(std::error_code& ec) noexcept
 {
-    if (!pidfd_.valid()) {
+    if (!ref_.valid()) {
         ec = std::make_error_code(std::errc::bad_file_descriptor);
         return {};
     }
-    auto s = wait_pidfd(pidfd_.get(), false, ec);
+    auto s = wait_pidfd(ref_.pidfd(), false, ec);
     if (!ec)
         s = reap_status(s);
     return s;
@@ -162,17 +141,17 @@ sys::exit_status process::wait()
 {
     std::error_code ec;
     auto s = wait(ec);
-    throw_if(ec, "waitid(pidfd of " + std::to_string(pid_) + ")");
+    throw_if(ec, op_kind::pidfd, "waitid(pidfd of " + std::to_string(ref_.pid()) + ")");
     return s;
 }
 
 sys::exit_status process::try_wait(std::error_code& ec) noexcept
 {
-    if (!pidfd_.valid()) {
+    if (!ref_.valid()) {
         ec = std::make_error_code(std::errc::bad_file_descriptor);
         return {};
     }
-    auto s = wait_pidfd(pidfd_.get(), true, ec);
+    auto s = wait_pidfd(ref_.pidfd(), true, ec);
     if (!ec && s.how != sys::exit_status::kind::running)
         s = reap_status(s);
     return s;
@@ -182,19 +161,19 @@ sys::exit_status process::try_wait()
 {
     std::error_code ec;
     auto s = try_wait(ec);
-    throw_if(ec, "waitid(pidfd of " + std::to_string(pid_) + ", WNOHANG)");
+    throw_if(ec, op_kind::pidfd, "waitid(pidfd of " + std::to_string(ref_.pid()) + ", WNOHANG)");
     return s;
 }
 
 std::optional<sys::exit_status> process::wait_for(std::chrono::milliseconds timeout, std::error_code& ec) noexcept
 {
-    if (!pidfd_.valid()) {
+    if (!ref_.valid()) {
         ec = std::make_error_code(std::errc::bad_file_descriptor);
         return std::nullopt;
     }
     const long long deadline = now_ms() + timeout.count();
     for (;;) {
-        pollfd p{pidfd_.get(), POLLIN, 0};
+        pollfd p{ref_.pidfd(), POLLIN, 0};
         const long long left = deadline - now_ms();
         int r = ::poll(&p, 1, static_cast<int>(left < 0 ? 0 : left));
         if (r < 0 && errno == EINTR)
@@ -213,7 +192,7 @@ sys::exit_status process::supervise(bool kill_child, int kill_signal, std::chron
                                     std::error_code& ec) noexcept
 {
     ec.clear();
-    if (!pidfd_.valid()) {
+    if (!ref_.valid()) {
         ec = std::make_error_code(std::errc::bad_file_descriptor);
         return {};
     }
@@ -232,7 +211,7 @@ sys::exit_status process::supervise(bool kill_child, int kill_signal, std::chron
     bool killed = false;
     sys::exit_status result;
     for (;;) {
-        pollfd p[2] = {{pidfd_.get(), POLLIN, 0}, {sfd.get(), POLLIN, 0}};
+        pollfd p[2] = {{ref_.pidfd(), POLLIN, 0}, {sfd.get(), POLLIN, 0}};
         int timeout = -1;
         if (kill_at >= 0 && !killed) {
             const long long left = kill_at - now_ms();
@@ -256,17 +235,17 @@ sys::exit_status process::supervise(bool kill_child, int kill_signal, std::chron
                 if (forwarded_ == 0)
                     forwarded_ = sig;
                 std::error_code ignore;
-                sys::pidfd_send_signal(pidfd_.get(), sig, ignore);
+                sys::pidfd_send_signal(ref_.pidfd(), sig, ignore);
                 if (kill_child && kill_at < 0) {
                     if (sig != kill_signal)
-                        sys::pidfd_send_signal(pidfd_.get(), kill_signal, ignore);
+                        sys::pidfd_send_signal(ref_.pidfd(), kill_signal, ignore);
                     kill_at = now_ms() + grace.count();
                 }
             }
         }
         if (r == 0 && kill_at >= 0 && !killed) {
             std::error_code ignore;
-            sys::pidfd_send_signal(pidfd_.get(), SIGKILL, ignore);
+            sys::pidfd_send_signal(ref_.pidfd(), SIGKILL, ignore);
             killed = true;
         }
     }
@@ -277,14 +256,14 @@ sys::exit_status process::supervise(bool kill_child, int kill_signal, std::chron
 
 namespace_handle process::ns(sys::ns_type type, std::error_code& ec) const noexcept
 {
-    return namespace_handle::from_pidfd(pidfd_.get(), type, ec);
+    return namespace_handle::from_pidfd(ref_.pidfd(), type, ec);
 }
 
 namespace_handle process::ns(sys::ns_type type) const
 {
     std::error_code ec;
     auto h = ns(type, ec);
-    throw_if(ec, "ns_open(pid " + std::to_string(pid_) + ", " + std::string(sys::to_string(type)) + ")");
+    throw_if(ec, op_kind::namespace_open, "ns_open(pid " + std::to_string(ref_.pid()) + ", " + std::string(sys::to_string(type)) + ")");
     return h;
 }
 
@@ -294,7 +273,7 @@ unique_fd process::detach() noexcept
         return {};
     reaped_ = true;
     on_reaped_ = nullptr;
-    return std::move(pidfd_);
+    return ref_.release();
 }
 
 } // namespace nskit::ns

@@ -35,7 +35,7 @@ unique_fd pidfd_open(pid_t pid, bool nonblocking)
 {
     std::error_code ec;
     auto fd = pidfd_open(pid, ec, nonblocking);
-    throw_if(ec, "pidfd_open(" + std::to_string(pid) + ")");
+    throw_if(ec, op_kind::pidfd, "pidfd_open(" + std::to_string(pid) + ")");
     return fd;
 }
 
@@ -50,7 +50,7 @@ void pidfd_send_signal(int pidfd, int sig)
 {
     std::error_code ec;
     pidfd_send_signal(pidfd, sig, ec);
-    throw_if(ec, "pidfd_send_signal(signal " + std::to_string(sig) + ")");
+    throw_if(ec, op_kind::pidfd, "pidfd_send_signal(signal " + std::to_string(sig) + ")");
 }
 
 unique_fd pidfd_getfd(int pidfd, int target_fd, std::error_code& ec) noexcept
@@ -68,7 +68,7 @@ unique_fd pidfd_getfd(int pidfd, int target_fd)
 {
     std::error_code ec;
     auto fd = pidfd_getfd(pidfd, target_fd, ec);
-    throw_if(ec, "pidfd_getfd(fd " + std::to_string(target_fd) + ")");
+    throw_if(ec, op_kind::pidfd, "pidfd_getfd(fd " + std::to_string(target_fd) + ")");
     return fd;
 }
 
@@ -81,27 +81,36 @@ exit_status decode_wait_status(int w) noexcept
     return {exit_status::kind::running, 0};
 }
 
+namespace {
+// "signal 15 (TERM)"; a number glibc has no name for (real-time signals) stays bare.
+std::string signal_text(int sig)
+{
+    std::string out = "signal " + std::to_string(sig);
+    if (const char* name = ::sigabbrev_np(sig))
+        out.append(" (").append(name).append(")");
+    return out;
+}
+} // namespace
+
 std::string to_string(const exit_status& s)
 {
     switch (s.how) {
     case exit_status::kind::exited: return "exited with code " + std::to_string(s.code);
-    case exit_status::kind::killed:
-        return std::string("killed by signal ") + std::to_string(s.code) + " (" + ::sigabbrev_np(s.code) + ")";
-    case exit_status::kind::dumped:
-        return std::string("killed by signal ") + std::to_string(s.code) + " (" + ::sigabbrev_np(s.code) +
-               "), core dumped";
+    case exit_status::kind::killed: return "killed by " + signal_text(s.code);
+    case exit_status::kind::dumped: return "killed by " + signal_text(s.code) + ", core dumped";
     case exit_status::kind::running: return "running";
     }
     return "unknown";
 }
 
-exit_status pidfd_wait(int pidfd, std::error_code& ec, bool nohang) noexcept
+exit_status pidfd_wait(int pidfd, std::error_code& ec, wait_options o) noexcept
 {
     ec.clear();
+    const int flags = WEXITED | (o.nohang ? WNOHANG : 0) | (o.all_children ? __WALL : 0) | (o.leave_waitable ? WNOWAIT : 0);
     siginfo_t si{};
     int r;
     do
-        r = ::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(pidfd), &si, WEXITED | (nohang ? WNOHANG : 0));
+        r = ::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(pidfd), &si, flags);
     while (r != 0 && errno == EINTR);
     if (r != 0) {
         ec = last_error();
@@ -117,11 +126,11 @@ exit_status pidfd_wait(int pidfd, std::error_code& ec, bool nohang) noexcept
     }
 }
 
-exit_status pidfd_wait(int pidfd, bool nohang)
+exit_status pidfd_wait(int pidfd, wait_options o)
 {
     std::error_code ec;
-    auto s = pidfd_wait(pidfd, ec, nohang);
-    throw_if(ec, "pidfd_wait");
+    auto s = pidfd_wait(pidfd, ec, o);
+    throw_if(ec, op_kind::pidfd, "pidfd_wait");
     return s;
 }
 
@@ -155,7 +164,7 @@ pid_t pidfd_get_pid(int pidfd)
 {
     std::error_code ec;
     auto p = pidfd_get_pid(pidfd, ec);
-    throw_if(ec, "pidfd_get_pid");
+    throw_if(ec, op_kind::pidfd, "pidfd_get_pid");
     return p;
 }
 

@@ -14,11 +14,11 @@
 // error and a one-line reason; the other fields are still filled in.
 #pragma once
 
-#include <nskit/inspect/process.hpp>
 #include <nskit/sys/error.hpp>
 #include <nskit/sys/kcmp.hpp>
 #include <nskit/sys/ns_type.hpp>
 #include <nskit/sys/nsfs.hpp>
+#include <nskit/sys/pidref.hpp>
 #include <nskit/sys/unique_fd.hpp>
 
 #include <sys/types.h>
@@ -156,9 +156,9 @@ struct comparison {
 // Compare two processes.  ec is set only when a process cannot be used at
 // all (no pidfd, or it has already exited: ESRCH); everything else degrades
 // to unknown fields.
-comparison compare(const live_process& a, const live_process& b, const compare_options& options,
+comparison compare(const sys::pidref& a, const sys::pidref& b, const compare_options& options,
                    std::error_code& ec) noexcept;
-comparison compare(const live_process& a, const live_process& b, const compare_options& options = {});
+comparison compare(const sys::pidref& a, const sys::pidref& b, const compare_options& options = {});
 // Same, opening the pidfds first (pid_t can be a thread id).
 comparison compare(pid_t a, pid_t b, const compare_options& options, std::error_code& ec) noexcept;
 comparison compare(pid_t a, pid_t b, const compare_options& options = {});

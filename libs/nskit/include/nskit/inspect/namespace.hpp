@@ -2,6 +2,7 @@
 // namespace: identity, type, owner, parent, and everything that holds it alive.
 #pragma once
 
+#include <nskit/sys/ns_identity.hpp>
 #include <nskit/sys/ns_type.hpp>
 #include <nskit/sys/nsfs.hpp>
 
@@ -31,17 +32,9 @@ struct maybe {
 // "unknown (permission denied)" for an error, "" for none.
 std::string unknown_reason(const std::error_code& ec);
 
-// Identity of a namespace: NS_GET_ID (6.18, never reused) where the kernel
-// answers it, and always the nsfs device + inode.  Two namespaces are the same
-// exactly when their device + inode are equal while both are alive.
-struct ns_identity {
-    std::uint64_t id = 0;        // NS_GET_ID; 0 when the kernel does not answer it
-    sys::ns_inode inode;         // device + inode of the nsfs file
-    friend bool operator==(const ns_identity& a, const ns_identity& b) noexcept { return a.inode == b.inode; }
-};
-// The id when known ("4026531840" style numbers are inodes, ids are small),
-// else "DEVMAJOR:DEVMINOR:INODE".
-std::string to_string(const ns_identity& id);
+// The NS column's text: the id when known ("4026531840" style numbers are
+// inodes, ids are small), else "DEVMAJOR:DEVMINOR:INODE".
+std::string ns_id_text(const sys::ns_identity& id);
 
 // How a namespace is referenced.
 enum class holder_kind {
@@ -76,7 +69,7 @@ struct ns_reference {
 
 struct namespace_info {
     ns_type type = ns_type::mnt;
-    ns_identity identity;
+    sys::ns_identity identity;          // identity.type == type
     std::error_code id_error;           // why identity.id is 0 (not opened, or NS_GET_ID failed)
     std::vector<std::size_t> processes; // indices into snapshot::processes, lowest pid first
     std::vector<std::size_t> threads;   // non-leader threads (only with scan_options::threads)

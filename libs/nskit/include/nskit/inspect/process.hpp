@@ -3,7 +3,6 @@
 #pragma once
 
 #include <nskit/sys/ns_type.hpp>
-#include <nskit/sys/unique_fd.hpp>
 
 #include <sys/types.h>
 
@@ -16,33 +15,6 @@
 #include <vector>
 
 namespace nskit::inspect {
-
-// A process (or thread) held by pidfd, so that reading /proc by pid can be
-// checked afterwards: if the pidfd says it was reaped, the pid may name
-// another process by now and what was read is discarded.
-class live_process {
-public:
-    // pidfd_open(pid); a thread id works too (PIDFD_THREAD, 6.9).
-    // ESRCH: no such process; a zombie opens but is not alive().
-    static live_process open(pid_t pid, std::error_code& ec) noexcept;
-    static live_process open(pid_t pid);
-    // Take an existing pidfd; the pid comes from its fdinfo.
-    static live_process adopt(unique_fd pidfd, std::error_code& ec) noexcept;
-    static live_process adopt(unique_fd pidfd);
-
-    pid_t pid() const noexcept { return pid_; }
-    int pidfd() const noexcept { return pidfd_.get(); }
-    // Not exited (a zombie has exited).  A live_process with no pidfd is never alive.
-    bool alive() const noexcept;
-    // Still the process the pid names: alive, or a zombie not yet reaped
-    // (ESRCH once reaped: the pid is free for reuse; other errors: could not
-    // tell, e.g. EMFILE reading the pidfd's fdinfo).
-    bool holds_pid(std::error_code& ec) const noexcept;
-
-private:
-    pid_t pid_ = 0;
-    unique_fd pidfd_;
-};
 
 enum class process_state { running, zombie, kernel_thread };
 std::string_view to_string(process_state s) noexcept;

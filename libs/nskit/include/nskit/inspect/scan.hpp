@@ -4,6 +4,7 @@
 
 #include <nskit/inspect/namespace.hpp>
 #include <nskit/inspect/process.hpp>
+#include <nskit/sys/pidref.hpp>
 
 #include <sys/types.h>
 
@@ -34,7 +35,7 @@ struct scan_options {
     // list them) and checked against the pidfd after reading.  One
     // reaped meanwhile — its pid may name another process now — is listed in
     // snapshot::lost_targets, never answered for.  Must outlive the scan.
-    std::span<const live_process> targets;
+    std::span<const sys::pidref> targets;
     bool targets_only = false; // read only `pids` and `targets` (plus PID 1 and 2)
     unsigned workers = 0;   // threads reading /proc (0: one per CPU, at most 4; 1: none)
     const char* proc = "/proc"; // where procfs is mounted

@@ -5,6 +5,7 @@
 #include <nskit/ns/handle.hpp>
 #include <nskit/sys/clone.hpp>
 #include <nskit/sys/pidfd.hpp>
+#include <nskit/sys/pidref.hpp>
 #include <nskit/sys/unique_fd.hpp>
 
 #include <sys/types.h>
@@ -21,7 +22,7 @@ namespace detail { struct process_access; }
 class process {
 public:
     process() noexcept = default;
-    process(pid_t pid, unique_fd pidfd) noexcept : pid_(pid), pidfd_(std::move(pidfd)) {}
+    process(pid_t pid, unique_fd pidfd) noexcept : ref_(pid, std::move(pidfd)) {}
     // Opens a pidfd to an existing process (not necessarily our child:
     // wait() then needs it to be one).  Its destructor never kills it.
     static process attach(pid_t pid, std::error_code& ec) noexcept;
@@ -32,9 +33,10 @@ public:
     // no zombie, no orphan.
     ~process();
 
-    pid_t pid() const noexcept { return pid_; }
-    int pidfd() const noexcept { return pidfd_.get(); }
-    bool valid() const noexcept { return pidfd_.valid(); }
+    pid_t pid() const noexcept { return ref_.pid(); }
+    int pidfd() const noexcept { return ref_.pidfd(); }
+    const sys::pidref& ref() const noexcept { return ref_; }
+    bool valid() const noexcept { return ref_.valid(); }
 
     void signal(int sig, std::error_code& ec) noexcept;
     void signal(int sig);
@@ -68,8 +70,7 @@ public:
 private:
     friend struct detail::process_access;
     sys::exit_status reap_status(sys::exit_status s) noexcept;
-    pid_t pid_ = 0;
-    unique_fd pidfd_;
+    sys::pidref ref_;
     bool reaped_ = false;
     int forwarded_ = 0;
     unique_fd status_fd_; // an init child writes the real wait status of its worker here

@@ -37,10 +37,14 @@ struct exit_status {
 std::string to_string(const exit_status& s);
 exit_status decode_wait_status(int wstatus) noexcept;
 
-// waitid(P_PIDFD, WEXITED), restarting on EINTR.  With `nohang`, a child
-// still running gives exit_status{running}.
-exit_status pidfd_wait(int pidfd, std::error_code& ec, bool nohang = false) noexcept;
-exit_status pidfd_wait(int pidfd, bool nohang = false);
+struct wait_options {
+    bool nohang = false;       // WNOHANG: a child still running gives exit_status{running}
+    bool all_children = false; // __WALL: also children started with no exit signal ("clone children")
+    bool leave_waitable = false; // WNOWAIT: report, but do not reap
+};
+// waitid(P_PIDFD, WEXITED), restarting on EINTR.
+exit_status pidfd_wait(int pidfd, std::error_code& ec, wait_options options = {}) noexcept;
+exit_status pidfd_wait(int pidfd, wait_options options = {});
 
 // The pid a pidfd refers to, from /proc/self/fdinfo ("Pid:"); -1 when the
 // process has been reaped, 0 when it is in another PID namespace.

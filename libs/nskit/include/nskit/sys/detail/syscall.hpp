@@ -28,6 +28,9 @@
 #ifndef PIDFD_NONBLOCK
 #define PIDFD_NONBLOCK 04000      // O_NONBLOCK, 5.10
 #endif
+#ifndef PIDFD_THREAD
+#define PIDFD_THREAD 0200         // O_EXCL, 6.9: a pidfd for a thread id
+#endif
 
 // --- nsfs ioctls (magic 0xb7) ---
 #ifndef NS_GET_MNTNS_ID
