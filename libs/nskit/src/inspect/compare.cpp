@@ -584,6 +584,14 @@ const std::vector<sys::kcmp_type>& kcmp_resources()
     return all;
 }
 
+std::optional<sys::kcmp_type> kcmp_resource_from_name(std::string_view name) noexcept
+{
+    for (auto t : kcmp_resources())
+        if (name == sys::to_string(t))
+            return t;
+    return std::nullopt;
+}
+
 compare_options::compare_options() : resources(kcmp_resources())
 {
     for (const auto& i : sys::ns_types())

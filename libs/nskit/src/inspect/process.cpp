@@ -5,7 +5,10 @@
 #include <nskit/sys/nsfs.hpp>
 #include <nskit/sys/pidfd.hpp>
 
+#include <dirent.h>
 #include <poll.h>
+
+#include <algorithm>
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -65,6 +68,54 @@ pid_t parse_pid(std::string_view text)
     pid_t p = parse_pid(text, ec);
     throw_if(ec, op_kind::input, "parse_pid(\"" + std::string(text) + "\")");
     return p;
+}
+
+bool is_kernel_thread(pid_t pid, std::error_code& ec) noexcept
+{
+    char path[48];
+    std::snprintf(path, sizeof path, "/proc/%d/stat", pid);
+    try {
+        const std::string text = detail::read_text_at(AT_FDCWD, path, ec);
+        detail::stat_fields f;
+        if (!ec && !detail::parse_stat(text, f))
+            ec = make_error_code(error::malformed_reply);
+        return !ec && (f.flags & detail::pf_kthread) != 0;
+    } catch (const std::bad_alloc&) {
+        ec = std::make_error_code(std::errc::not_enough_memory);
+        return false;
+    }
+}
+
+std::vector<pid_t> list_pids(bool skip_kernel_threads, std::error_code& ec)
+{
+    ec.clear();
+    std::vector<pid_t> out;
+    DIR* d = ::opendir("/proc");
+    if (d == nullptr) {
+        ec = nskit::detail::last_error();
+        return out;
+    }
+    while (auto* e = ::readdir(d)) {
+        std::uint64_t v = 0;
+        if (!detail::parse_decimal(e->d_name, v) || v == 0 || v > 0x7fffffff)
+            continue;
+        const auto pid = static_cast<pid_t>(v);
+        std::error_code kec;
+        if (!skip_kernel_threads || !is_kernel_thread(pid, kec))
+            if (!kec || !(kec == std::errc::no_such_file_or_directory || kec == std::errc::no_such_process))
+                out.push_back(pid);
+    }
+    ::closedir(d);
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+std::vector<pid_t> list_pids(bool skip_kernel_threads)
+{
+    std::error_code ec;
+    auto v = list_pids(skip_kernel_threads, ec);
+    throw_if(ec, op_kind::proc_read, "list_pids(/proc)");
+    return v;
 }
 
 std::vector<pid_t> pid_levels(pid_t pid, std::error_code& ec)

@@ -130,6 +130,9 @@ struct compare_options {
 
 // The six kcmp resource types, in kcmp's order.
 const std::vector<sys::kcmp_type>& kcmp_resources();
+// "vm" ... "sysvsem" (sys::to_string's names) -> the resource; nullopt for
+// anything else (file and epoll_tfd are not resources).
+std::optional<sys::kcmp_type> kcmp_resource_from_name(std::string_view name) noexcept;
 
 struct comparison {
     pid_t a = 0, b = 0;

@@ -58,6 +58,15 @@ std::string_view ns_entry_name(std::size_t entry) noexcept;
 pid_t parse_pid(std::string_view text, std::error_code& ec) noexcept;
 pid_t parse_pid(std::string_view text);
 
+// Every process in /proc (thread-group leaders), ascending; with
+// skip_kernel_threads, not the kernel's own (PF_KTHREAD in /proc/PID/stat:
+// they have no address space or files of their own).  Errors: opening /proc.
+std::vector<pid_t> list_pids(bool skip_kernel_threads, std::error_code& ec);
+std::vector<pid_t> list_pids(bool skip_kernel_threads = false);
+
+// PF_KTHREAD of /proc/PID/stat.  ESRCH/ENOENT when it is gone.
+bool is_kernel_thread(pid_t pid, std::error_code& ec) noexcept;
+
 // A process's pid at each level of its PID namespace chain, outermost
 // (the caller's view) first, innermost (its own view) last: NSpid from
 // /proc/PID/status.
