@@ -28,20 +28,6 @@ bool parse_int(std::string_view s, int& out) noexcept
     return e == std::errc() && p == s.data() + s.size();
 }
 
-// The value after `key` in `line` ("tfd:" -> "  5"), parsed in `base`.
-template <class T>
-bool field(std::string_view line, std::string_view key, int base, T& out) noexcept
-{
-    auto k = line.find(key);
-    if (k == std::string_view::npos)
-        return false;
-    auto rest = line.substr(k + key.size());
-    while (!rest.empty() && (rest.front() == ' ' || rest.front() == '\t'))
-        rest.remove_prefix(1);
-    auto [p, e] = std::from_chars(rest.data(), rest.data() + rest.size(), out, base);
-    return e == std::errc() && p != rest.data();
-}
-
 } // namespace
 
 std::vector<fd_entry> list_fds(pid_t pid, std::error_code& ec)
@@ -169,62 +155,20 @@ fd_kind classify_fd_target(std::string_view t) noexcept
     return fd_kind::other;
 }
 
-std::uint64_t kernel_dev_to_user(std::uint64_t kdev) noexcept
+std::string without_deleted(std::string target)
 {
-    return static_cast<std::uint64_t>(::makedev(static_cast<unsigned>(kdev >> 20), static_cast<unsigned>(kdev & 0xfffff)));
-}
-
-std::vector<epoll_item> parse_epoll_fdinfo(std::string_view text)
-{
-    // Each watched item (fs/eventpoll.c, ep_show_fdinfo):
-    // "tfd: %8d events: %8x data: %16llx  pos:%lli ino:%lx sdev:%x"
-    // in the order the kernel walks its tree: the same order KCMP_EPOLL_TFD
-    // counts `toff` in.
-    std::vector<epoll_item> out;
-    std::map<int, unsigned> seen;
-    while (!text.empty()) {
-        auto nl = text.find('\n');
-        auto line = text.substr(0, nl);
-        text = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
-        if (!line.starts_with("tfd:"))
-            continue;
-        epoll_item it;
-        if (!field(line, "tfd:", 10, it.target_fd) || it.target_fd < 0)
-            continue;
-        field(line, "events:", 16, it.events);
-        std::uint64_t sdev = 0;
-        it.has_inode = field(line, " ino:", 16, it.ino) && field(line, "sdev:", 16, sdev);
-        it.dev = it.has_inode ? kernel_dev_to_user(sdev) : 0;
-        it.target_offset = seen[it.target_fd]++;
-        out.push_back(it);
-    }
-    return out;
+    constexpr std::string_view deleted = " (deleted)";
+    if (std::string_view(target).ends_with(deleted))
+        target.resize(target.size() - deleted.size());
+    return target;
 }
 
 std::vector<epoll_item> read_epoll_items(pid_t pid, int epoll_fd, std::error_code& ec)
 {
-    ec.clear();
-    const std::string path = "/proc/" + std::to_string(pid) + "/fdinfo/" + std::to_string(epoll_fd);
-    unique_fd f(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-    if (!f) {
-        ec = nskit::detail::last_error();
-        return {};
-    }
-    std::string text;
-    char buf[8192];
-    for (;;) {
-        ssize_t n = ::read(f.get(), buf, sizeof buf);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            ec = nskit::detail::last_error();
-            return {};
-        }
-        if (n == 0)
-            break;
-        text.append(buf, static_cast<std::size_t>(n));
-    }
-    return parse_epoll_fdinfo(text);
+    char path[64];
+    std::snprintf(path, sizeof path, "/proc/%d/fdinfo/%d", pid, epoll_fd);
+    const std::string text = inspect::detail::read_text_at(AT_FDCWD, path, ec);
+    return ec ? std::vector<epoll_item>{} : parse_epoll_fdinfo(text);
 }
 
 } // namespace nskit::inspect::detail::cmp

@@ -178,6 +178,88 @@ void sort_skipped(std::vector<ungrouped>& s)
     std::sort(s.begin(), s.end(), [](const ungrouped& a, const ungrouped& b) { return std::tie(a.pid, a.fd) < std::tie(b.pid, b.fd); });
 }
 
+// The fds of every process, keyed as `grouping` says.  A process whose fds
+// cannot all be read is left out (skipped, with the reason).
+std::vector<cmp::keyed_fd<proc_fd>> keyed_fds(const std::vector<sys::pidref>& procs, fd_grouping grouping,
+                                              file_group_result& r, std::set<std::size_t>& unreadable)
+{
+    std::vector<cmp::keyed_fd<proc_fd>> all;
+    for (std::size_t i = 0; i < procs.size(); ++i) {
+        const pid_t pid = procs[i].pid();
+        std::error_code e;
+        std::vector<cmp::fd_entry> table;
+        if (grouping == fd_grouping::inode)
+            table = cmp::list_fds(pid, e);
+        else
+            for (int fd : cmp::list_fd_numbers(pid, e))
+                table.push_back({fd, 0, 0});
+        std::string op = "open /proc/" + std::to_string(pid) + "/fd";
+        const unique_fd dir = !e && grouping == fd_grouping::target ? cmp::open_fd_dir(pid) : unique_fd();
+        if (!e && grouping == fd_grouping::target && !dir)
+            e = nskit::detail::last_error();
+        const std::size_t first = all.size();
+        for (std::size_t k = 0; k < table.size() && !e; ++k) {
+            cmp::keyed_fd<proc_fd> key{table[k].dev, table[k].ino, {}, i, {i, table[k].fd}};
+            if (grouping == fd_grouping::target) {
+                key.text = cmp::without_deleted(cmp::fd_target_at(dir.get(), table[k].fd, e));
+                if (e == std::errc::no_such_file_or_directory)
+                    e.clear(); // closed meanwhile: kcmp drops it
+                op = "readlink /proc/" + std::to_string(pid) + "/fd";
+            }
+            all.push_back(std::move(key));
+        }
+        if (e) {
+            all.resize(first);
+            r.skipped.push_back({pid, -1, e, describe(e, op_kind::proc_read, op)});
+            unreadable.insert(i);
+        }
+    }
+    return all;
+}
+
+// Classes of fds -> the result: members whose process exited or could not be
+// compared are left out (so is a class that no longer spans two processes).
+void finish_file_classes(const std::vector<sys::pidref>& procs, const file_comparator& c,
+                         const std::set<std::size_t>& unreadable, std::vector<std::vector<proc_fd>>& found,
+                         file_group_result& r)
+{
+    for (const auto& [i, w] : c.bad_procs)
+        r.skipped.push_back({procs[i].pid(), -1, w.error, w.reason});
+    std::vector<bool> alive(procs.size());
+    for (std::size_t i = 0; i < procs.size(); ++i) {
+        alive[i] = procs[i].alive();
+        if (!alive[i] && !c.bad_procs.count(i) && !unreadable.count(i))
+            r.skipped.push_back({procs[i].pid(), -1, esrch,
+                                 "process " + std::to_string(procs[i].pid()) + " exited while being grouped"});
+    }
+    for (auto& cls : found) {
+        std::erase_if(cls, [&](const proc_fd& x) { return !alive[x.proc] || c.bad_procs.count(x.proc) != 0; });
+        std::set<std::size_t> owners;
+        for (const auto& x : cls)
+            owners.insert(x.proc);
+        if (owners.size() < 2)
+            continue;
+        std::vector<fd_ref> out;
+        for (const auto& x : cls) {
+            fd_ref f;
+            f.pid = procs[x.proc].pid();
+            f.fd.fd = x.fd;
+            f.fd.target = cmp::fd_target(f.pid, x.fd, f.fd.target_error);
+            f.fd.kind = cmp::classify_fd_target(f.fd.target);
+            out.push_back(std::move(f));
+        }
+        std::sort(out.begin(), out.end(),
+                  [](const fd_ref& a, const fd_ref& b) { return std::tie(a.pid, a.fd.fd) < std::tie(b.pid, b.fd.fd); });
+        r.classes.push_back(std::move(out));
+    }
+    std::sort(r.classes.begin(), r.classes.end(), [](const auto& a, const auto& b) {
+        if (a.size() != b.size())
+            return a.size() > b.size();
+        return std::tie(a.front().pid, a.front().fd.fd) < std::tie(b.front().pid, b.front().fd.fd);
+    });
+    sort_skipped(r.skipped);
+}
+
 } // namespace
 
 group_result group(std::span<const pid_t> pids, sys::kcmp_type resource, std::error_code& ec) noexcept
@@ -260,121 +342,21 @@ file_group_result group_files(std::span<const pid_t> pids, fd_grouping grouping,
             r.error_reason = describe(ec, op_kind::pidfd, "pidfd_open");
             return r;
         }
-        struct keyed {
-            std::uint64_t dev, ino;
-            std::string text; // readlink target, " (deleted)" dropped
-            proc_fd item;
-        };
-        std::vector<keyed> all;
-        std::vector<std::vector<cmp::fd_entry>> tables(procs.size());
         std::set<std::size_t> unreadable;
-        for (std::size_t i = 0; i < procs.size(); ++i) {
-            std::error_code e;
-            if (grouping == fd_grouping::inode) {
-                tables[i] = cmp::list_fds(procs[i].pid(), e);
-            } else {
-                for (int fd : cmp::list_fd_numbers(procs[i].pid(), e))
-                    tables[i].push_back({fd, 0, 0});
-            }
-            if (e) {
-                const std::string op = "open /proc/" + std::to_string(procs[i].pid()) + "/fd";
-                r.skipped.push_back({procs[i].pid(), -1, e, describe(e, op_kind::proc_read, op)});
-                unreadable.insert(i);
-                continue;
-            }
-            const unique_fd dir = grouping == fd_grouping::target ? cmp::open_fd_dir(procs[i].pid()) : unique_fd();
-            if (grouping == fd_grouping::target && !dir)
-                e = nskit::detail::last_error();
-            for (const auto& f : tables[i]) {
-                if (e)
-                    break;
-                keyed k{f.dev, f.ino, {}, {i, f.fd}};
-                if (grouping == fd_grouping::target) {
-                    k.text = cmp::fd_target_at(dir.get(), f.fd, e);
-                    if (e == std::errc::no_such_file_or_directory)
-                        e.clear(); // closed meanwhile: kcmp drops it
-                    if (k.text.ends_with(" (deleted)"))
-                        k.text.resize(k.text.size() - 10);
-                }
-                all.push_back(std::move(k));
-            }
-            if (e) { // its fds could not all be read: left out, with the reason
-                std::erase_if(all, [&](const keyed& k) { return k.item.proc == i; });
-                const std::string op = "readlink /proc/" + std::to_string(procs[i].pid()) + "/fd";
-                r.skipped.push_back({procs[i].pid(), -1, e, describe(e, op_kind::proc_read, op)});
-                unreadable.insert(i);
-            }
-        }
+        auto all = keyed_fds(procs, grouping, r, unreadable);
         r.fds_examined = all.size();
-        std::sort(all.begin(), all.end(), [](const keyed& x, const keyed& y) {
-            return std::tie(x.dev, x.ino, x.text, x.item.proc, x.item.fd) <
-                   std::tie(y.dev, y.ino, y.text, y.item.proc, y.item.fd);
-        });
         file_comparator c{procs, r.kcmp_calls, {}, {}, {}};
         std::vector<std::vector<proc_fd>> found;
-        for (std::size_t i = 0; i < all.size();) {
-            std::size_t j = i;
-            bool several = false;
-            while (j < all.size() && all[j].dev == all[i].dev && all[j].ino == all[i].ino && all[j].text == all[i].text) {
-                several = several || all[j].item.proc != all[i].item.proc;
-                ++j;
-            }
-            if (several) {
-                std::vector<proc_fd> bucket;
-                for (std::size_t k = i; k < j; ++k)
-                    bucket.push_back(all[k].item);
-                cmp::classes<proc_fd> classes;
-                std::vector<proc_fd> dropped;
-                auto st = cmp::sort_into_classes(bucket, c, classes, dropped);
-                if (st == cmp::sort_status::unordered) {
-                    r.pairwise_fallback = true;
-                    st = cmp::pairwise_classes(bucket, c, classes, dropped);
-                }
-                if (st == cmp::sort_status::aborted) {
-                    ec = c.failure;
-                    r.error_reason = describe(c.failure, op_kind::kcmp, c.failure_op);
-                    return r;
-                }
-                for (auto& cls : classes)
-                    found.push_back(std::move(cls));
-            }
-            i = j;
-        }
-        for (const auto& [i, w] : c.bad_procs)
-            r.skipped.push_back({procs[i].pid(), -1, w.error, w.reason});
-        std::vector<bool> alive(procs.size());
-        for (std::size_t i = 0; i < procs.size(); ++i) {
-            alive[i] = procs[i].alive();
-            if (!alive[i] && !c.bad_procs.count(i) && !unreadable.count(i))
-                r.skipped.push_back({procs[i].pid(), -1, esrch,
-                                     "process " + std::to_string(procs[i].pid()) + " exited while being grouped"});
-        }
-        for (auto& cls : found) {
-            std::erase_if(cls, [&](const proc_fd& x) { return !alive[x.proc] || c.bad_procs.count(x.proc) != 0; });
-            std::set<std::size_t> owners;
-            for (const auto& x : cls)
-                owners.insert(x.proc);
-            if (owners.size() < 2)
-                continue;
-            std::vector<fd_ref> out;
-            for (const auto& x : cls) {
-                fd_ref f;
-                f.pid = procs[x.proc].pid();
-                f.fd.fd = x.fd;
-                f.fd.target = cmp::fd_target(f.pid, x.fd, f.fd.target_error);
-                f.fd.kind = cmp::classify_fd_target(f.fd.target);
-                out.push_back(std::move(f));
-            }
-            std::sort(out.begin(), out.end(),
-                      [](const fd_ref& a, const fd_ref& b) { return std::tie(a.pid, a.fd.fd) < std::tie(b.pid, b.fd.fd); });
-            r.classes.push_back(std::move(out));
-        }
-        std::sort(r.classes.begin(), r.classes.end(), [](const auto& a, const auto& b) {
-            if (a.size() != b.size())
-                return a.size() > b.size();
-            return std::tie(a.front().pid, a.front().fd.fd) < std::tie(b.front().pid, b.front().fd.fd);
+        const auto st = cmp::classes_by_key(all, c, r.pairwise_fallback, [&](cmp::classes<proc_fd>&& classes) {
+            for (auto& cls : classes)
+                found.push_back(std::move(cls));
         });
-        sort_skipped(r.skipped);
+        if (st == cmp::sort_status::aborted) {
+            ec = c.failure;
+            r.error_reason = describe(c.failure, op_kind::kcmp, c.failure_op);
+            return r;
+        }
+        finish_file_classes(procs, c, unreadable, found, r);
     } catch (const std::bad_alloc&) {
         ec = std::make_error_code(std::errc::not_enough_memory);
     }

@@ -12,7 +12,11 @@
 
 #include <nskit/sys/kcmp.hpp>
 
+#include <algorithm>
 #include <cstddef>
+#include <cstdint>
+#include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -214,6 +218,55 @@ std::size_t binary_find(const classes<T>& sorted, Probe& probe, bool& failed)
         }
     }
     return impl::none;
+}
+
+// ---- the fd pipeline shared by compare() and group_files() ----
+
+// An fd keyed for pre-grouping by what it refers to: dev + ino (stat), the
+// readlink text, or nothing (all zero: one group).  `owner`: its process.
+template <class T>
+struct keyed_fd {
+    std::uint64_t dev = 0, ino = 0;
+    std::string text;
+    std::size_t owner = 0;
+    T item;
+};
+
+// Groups `all` by key (stable: equal keys keep their order) and sorts every
+// group that holds fds of two or more owners into classes of one open file
+// description with `cmp` (KCMP_FILE); when kcmp answers "unordered" that
+// group is partitioned pairwise instead and *fallback is set.  Each group's
+// classes go to on_group.  aborted: cmp could not go on (its failure says why).
+template <class T, class Cmp, class F>
+sort_status classes_by_key(std::vector<keyed_fd<T>>& all, Cmp& cmp, bool& fallback, F&& on_group)
+{
+    std::stable_sort(all.begin(), all.end(), [](const keyed_fd<T>& x, const keyed_fd<T>& y) {
+        return std::tie(x.dev, x.ino, x.text) < std::tie(y.dev, y.ino, y.text);
+    });
+    for (std::size_t i = 0; i < all.size();) {
+        std::size_t j = i;
+        bool several = false;
+        for (; j < all.size() && all[j].dev == all[i].dev && all[j].ino == all[i].ino && all[j].text == all[i].text; ++j)
+            several = several || all[j].owner != all[i].owner;
+        if (several) {
+            std::vector<T> group;
+            for (std::size_t k = i; k < j; ++k)
+                group.push_back(all[k].item);
+            classes<T> found;
+            std::vector<T> dropped;
+            auto st = sort_into_classes(group, cmp, found, dropped);
+            if (st == sort_status::unordered) {
+                fallback = true;
+                dropped.clear();
+                st = pairwise_classes(group, cmp, found, dropped);
+            }
+            if (st == sort_status::aborted)
+                return st;
+            on_group(std::move(found));
+        }
+        i = j;
+    }
+    return sort_status::ok;
 }
 
 } // namespace nskit::inspect::detail::cmp

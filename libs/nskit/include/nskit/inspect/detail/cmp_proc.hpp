@@ -4,6 +4,7 @@
 #pragma once
 
 #include <nskit/inspect/compare.hpp>
+#include <nskit/inspect/detail/proc_text.hpp>
 #include <nskit/sys/unique_fd.hpp>
 
 #include <sys/types.h>
@@ -42,22 +43,14 @@ bool stat_fd(pid_t pid, int fd, std::uint64_t& dev, std::uint64_t& ino) noexcept
 // readlink /proc/PID/fd/FD ("" with ec when it cannot be read).
 std::string fd_target(pid_t pid, int fd, std::error_code& ec);
 fd_kind classify_fd_target(std::string_view target) noexcept;
+// A target without the " (deleted)" the kernel may add between two readlinks
+// of one open file description.
+std::string without_deleted(std::string target);
 
-// One "tfd:" line of /proc/PID/fdinfo/EPOLL_FD.
-struct epoll_item {
-    int target_fd = -1;
-    unsigned target_offset = 0; // index among earlier items with the same target_fd
-    std::uint32_t events = 0;
-    std::uint64_t ino = 0;
-    std::uint64_t dev = 0;      // converted to the st_dev (userspace) encoding
-    bool has_inode = false;     // kernels before 3.17? print no ino:/sdev:
-};
-
-// Parse the text of an epoll fd's fdinfo (pure: no I/O).
-std::vector<epoll_item> parse_epoll_fdinfo(std::string_view text);
+// The parsers live with the other /proc text (proc_text.hpp).
+using inspect::detail::epoll_item;
+using inspect::detail::kernel_dev_to_user;
+using inspect::detail::parse_epoll_fdinfo;
 std::vector<epoll_item> read_epoll_items(pid_t pid, int epoll_fd, std::error_code& ec);
-
-// Kernel dev_t (MKDEV: major << 20 | minor, as fdinfo prints sdev) -> st_dev.
-std::uint64_t kernel_dev_to_user(std::uint64_t kdev) noexcept;
 
 } // namespace nskit::inspect::detail::cmp
