@@ -27,7 +27,7 @@ struct scan_options {
     bool details = true;
     // Empty: every process.  Otherwise only these (plus PID 1 and 2, to know
     // the initial namespaces); process counts then cover only them.
-    std::vector<pid_t> pids;
+    std::vector<pid_t> pids{};
     unsigned workers = 0;   // threads reading /proc (0: one per CPU, at most 4; 1: none)
     const char* proc = "/proc"; // where procfs is mounted
 };
