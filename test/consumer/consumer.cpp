@@ -81,16 +81,19 @@ namespace {
 }
 
 // Typed flags: with the using-directive and <sched.h>, these resolve to
-// nskit's functions, never glibc's.
+// nskit's functions, never glibc's; neither changes a namespace.
 bool typed_flags_pick_nskit()
 {
     using namespace nskit::sys;
     std::error_code ec;
-    unshare(clone_flag::newnet | clone_flag::newuts, ec); // nskit's: takes clone_flags
-    auto fd = open_ns(0, ns_type::uts);
-    setns(fd.get(), ns_type::uts, ec);                     // nskit's: takes ns_type
-    auto me = pidref::open(::getpid());
-    return fd.valid() && me.alive();
+    unshare(clone_flag::newuts | clone_flag::io, ec); // only nskit refuses io itself, before any syscall
+    if (ec != nskit::error::flag_not_for_unshare)
+        return false;
+    auto uts = open_ns(0, ns_type::uts);
+    setns(uts.get(), ns_type::net, ec);               // the kernel refuses the type mismatch
+    if (ec != std::errc::invalid_argument)
+        return false;
+    return pidref::open(::getpid()).alive();
 }
 
 } // namespace
