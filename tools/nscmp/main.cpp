@@ -36,7 +36,7 @@ namespace sys = nskit::sys;
 
 namespace {
 
-constexpr const char* version = "0.1.0"; // nskit's version (libs/nskit/cmake/nskit.pc)
+constexpr const char* version = NSKIT_VERSION_STRING; // from Jamroot
 
 // A one-line error, exit status 2.
 struct usage_error {

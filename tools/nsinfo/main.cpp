@@ -29,7 +29,7 @@ using nskit::sys::ns_type;
 
 namespace {
 
-constexpr const char* version = "nsinfo (nskit) 0.1";
+constexpr const char* version = "nsinfo (nskit) " NSKIT_VERSION_STRING; // from Jamroot
 constexpr std::size_t none = in::process_info::none;
 constexpr const char* pid_columns_one = "TYPE,NS,INODE,ISOLATED,ONS,OUID,OUSER,PNS,NPROCS,PID,COMMAND,NSPID";
 constexpr const char* pid_columns_many = "TARGET,TYPE,NS,INODE,ISOLATED,ONS,OUID,OUSER,PNS,NPROCS,PID,COMMAND,NSPID";
