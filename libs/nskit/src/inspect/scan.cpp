@@ -352,6 +352,8 @@ void read_process(const scan_options& opt, int procfd, pid_t self_pid, pid_t pid
                 char buf[64];
                 ssize_t n = ::readlinkat(fds.get(), fname, buf, sizeof buf);
                 if (n <= 0) {
+                    if (errno == EACCES || errno == EPERM) // listed, not readable: unknown, not absent
+                        out.fds_error = last_error();
                     clean = false; // closed meanwhile, or the process exited
                     return;
                 }
