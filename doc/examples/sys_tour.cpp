@@ -38,7 +38,7 @@ int main()
         },
         {.flags = clone_flag::newuts | clone_flag::newpid | clone_flag::pidfd}, ec);
     if (ec) {
-        std::printf("clone(uts,pid): %s\n", nskit::describe(ec, "clone(newuts,newpid)").c_str());
+        std::printf("clone(uts,pid): %s\n", nskit::describe(ec, nskit::op_kind::namespace_create, "clone(newuts,newpid)").c_str());
         return 0; // unprivileged: the explanation is the demo
     }
     auto status = pidfd_wait(child.pidfd().get());

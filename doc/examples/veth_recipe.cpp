@@ -105,7 +105,7 @@ int main()
 {
     // The parent's namespace of the example: a fresh one, never the host's.
     if (::unshare(CLONE_NEWNET) != 0) {
-        std::printf("%s\n", describe(nskit::detail::last_error(), "unshare(net)").c_str());
+        std::printf("%s\n", describe(nskit::detail::last_error(), nskit::op_kind::namespace_create, "unshare(net)").c_str());
         return 0; // unprivileged: the explanation is the demo
     }
     try {

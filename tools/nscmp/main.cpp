@@ -275,7 +275,7 @@ int run_compare(pid_t pa, pid_t pb, const compare_request& q)
     if (ec == std::errc::no_such_process)
         fail(std::to_string(a.alive() ? pb : pa) + ": the process has exited");
     if (ec)
-        fail(nskit::describe(ec, "compare(" + std::to_string(pa) + ", " + std::to_string(pb) + ")"));
+        fail(nskit::describe(ec, nskit::op_kind::proc_read, "compare(" + std::to_string(pa) + ", " + std::to_string(pb) + ")"));
 
     const bool rows_asked = !q.options.namespaces.empty() || !q.options.resources.empty();
     const bool sections_ok = (!q.options.shared_fds || c.shared_fds_compared) && (!q.options.epoll || c.epoll_compared);

@@ -576,7 +576,7 @@ try {
         if (ec == nskit::error::proc_not_mounted)
             std::cerr << "nsinfo: /proc is not mounted (procfs needed): mount -t proc proc /proc\n";
         else
-            std::cerr << "nsinfo: " << nskit::describe(ec, "scan(/proc)") << "\n";
+            std::cerr << "nsinfo: " << nskit::describe(ec, nskit::op_kind::proc_read, "scan(/proc)") << "\n";
         return 1;
     }
     context ctx{snap};

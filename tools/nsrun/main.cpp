@@ -310,7 +310,7 @@ int main(int argc, char** argv)
     }
     auto status = proc.supervise(o.kill_child, o.kill_signal, o.kill_grace, ec);
     if (ec) {
-        std::cerr << "nsrun: wait: " << nskit::describe(ec, "waitid") << "\n";
+        std::cerr << "nsrun: wait: " << nskit::describe(ec, nskit::op_kind::pidfd, "waitid") << "\n";
         return exit_setup;
     }
     return status.shell_status();

@@ -29,15 +29,6 @@ std::string proc_op(pid_t pid, std::string_view what)
     return "open /proc/" + std::to_string(pid) + "/" + std::string(what);
 }
 
-// describe(), plus what /proc's EACCES means.
-std::string explain(std::error_code ec, std::string_view op)
-{
-    if (ec == std::errc::permission_denied && op.starts_with("open /proc"))
-        return std::string(op) + ": needs ptrace read access to the process (same uid or CAP_SYS_PTRACE): " +
-               ec.message();
-    return describe(ec, op);
-}
-
 std::string exited_reason(pid_t pid)
 {
     return "process " + std::to_string(pid) + " exited while being compared (its pid may name another process now)";
@@ -66,7 +57,7 @@ ns_side open_side(pid_t pid, sys::ns_type t)
     if (!s.error)
         s.inode = sys::ns_stat(s.fd.get(), s.error);
     if (s.error)
-        s.reason = explain(s.error, proc_op(pid, "ns/" + std::string(sys::info(t).proc_entry)));
+        s.reason = describe(s.error, op_kind::namespace_open, proc_op(pid, "ns/" + std::string(sys::info(t).proc_entry)));
     return s;
 }
 
@@ -174,7 +165,7 @@ void compare_resources(const sys::pidref& a, const sys::pidref& b, const compare
         ++r.kcmp_calls;
         if (ec) {
             c.error = ec;
-            c.reason = describe(ec, kcmp_op(a.pid(), b.pid(), sys::to_string(t)));
+            c.reason = describe(ec, op_kind::kcmp, kcmp_op(a.pid(), b.pid(), sys::to_string(t)));
         } else {
             c.state = order == sys::kcmp_order::equal ? sharing::same : sharing::different;
         }
@@ -350,7 +341,7 @@ bool sort_fds(const std::array<pid_t, 2>& pid, compare_options::fd_grouping grou
             }
             if (st == cmp::sort_status::aborted) {
                 r.fds_error = r.epoll_error = cmpf.failure;
-                r.fds_reason = r.epoll_reason = describe(cmpf.failure, cmpf.failure_op);
+                r.fds_reason = r.epoll_reason = describe(cmpf.failure, op_kind::kcmp, cmpf.failure_op);
                 return false;
             }
             t.buckets.push_back(std::move(classes));
@@ -410,7 +401,7 @@ void find_epoll_watches(const std::array<pid_t, 2>& pid, fd_classes& t, bool tar
     auto fail = [&](std::error_code ec, pid_t p1, pid_t p2) {
         r.epoll.clear();
         r.epoll_error = ec;
-        r.epoll_reason = describe(ec, kcmp_op(p1, p2, "epoll_tfd"));
+        r.epoll_reason = describe(ec, op_kind::kcmp, kcmp_op(p1, p2, "epoll_tfd"));
     };
     const bool binary_search = t.in_kcmp_order && t.buckets.size() == 1;
     for (int owner = 0; owner < 2; ++owner) {
@@ -489,7 +480,7 @@ void compare_fds(const sys::pidref& a, const sys::pidref& b, const compare_optio
             t.fds[side].push_back({fd, 0, 0});
         if (ec) {
             r.fds_error = r.epoll_error = ec;
-            r.fds_reason = r.epoll_reason = explain(ec, proc_op(pid[side], "fd"));
+            r.fds_reason = r.epoll_reason = describe(ec, op_kind::proc_read, proc_op(pid[side], "fd"));
             return;
         }
     }
@@ -608,7 +599,7 @@ comparison compare(const sys::pidref& a, const sys::pidref& b, const compare_opt
 {
     std::error_code ec;
     auto r = compare(a, b, o, ec);
-    throw_if(ec, "compare(" + std::to_string(a.pid()) + ", " + std::to_string(b.pid()) + ")");
+    throw_if(ec, op_kind::proc_read, "compare(" + std::to_string(a.pid()) + ", " + std::to_string(b.pid()) + ")");
     return r;
 }
 
@@ -627,7 +618,7 @@ comparison compare(pid_t a, pid_t b, const compare_options& o)
 {
     std::error_code ec;
     auto r = compare(a, b, o, ec);
-    throw_if(ec, "compare(" + std::to_string(a) + ", " + std::to_string(b) + ")");
+    throw_if(ec, op_kind::proc_read, "compare(" + std::to_string(a) + ", " + std::to_string(b) + ")");
     return r;
 }
 

@@ -64,7 +64,7 @@ bool open_all(std::span<const pid_t> pids, std::vector<sys::pidref>& procs, std:
             return false;
         }
         if (e)
-            skipped.push_back({p, -1, e, describe(e, "pidfd_open(" + std::to_string(p) + ")")});
+            skipped.push_back({p, -1, e, describe(e, op_kind::pidfd, "pidfd_open(" + std::to_string(p) + ")")});
         else
             procs.push_back(std::move(lp)); // one that has exited already is found at the end, as if mid-way
 
@@ -92,7 +92,7 @@ struct resource_comparator {
         ++calls;
         if (!ec)
             return false;
-        bad[i] = {ec, describe(ec, kcmp_op(p, p, sys::to_string(type)))};
+        bad[i] = {ec, describe(ec, op_kind::kcmp, kcmp_op(p, p, sys::to_string(type)))};
         return true;
     }
 
@@ -149,7 +149,7 @@ struct file_comparator {
         if (!ec)
             return false;
         if (ec != std::errc::bad_file_descriptor)
-            bad_procs[x.proc] = {ec, describe(ec, kcmp_op(p, p, "file"))};
+            bad_procs[x.proc] = {ec, describe(ec, op_kind::kcmp, kcmp_op(p, p, "file"))};
         return true;
     }
 
@@ -192,7 +192,7 @@ group_result group(std::span<const pid_t> pids, sys::kcmp_type resource, std::er
         }
         std::vector<sys::pidref> procs;
         if (!open_all(pids, procs, r.skipped, ec)) {
-            r.error_reason = describe(ec, "pidfd_open");
+            r.error_reason = describe(ec, op_kind::pidfd, "pidfd_open");
             return r;
         }
         std::vector<std::size_t> items(procs.size());
@@ -210,7 +210,7 @@ group_result group(std::span<const pid_t> pids, sys::kcmp_type resource, std::er
         }
         if (st == cmp::sort_status::aborted) {
             ec = c.failure;
-            r.error_reason = describe(c.failure, c.failure_op);
+            r.error_reason = describe(c.failure, op_kind::kcmp, c.failure_op);
             return r;
         }
         for (const auto& [i, w] : c.bad)
@@ -246,7 +246,7 @@ group_result group(std::span<const pid_t> pids, sys::kcmp_type resource)
 {
     std::error_code ec;
     auto r = group(pids, resource, ec);
-    throw_if(ec, "group(" + std::to_string(pids.size()) + " processes, " + std::string(sys::to_string(resource)) + ")");
+    throw_if(ec, op_kind::kcmp, "group(" + std::to_string(pids.size()) + " processes, " + std::string(sys::to_string(resource)) + ")");
     return r;
 }
 
@@ -257,7 +257,7 @@ file_group_result group_files(std::span<const pid_t> pids, fd_grouping grouping,
     try {
         std::vector<sys::pidref> procs;
         if (!open_all(pids, procs, r.skipped, ec)) {
-            r.error_reason = describe(ec, "pidfd_open");
+            r.error_reason = describe(ec, op_kind::pidfd, "pidfd_open");
             return r;
         }
         struct keyed {
@@ -278,7 +278,7 @@ file_group_result group_files(std::span<const pid_t> pids, fd_grouping grouping,
             }
             if (e) {
                 const std::string op = "open /proc/" + std::to_string(procs[i].pid()) + "/fd";
-                r.skipped.push_back({procs[i].pid(), -1, e, describe(e, op)});
+                r.skipped.push_back({procs[i].pid(), -1, e, describe(e, op_kind::proc_read, op)});
                 unreadable.insert(i);
                 continue;
             }
@@ -320,7 +320,7 @@ file_group_result group_files(std::span<const pid_t> pids, fd_grouping grouping,
                 }
                 if (st == cmp::sort_status::aborted) {
                     ec = c.failure;
-                    r.error_reason = describe(c.failure, c.failure_op);
+                    r.error_reason = describe(c.failure, op_kind::kcmp, c.failure_op);
                     return r;
                 }
                 for (auto& cls : classes)
@@ -373,7 +373,7 @@ file_group_result group_files(std::span<const pid_t> pids, fd_grouping grouping)
 {
     std::error_code ec;
     auto r = group_files(pids, grouping, ec);
-    throw_if(ec, "group_files(" + std::to_string(pids.size()) + " processes)");
+    throw_if(ec, op_kind::kcmp, "group_files(" + std::to_string(pids.size()) + " processes)");
     return r;
 }
 

@@ -48,7 +48,7 @@ pid_t parse_pid(std::string_view text)
 {
     std::error_code ec;
     pid_t p = parse_pid(text, ec);
-    throw_if(ec, "parse_pid(\"" + std::string(text) + "\")");
+    throw_if(ec, op_kind::input, "parse_pid(\"" + std::string(text) + "\")");
     return p;
 }
 
@@ -98,7 +98,7 @@ std::vector<pid_t> pid_levels(pid_t pid)
 {
     std::error_code ec;
     auto v = pid_levels(pid, ec);
-    throw_if(ec, "pid_levels(" + std::to_string(pid) + ")");
+    throw_if(ec, op_kind::proc_read, "pid_levels(" + std::to_string(pid) + ")");
     return v;
 }
 
@@ -116,7 +116,7 @@ pid_t pid_in_namespace(int pidns_fd, pid_t pid)
 {
     std::error_code ec;
     pid_t r = pid_in_namespace(pidns_fd, pid, ec);
-    throw_if(ec, "NS_GET_PID_IN_PIDNS(" + std::to_string(pid) + ")");
+    throw_if(ec, op_kind::nsfs_ioctl, "NS_GET_PID_IN_PIDNS(" + std::to_string(pid) + ")");
     return r;
 }
 

@@ -936,7 +936,7 @@ snapshot scan(const scan_options& options)
 {
     std::error_code ec;
     auto s = scan(options, ec);
-    throw_if(ec, std::string("scan(") + (options.proc ? options.proc : "null") + ")");
+    throw_if(ec, op_kind::proc_read, std::string("scan(") + (options.proc ? options.proc : "null") + ")");
     return s;
 }
 

@@ -92,7 +92,7 @@ std::size_t find_namespace(const snapshot& snap, std::string_view spec)
 {
     std::error_code ec;
     auto i = find_namespace(snap, spec, ec);
-    throw_if(ec, "find_namespace(" + std::string(spec) + ")");
+    throw_if(ec, op_kind::input, "find_namespace(" + std::string(spec) + ")");
     return i;
 }
 

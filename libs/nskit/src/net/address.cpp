@@ -94,7 +94,7 @@ ip_address parse_address(std::string_view text)
 {
     std::error_code ec;
     auto a = parse_address(text, ec);
-    throw_if(ec, "address parse(" + std::string(text) + ")");
+    throw_if(ec, op_kind::input, "address parse(" + std::string(text) + ")");
     return a;
 }
 
@@ -136,7 +136,7 @@ cidr parse_cidr(std::string_view text)
 {
     std::error_code ec;
     auto c = parse_cidr(text, ec);
-    throw_if(ec, "address parse(" + std::string(text) + ")");
+    throw_if(ec, op_kind::input, "address parse(" + std::string(text) + ")");
     return c;
 }
 
@@ -158,7 +158,7 @@ void check_interface_name(std::string_view name)
 {
     std::error_code ec;
     check_interface_name(name, ec);
-    throw_if(ec, "link name(" + std::string(name) + ")");
+    throw_if(ec, op_kind::input, "link name(" + std::string(name) + ")");
 }
 
 std::array<std::uint8_t, 6> parse_mac(std::string_view text, std::error_code& ec) noexcept
@@ -190,7 +190,7 @@ std::array<std::uint8_t, 6> parse_mac(std::string_view text)
 {
     std::error_code ec;
     auto m = parse_mac(text, ec);
-    throw_if(ec, "link mac(" + std::string(text) + ")");
+    throw_if(ec, op_kind::input, "link mac(" + std::string(text) + ")");
     return m;
 }
 

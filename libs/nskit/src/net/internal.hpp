@@ -2,13 +2,19 @@
 #pragma once
 
 #include <nskit/net/netlink.hpp>
+#include <nskit/sys/error.hpp>
 
+#include <string>
 #include <string_view>
 #include <system_error>
 
 namespace nskit::net::detail {
-// Replace the text last_error_detail() returns in this thread.
+// Replace the text last_error_detail() returns in this thread (its kind stays).
 void set_error_detail(std::string_view text) noexcept;
+// Move the text out (no allocation); last_error_detail() is then empty.
+std::string take_error_detail() noexcept;
+// The kind of operation last_error_detail() describes, for the hint.
+op_kind last_error_kind() noexcept;
 } // namespace nskit::net::detail
 
 namespace nskit::net {

@@ -115,7 +115,7 @@ void configure_loopback()
 {
     std::error_code ec;
     configure_loopback(ec);
-    throw_if(ec, "loopback up(lo, index 1, current netns)");
+    throw_if(ec, op_kind::netlink, "loopback up(lo, index 1, current netns)");
 }
 
 void configure_loopback_in(int ns_fd, std::error_code& ec) noexcept
@@ -130,7 +130,7 @@ void configure_loopback_in(int ns_fd)
 {
     std::error_code ec;
     configure_loopback_in(ns_fd, ec);
-    throw_if(ec, "loopback up(lo, in netns fd " + std::to_string(ns_fd) + ")");
+    throw_if(ec, op_kind::netlink, "loopback up(lo, in netns fd " + std::to_string(ns_fd) + ")");
 }
 
 } // namespace nskit::net

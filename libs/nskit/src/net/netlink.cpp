@@ -36,15 +36,25 @@ namespace nskit::net {
 namespace {
 
 thread_local std::string error_detail;
+thread_local op_kind error_kind = op_kind::netlink; // what failed, for the hint
 
-void note_failure(const std::error_code& ec, const std::string& op, const std::string& extack) noexcept
+// `op` is a string literal, or a callable that builds the text: it runs
+// only on failure, inside the try, so a failing allocation never escapes a
+// noexcept caller.
+template <class Op>
+void note_failure(const std::error_code& ec, const Op& op, std::string_view extack,
+                  op_kind kind = op_kind::netlink) noexcept
 {
     if (!ec)
         return;
+    error_kind = kind;
     try {
-        error_detail = op;
+        if constexpr (std::is_invocable_v<const Op&>)
+            error_detail = op();
+        else
+            error_detail = op;
         if (!extack.empty())
-            error_detail += ": " + extack;
+            error_detail.append(": ").append(extack);
     } catch (...) {
         error_detail.clear();
     }
@@ -122,6 +132,8 @@ resolved_target resolve(const netns_target& t, std::error_code& ec) noexcept
 } // namespace
 
 const std::string& last_error_detail() noexcept { return error_detail; }
+op_kind detail::last_error_kind() noexcept { return error_kind; }
+std::string detail::take_error_detail() noexcept { return std::move(error_detail); }
 
 void detail::set_error_detail(std::string_view text) noexcept
 {
@@ -236,6 +248,13 @@ struct netlink::impl {
     }
 };
 
+namespace {
+std::string_view extack_of(const netlink::impl* im) noexcept
+{
+    return im ? std::string_view(im->extack) : std::string_view();
+}
+} // namespace
+
 netlink::netlink() noexcept = default;
 netlink::netlink(std::unique_ptr<impl> p) noexcept : impl_(std::move(p)) {}
 netlink::netlink(netlink&&) noexcept = default;
@@ -281,7 +300,7 @@ netlink netlink::open()
 {
     std::error_code ec;
     auto n = open(ec);
-    throw_if(ec, last_error_detail());
+    throw_if(ec, error_kind, last_error_detail());
     return n;
 }
 
@@ -292,7 +311,8 @@ netlink open_in_from(int ns_fd, unique_fd home, std::error_code& ec) noexcept
     std::error_code open_ec;
     auto n = sys::in_netns(ns_fd, [&]() noexcept { return netlink::open(open_ec); }, ec, std::move(home));
     if (ec) {
-        note_failure(ec, "netlink open in netns(fd " + std::to_string(ns_fd) + ")", {});
+        note_failure(ec, [&] { return "netlink open in netns(fd " + std::to_string(ns_fd) + ")"; }, {},
+                     op_kind::namespace_enter);
         return {};
     }
     ec = open_ec;
@@ -331,7 +351,7 @@ netlink netlink::open_in(int ns_fd)
 {
     std::error_code ec;
     auto n = open_in(ns_fd, ec);
-    throw_if(ec, last_error_detail());
+    throw_if(ec, error_kind, last_error_detail());
     return n;
 }
 
@@ -352,10 +372,10 @@ auto or_throw(F&& f)
     std::error_code ec;
     if constexpr (std::is_void_v<std::invoke_result_t<F, std::error_code&>>) {
         f(ec);
-        throw_if(ec, last_error_detail());
+        throw_if(ec, error_kind, last_error_detail());
     } else {
         auto result = f(ec);
-        throw_if(ec, last_error_detail());
+        throw_if(ec, error_kind, last_error_detail());
         return result;
     }
 }
@@ -379,7 +399,7 @@ void modify_link(netlink::impl* im, int index, std::error_code& ec, Fill fill, O
         ec = im->transact(h, {});
     }
     if (ec)
-        note_failure(ec, op(), im ? im->extack : std::string());
+        note_failure(ec, op, extack_of(im));
 }
 
 } // namespace
@@ -443,7 +463,7 @@ link_info netlink::link(std::string_view name, std::error_code& ec) noexcept
     if (!ec)
         ec = get_link(*impl_, 0, name, l);
     if (ec) {
-        note_failure(ec, "link get(" + std::string(name) + ")", impl_ ? impl_->extack : std::string());
+        note_failure(ec, [&] { return "link get(" + std::string(name) + ")"; }, extack_of(impl_.get()));
         return {};
     }
     return l;
@@ -461,7 +481,7 @@ link_info netlink::link(int index, std::error_code& ec) noexcept
     if (!ec)
         ec = get_link(*impl_, index, {}, l);
     if (ec) {
-        note_failure(ec, "link get(" + idx(index) + ")", impl_ ? impl_->extack : std::string());
+        note_failure(ec, [&] { return "link get(" + idx(index) + ")"; }, extack_of(impl_.get()));
         return {};
     }
     return l;
@@ -507,7 +527,7 @@ void netlink::set_mac(int index, std::string_view mac, std::error_code& ec) noex
 {
     auto bytes = parse_mac(mac, ec);
     if (ec) {
-        note_failure(ec, "link set mac(" + idx(index) + ", " + std::string(mac) + ")", {});
+        note_failure(ec, [&] { return "link set mac(" + idx(index) + ", " + std::string(mac) + ")"; }, {});
         return;
     }
     modify_link(
@@ -524,7 +544,7 @@ void netlink::rename(int index, std::string_view new_name, std::error_code& ec) 
 {
     check_interface_name(new_name, ec);
     if (ec) {
-        note_failure(ec, "link rename(" + idx(index) + ", " + std::string(new_name) + ")", {});
+        note_failure(ec, [&] { return "link rename(" + idx(index) + ", " + std::string(new_name) + ")"; }, {});
         return;
     }
     const std::string n(new_name);
@@ -586,7 +606,7 @@ void netlink::delete_link(int index, std::error_code& ec) noexcept
         ec = impl_->transact(h, {});
     }
     if (ec)
-        note_failure(ec, "link delete(" + idx(index) + ")", impl_ ? impl_->extack : std::string());
+        note_failure(ec, [&] { return "link delete(" + idx(index) + ")"; }, extack_of(impl_.get()));
 }
 void netlink::delete_link(int index) { or_throw([&](std::error_code& ec) { delete_link(index, ec); }); }
 
@@ -597,7 +617,7 @@ void netlink::move_link(int index, const netns_target& to, std::error_code& ec) 
     if (!ec && to.how == netns_target::kind::current)
         ec = sys_error(EINVAL);
     if (ec) {
-        note_failure(ec, "link move(" + idx(index) + ")", {});
+        note_failure(ec, [&] { return "link move(" + idx(index) + ")"; }, {});
         return;
     }
     modify_link(
@@ -633,7 +653,7 @@ veth_pair netlink::create_veth_pair(const veth_options& o, std::error_code& ec) 
     if (!ec && !valid())
         ec = not_open();
     if (ec) {
-        note_failure(ec, op(), {});
+        note_failure(ec, op, {});
         return {};
     }
     // NLM_F_ECHO: the kernel (6.3+) sends the new link back, with the peer's
@@ -679,13 +699,13 @@ veth_pair netlink::create_veth_pair(const veth_options& o, std::error_code& ec) 
         return std::error_code{};
     });
     if (ec) {
-        note_failure(ec, op(), impl_->extack);
+        note_failure(ec, op, impl_->extack);
         return {};
     }
     if (l.index <= 0 || l.peer_index <= 0) { // a kernel without the echo
         ec = get_link(*impl_, 0, o.name, l);
         if (ec) {
-            note_failure(ec, op() + ": look up the new link", impl_->extack);
+            note_failure(ec, [&] { return op() + ": look up the new link"; }, impl_->extack);
             return {};
         }
     }
@@ -693,10 +713,10 @@ veth_pair netlink::create_veth_pair(const veth_options& o, std::error_code& ec) 
         // The kernel refuses IFLA_AF_SPEC in a create request (EAFNOSUPPORT,
         // 6.18), so switch address generation off on both ends before either
         // is up: no link-local address is ever generated.
-        std::string step = "switch IPv6 address generation off on " + o.name;
+        const std::string* end = &o.name; // the end being switched, for the message
         ec = set_addr_gen(*impl_, l.index, false);
         if (!ec) {
-            step = "switch IPv6 address generation off on " + o.peer_name;
+            end = &o.peer_name;
             if (o.peer_netns.how == netns_target::kind::current) {
                 ec = set_addr_gen(*impl_, l.peer_index, false);
             } else {
@@ -714,10 +734,10 @@ veth_pair netlink::create_veth_pair(const veth_options& o, std::error_code& ec) 
             }
         }
         if (ec) {
-            const std::string why = impl_->extack;
+            const std::string why = std::move(impl_->extack); // a move: no allocation
             std::error_code ignored;
             delete_link(l.index, ignored); // takes the peer with it
-            note_failure(ec, op() + ": " + step, why);
+            note_failure(ec, [&] { return op() + ": switch IPv6 address generation off on " + *end; }, why);
             return {};
         }
     }
@@ -778,14 +798,13 @@ void netlink::add_address(int index, const cidr& a, std::error_code& ec, const a
     if (!ec)
         ec = address_request(*impl_, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, index, a, o);
     if (ec)
-        note_failure(ec, "address add(" + a.to_string() + ", dev " + idx(index) + ")",
-                     impl_ ? impl_->extack : std::string());
+        note_failure(ec, [&] { return "address add(" + a.to_string() + ", dev " + idx(index) + ")"; }, extack_of(impl_.get()));
 }
 void netlink::add_address(int index, const cidr& a, const address_options& o)
 {
     std::error_code ec;
     add_address(index, a, ec, o);
-    throw_if(ec, last_error_detail());
+    throw_if(ec, error_kind, last_error_detail());
 }
 
 void netlink::delete_address(int index, const cidr& a, std::error_code& ec) noexcept
@@ -798,8 +817,7 @@ void netlink::delete_address(int index, const cidr& a, std::error_code& ec) noex
     if (!ec)
         ec = address_request(*impl_, RTM_DELADDR, 0, index, a, {});
     if (ec)
-        note_failure(ec, "address delete(" + a.to_string() + ", dev " + idx(index) + ")",
-                     impl_ ? impl_->extack : std::string());
+        note_failure(ec, [&] { return "address delete(" + a.to_string() + ", dev " + idx(index) + ")"; }, extack_of(impl_.get()));
 }
 void netlink::delete_address(int index, const cidr& a)
 {
@@ -829,7 +847,7 @@ std::vector<address_info> netlink::addresses(int family, int index, std::error_c
         });
     }
     if (ec) {
-        note_failure(ec, "address list", impl_ ? impl_->extack : std::string());
+        note_failure(ec, "address list", extack_of(impl_.get()));
         out.clear();
     }
     return out;
@@ -907,7 +925,7 @@ void netlink::add_route(const route_spec& r, std::error_code& ec) noexcept
     if (!ec)
         ec = route_request(*impl_, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL, r);
     if (ec)
-        note_failure(ec, "route add(" + describe_route(r) + ")", impl_ ? impl_->extack : std::string());
+        note_failure(ec, [&] { return "route add(" + describe_route(r) + ")"; }, extack_of(impl_.get()));
 }
 void netlink::add_route(const route_spec& r) { or_throw([&](std::error_code& ec) { add_route(r, ec); }); }
 
@@ -919,7 +937,7 @@ void netlink::delete_route(const route_spec& r, std::error_code& ec) noexcept
     if (!ec)
         ec = route_request(*impl_, RTM_DELROUTE, 0, r);
     if (ec)
-        note_failure(ec, "route delete(" + describe_route(r) + ")", impl_ ? impl_->extack : std::string());
+        note_failure(ec, [&] { return "route delete(" + describe_route(r) + ")"; }, extack_of(impl_.get()));
 }
 void netlink::delete_route(const route_spec& r) { or_throw([&](std::error_code& ec) { delete_route(r, ec); }); }
 
@@ -946,7 +964,7 @@ std::vector<route_info> netlink::routes(int family, std::error_code& ec, unsigne
         });
     }
     if (ec) {
-        note_failure(ec, "route list", impl_ ? impl_->extack : std::string());
+        note_failure(ec, "route list", extack_of(impl_.get()));
         out.clear();
     }
     return out;
@@ -955,7 +973,7 @@ std::vector<route_info> netlink::routes(int family, unsigned table)
 {
     std::error_code ec;
     auto r = routes(family, ec, table);
-    throw_if(ec, last_error_detail());
+    throw_if(ec, error_kind, last_error_detail());
     return r;
 }
 

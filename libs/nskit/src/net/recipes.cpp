@@ -31,18 +31,17 @@ route_spec host_route(const ip_address& to, int oif)
 
 } // namespace
 
-void connect_veth(const veth_recipe& r, std::error_code& ec) noexcept
+namespace {
+
+// Everything is checked before the first request.
+void check_recipe(const veth_recipe& r, cidr& local, cidr& peer, std::error_code& ec)
 {
-    ec.clear();
-    detail::set_error_detail({});
-    // Everything is checked before the first request.
     check_interface_name(r.local_name, ec);
     if (ec)
         return fail_at("local name '" + r.local_name + "'");
     check_interface_name(r.peer_name, ec);
     if (ec)
         return fail_at("peer name '" + r.peer_name + "'");
-    cidr local, peer;
     if (!r.local_address.empty()) {
         local = parse_cidr(r.local_address, ec);
         if (ec)
@@ -61,14 +60,64 @@ void connect_veth(const veth_recipe& r, std::error_code& ec) noexcept
         ec = {EBADF, std::system_category()};
         return fail_at("target netns fd " + std::to_string(r.peer_netns_fd));
     }
+}
 
-    auto here = netlink::open(ec);
+// The steps after the pair exists; `step` names the one that failed.
+void configure_pair(const veth_recipe& r, const cidr& local, const cidr& peer, netlink& here, netlink& there,
+                    int local_index, int peer_index, std::string& step, std::error_code& ec)
+{
+    if (!r.ipv6_addr_gen) {
+        // Before the peer goes up: the carrier is still off, so no
+        // link-local address has been generated on either end yet.
+        step = "switch IPv6 address generation off on " + r.local_name;
+        if (here.set_ipv6_addr_gen(local_index, false, ec); ec)
+            return;
+        step = "switch IPv6 address generation off on " + r.peer_name;
+        if (there.set_ipv6_addr_gen(peer_index, false, ec); ec)
+            return;
+    }
+    step = "set " + r.peer_name + " up";
+    if (there.set_up(peer_index, ec); ec)
+        return;
+    address_options nodad;
+    nodad.nodad = true; // IPv6: no 1-2 s wait for duplicate detection
+    if (!local.address.empty()) {
+        step = "add local address " + local.to_string();
+        if (here.add_address(local_index, local, ec, nodad); ec)
+            return;
+    }
+    if (!peer.address.empty()) {
+        step = "add peer address " + peer.to_string();
+        if (there.add_address(peer_index, peer, ec, nodad); ec)
+            return;
+    }
+    if (!r.routes || local.address.empty() || peer.address.empty())
+        return;
+    if (!local.contains(peer.address)) {
+        step = "add route to " + peer.address.to_string() + " via " + r.local_name;
+        if (here.add_route(host_route(peer.address, local_index), ec); ec)
+            return;
+    }
+    if (!peer.contains(local.address)) {
+        step = "add route to " + local.address.to_string() + " via " + r.peer_name;
+        there.add_route(host_route(local.address, peer_index), ec);
+    }
+}
+
+// connect_veth's work; may throw only std::bad_alloc.  *made is the local
+// index once the pair exists, so the caller can delete it.
+void wire(const veth_recipe& r, netlink& here, int* made, std::error_code& ec)
+{
+    cidr local, peer;
+    check_recipe(r, local, peer, ec);
+    if (ec)
+        return;
+    here = netlink::open(ec);
     if (ec)
         return fail_at("open netlink");
     auto there = detail_access::open_in(here, r.peer_netns_fd, ec);
     if (ec)
         return fail_at("open netlink in the target netns");
-
     veth_options o;
     o.name = r.local_name;
     o.peer_name = r.peer_name;
@@ -77,61 +126,32 @@ void connect_veth(const veth_recipe& r, std::error_code& ec) noexcept
     const auto pair = here.create_veth_pair(o, ec);
     if (ec)
         return fail_at("create veth " + r.local_name + " / " + r.peer_name); // the kernel left nothing
-    const int local_index = pair.index, peer_index = pair.peer_index;
-
+    *made = pair.index;
     std::string step;
-    [&] {
-        if (!r.ipv6_addr_gen) {
-            // Before the peer goes up: the carrier is still off, so no
-            // link-local address has been generated on either end yet.
-            step = "switch IPv6 address generation off on " + r.local_name;
-            here.set_ipv6_addr_gen(local_index, false, ec);
-            if (ec)
-                return;
-            step = "switch IPv6 address generation off on " + r.peer_name;
-            there.set_ipv6_addr_gen(peer_index, false, ec);
-            if (ec)
-                return;
-        }
-        step = "set " + r.peer_name + " up";
-        there.set_up(peer_index, ec);
-        if (ec)
-            return;
-        address_options nodad;
-        nodad.nodad = true; // IPv6: no 1-2 s wait for duplicate detection
-        if (!local.address.empty()) {
-            step = "add local address " + local.to_string();
-            here.add_address(local_index, local, ec, nodad);
-            if (ec)
-                return;
-        }
-        if (!peer.address.empty()) {
-            step = "add peer address " + peer.to_string();
-            there.add_address(peer_index, peer, ec, nodad);
-            if (ec)
-                return;
-        }
-        if (r.routes && !local.address.empty() && !peer.address.empty()) {
-            if (!local.contains(peer.address)) {
-                step = "add route to " + peer.address.to_string() + " via " + r.local_name;
-                here.add_route(host_route(peer.address, local_index), ec);
-                if (ec)
-                    return;
-            }
-            if (!peer.contains(local.address)) {
-                step = "add route to " + local.address.to_string() + " via " + r.peer_name;
-                there.add_route(host_route(local.address, peer_index), ec);
-                if (ec)
-                    return;
-            }
-        }
-    }();
-    if (!ec)
+    configure_pair(r, local, peer, here, there, pair.index, pair.peer_index, step, ec);
+    if (ec)
+        fail_at(step);
+}
+
+} // namespace
+
+void connect_veth(const veth_recipe& r, std::error_code& ec) noexcept
+{
+    ec.clear();
+    detail::set_error_detail({});
+    netlink here;
+    int made = 0;
+    try {
+        wire(r, here, &made, ec);
+    } catch (...) { // std::bad_alloc while building a request or a message
+        ec = std::make_error_code(std::errc::not_enough_memory);
+        detail::set_error_detail("connect_veth: out of memory");
+    }
+    if (!ec || made <= 0)
         return;
-    fail_at(step);
-    std::string saved = last_error_detail();
+    std::string saved = detail::take_error_detail();
     std::error_code ignored;
-    here.delete_link(local_index, ignored); // removes the peer, addresses and routes with it
+    here.delete_link(made, ignored); // removes the peer, addresses and routes with it
     detail::set_error_detail(saved);
 }
 
@@ -139,7 +159,7 @@ void connect_veth(const veth_recipe& r)
 {
     std::error_code ec;
     connect_veth(r, ec);
-    throw_if(ec, last_error_detail());
+    throw_if(ec, detail::last_error_kind(), last_error_detail());
 }
 
 } // namespace nskit::net

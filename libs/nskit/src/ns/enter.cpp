@@ -185,8 +185,7 @@ void enter(int pidfd, const enter_options& o)
 {
     std::error_code ec;
     enter(pidfd, o, ec);
-    if (ec)
-        throw std::system_error(ec, "enter(pidfd " + std::to_string(pidfd) + "): " + explain(ec));
+    throw_if(ec, op_kind::namespace_enter, "enter(pidfd " + std::to_string(pidfd) + ")");
 }
 
 void enter_pid(pid_t pid, const enter_options& o, std::error_code& ec) noexcept
@@ -205,8 +204,7 @@ void enter_pid(pid_t pid, const enter_options& o)
 {
     std::error_code ec;
     enter_pid(pid, o, ec);
-    if (ec)
-        throw std::system_error(ec, "enter(" + std::to_string(pid) + "): " + explain(ec));
+    throw_if(ec, op_kind::namespace_enter, "enter(" + std::to_string(pid) + ")");
 }
 
 } // namespace nskit::ns

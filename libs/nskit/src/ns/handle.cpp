@@ -20,7 +20,7 @@ namespace_handle namespace_handle::adopt(unique_fd fd)
     std::error_code ec;
     const int raw = fd.get();
     auto h = adopt(std::move(fd), ec);
-    throw_if(ec, "ns_adopt(fd " + std::to_string(raw) + ")");
+    throw_if(ec, op_kind::nsfs_ioctl, "ns_adopt(fd " + std::to_string(raw) + ")");
     return h;
 }
 
@@ -40,7 +40,7 @@ namespace_handle namespace_handle::from_pid(pid_t pid, sys::ns_type type)
 {
     std::error_code ec;
     auto h = from_pid(pid, type, ec);
-    throw_if(ec, "ns_open(/proc/" + std::to_string(pid) + "/ns/" + std::string(sys::to_string(type)) + ")");
+    throw_if(ec, op_kind::namespace_open, "ns_open(/proc/" + std::to_string(pid) + "/ns/" + std::string(sys::to_string(type)) + ")");
     return h;
 }
 
@@ -67,7 +67,7 @@ namespace_handle namespace_handle::from_pidfd(int pidfd, sys::ns_type type)
 {
     std::error_code ec;
     auto h = from_pidfd(pidfd, type, ec);
-    throw_if(ec, "ns_open(pidfd " + std::to_string(pidfd) + ", " + std::string(sys::to_string(type)) + ")");
+    throw_if(ec, op_kind::namespace_open, "ns_open(pidfd " + std::to_string(pidfd) + ", " + std::string(sys::to_string(type)) + ")");
     return h;
 }
 
@@ -83,7 +83,7 @@ namespace_handle namespace_handle::from_path(const std::string& path)
 {
     std::error_code ec;
     auto h = from_path(path, ec);
-    throw_if(ec, "ns_open(" + path + ")");
+    throw_if(ec, op_kind::namespace_open, "ns_open(" + path + ")");
     return h;
 }
 
@@ -109,7 +109,7 @@ namespace_handle namespace_handle::owner() const
 {
     std::error_code ec;
     auto h = owner(ec);
-    throw_if(ec, "NS_GET_USERNS(" + to_string(identity_) + ")");
+    throw_if(ec, op_kind::nsfs_ioctl, "NS_GET_USERNS(" + to_string(identity_) + ")");
     return h;
 }
 
@@ -125,7 +125,7 @@ namespace_handle namespace_handle::parent() const
 {
     std::error_code ec;
     auto h = parent(ec);
-    throw_if(ec, "NS_GET_PARENT(" + to_string(identity_) + ")");
+    throw_if(ec, op_kind::nsfs_ioctl, "NS_GET_PARENT(" + to_string(identity_) + ")");
     return h;
 }
 
@@ -143,7 +143,7 @@ uid_t namespace_handle::owner_uid() const
 {
     std::error_code ec;
     auto u = owner_uid(ec);
-    throw_if(ec, "NS_GET_OWNER_UID(" + to_string(identity_) + ")");
+    throw_if(ec, op_kind::nsfs_ioctl, "NS_GET_OWNER_UID(" + to_string(identity_) + ")");
     return u;
 }
 
@@ -160,7 +160,7 @@ void namespace_handle::enter() const
 {
     std::error_code ec;
     enter(ec);
-    throw_if(ec, "setns(" + to_string(identity_) + ")");
+    throw_if(ec, op_kind::namespace_enter, "setns(" + to_string(identity_) + ")");
 }
 
 } // namespace nskit::ns

@@ -90,7 +90,7 @@ std::vector<id_range> parse_id_map(std::string_view text)
 {
     std::error_code ec;
     auto m = parse_id_map(text, ec);
-    throw_if(ec, std::string("parse_id_map(\"").append(text).append("\")"));
+    throw_if(ec, op_kind::input, std::string("parse_id_map(\"").append(text).append("\")"));
     return m;
 }
 

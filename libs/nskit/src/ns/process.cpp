@@ -51,7 +51,7 @@ process process::attach(pid_t pid)
 {
     std::error_code ec;
     auto p = attach(pid, ec);
-    throw_if(ec, "pidfd_open(" + std::to_string(pid) + ")");
+    throw_if(ec, op_kind::pidfd, "pidfd_open(" + std::to_string(pid) + ")");
     return p;
 }
 
@@ -122,7 +122,7 @@ void process::signal(int sig)
 {
     std::error_code ec;
     signal(sig, ec);
-    throw_if(ec, "pidfd_send_signal(" + std::to_string(ref_.pid()) + ", " + std::to_string(sig) + ")");
+    throw_if(ec, op_kind::pidfd, "pidfd_send_signal(" + std::to_string(ref_.pid()) + ", " + std::to_string(sig) + ")");
 }
 
 sys::exit_status process::wait(std::error_code& ec) noexcept
@@ -141,7 +141,7 @@ sys::exit_status process::wait()
 {
     std::error_code ec;
     auto s = wait(ec);
-    throw_if(ec, "waitid(pidfd of " + std::to_string(ref_.pid()) + ")");
+    throw_if(ec, op_kind::pidfd, "waitid(pidfd of " + std::to_string(ref_.pid()) + ")");
     return s;
 }
 
@@ -161,7 +161,7 @@ sys::exit_status process::try_wait()
 {
     std::error_code ec;
     auto s = try_wait(ec);
-    throw_if(ec, "waitid(pidfd of " + std::to_string(ref_.pid()) + ", WNOHANG)");
+    throw_if(ec, op_kind::pidfd, "waitid(pidfd of " + std::to_string(ref_.pid()) + ", WNOHANG)");
     return s;
 }
 
@@ -263,7 +263,7 @@ namespace_handle process::ns(sys::ns_type type) const
 {
     std::error_code ec;
     auto h = ns(type, ec);
-    throw_if(ec, "ns_open(pid " + std::to_string(ref_.pid()) + ", " + std::string(sys::to_string(type)) + ")");
+    throw_if(ec, op_kind::namespace_open, "ns_open(pid " + std::to_string(ref_.pid()) + ", " + std::string(sys::to_string(type)) + ")");
     return h;
 }
 

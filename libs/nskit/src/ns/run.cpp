@@ -59,7 +59,7 @@ std::string_view to_string(setup_step s) noexcept
     case setup_step::gid_map: return "write gid_map";
     case setup_step::uid_map: return "write uid_map";
     case setup_step::unshare: return "unshare";
-    case setup_step::make_private: return "mount --make-rprivate /";
+    case setup_step::make_private: return "make / private (MS_REC | MS_PRIVATE)";
     case setup_step::tmp_check: return "check /tmp";
     case setup_step::mount_tmp: return "mount tmpfs on /tmp";
     case setup_step::mount_proc: return "mount proc on /proc";
@@ -87,10 +87,7 @@ namespace {
 class setup_category_impl final : public std::error_category {
 public:
     const char* name() const noexcept override { return "nskit.ns.setup"; }
-    std::string message(int v) const override
-    {
-        return std::string(to_string(static_cast<setup_step>(v >> 16))) + ": " + std::strerror(v & 0xffff);
-    }
+    std::string message(int v) const override; // "step: hint: strerror"
     std::error_condition default_error_condition(int v) const noexcept override
     {
         return {v & 0xffff, std::generic_category()};
@@ -120,46 +117,83 @@ int failed_errno(const std::error_code& ec) noexcept
     return ec.category() == setup_category() ? (ec.value() & 0xffff) : ec.value();
 }
 
-std::string explain(const std::error_code& ec)
+namespace {
+
+// What kind of operation a step is, for nskit::hint.
+op_kind step_kind(setup_step s) noexcept
 {
-    if (ec.category() != setup_category())
-        return describe(ec, "nsrun");
-    const setup_step s = failed_step(ec);
-    const std::error_code sys_ec(failed_errno(ec), std::system_category());
-    std::string op(to_string(s));
-    std::string_view h;
+    switch (s) {
+    case setup_step::clone:
+    case setup_step::fork:
+    case setup_step::unshare:
+    case setup_step::sysvsem: return op_kind::namespace_create;
+    case setup_step::setgroups:
+    case setup_step::gid_map:
+    case setup_step::uid_map: return op_kind::id_map_write;
+    case setup_step::make_private:
+    case setup_step::tmp_check:
+    case setup_step::mount_tmp:
+    case setup_step::mount_proc: return op_kind::mount;
+    case setup_step::hostname:
+    case setup_step::domainname: return op_kind::set_hostname;
+    case setup_step::loopback:
+    case setup_step::veth: return op_kind::netlink;
+    case setup_step::timens_offsets: return op_kind::timens_offsets;
+    case setup_step::exec: return op_kind::exec;
+    case setup_step::enter_userns:
+    case setup_step::setns: return op_kind::namespace_enter;
+    default: return op_kind::other;
+    }
+}
+
+// Advice for a step that knows more than its kind.
+std::string_view step_hint(setup_step s, int e) noexcept
+{
     switch (s) {
     case setup_step::setgroups:
-        if (sys_ec.value() == EACCES)
-            h = "cannot open the child's /proc files: make the caller dumpable (prctl PR_SET_DUMPABLE)";
+        if (e == EACCES)
+            return "cannot open the child's /proc files: make the caller dumpable (prctl PR_SET_DUMPABLE)";
         break;
     case setup_step::uid_map:
     case setup_step::gid_map:
-        if (sys_ec.value() == EINVAL)
-            h = "the kernel refused the map (overlapping ranges, zero count, or ids not mapped in the parent)";
-        else if (sys_ec.value() == EPERM)
-            h = "mapping ids other than your own needs CAP_SETUID/CAP_SETGID (run as root, or map only your own "
-                "id: --user)";
+        if (e == EINVAL)
+            return "the kernel refused the map (overlapping ranges, zero count, or ids not mapped in the parent)";
+        if (e == EPERM)
+            return "mapping ids other than your own needs CAP_SETUID/CAP_SETGID (run as root, or map only your "
+                   "own id)";
         break;
     case setup_step::tmp_check:
-        if (sys_ec.value() == ELOOP)
-            h = "/tmp is a symbolic link: refusing to mount over it";
+        if (e == ELOOP)
+            return "/tmp is a symbolic link: refusing to mount over it";
         break;
     case setup_step::veth:
-        if (sys_ec.value() == ENOTSUP || sys_ec.value() == ENOSYS)
-            h = "net layer not merged";
+        if (e == ENOTSUP || e == ENOSYS)
+            return "net layer not merged";
         break;
     case setup_step::exec:
-        if (sys_ec.value() == ENOENT)
-            h = "no such program";
-        else if (sys_ec.value() == EACCES)
-            h = "not executable";
+        if (e == EACCES)
+            return "not executable";
         break;
     default: break;
     }
-    if (h.empty())
-        return describe(sys_ec, std::string("setup: ") + op).substr(7);
-    return op + ": " + std::string(h) + ": " + sys_ec.message();
+    return hint(std::error_code(e, std::system_category()), step_kind(s));
+}
+
+} // namespace
+
+std::string setup_category_impl::message(int v) const
+{
+    const auto s = static_cast<setup_step>(v >> 16);
+    const int e = v & 0xffff;
+    std::string out(to_string(s));
+    if (auto h = step_hint(s, e); !h.empty())
+        out.append(": ").append(h);
+    return out.append(": ").append(std::strerror(e));
+}
+
+std::string explain(const std::error_code& ec)
+{
+    return ec.category() == setup_category() ? ec.message() : describe(ec, op_kind::other);
 }
 
 // ---------------------------------------------------------------- the plan
@@ -823,8 +857,7 @@ sys::exit_status run(const std::function<int()>& fn, const options& opts)
 {
     std::error_code ec;
     auto s = run(fn, opts, ec);
-    if (ec)
-        throw std::system_error(ec, op_name("run", opts) + ": " + explain(ec));
+    throw_if(ec, op_kind::other, op_name("run", opts));
     return s;
 }
 
@@ -912,8 +945,7 @@ process spawn(const std::string& program, const std::vector<std::string>& args, 
 {
     std::error_code ec;
     auto proc = spawn(program, args, opts, so, ec);
-    if (ec)
-        throw std::system_error(ec, op_name("spawn", opts) + " " + program + ": " + explain(ec));
+    throw_if(ec, op_kind::other, op_name("spawn", opts) + " " + program);
     return proc;
 }
 
@@ -1043,8 +1075,7 @@ void setup(const options& opts)
 {
     std::error_code ec;
     setup(opts, ec);
-    if (ec)
-        throw std::system_error(ec, op_name("setup", opts) + ": " + explain(ec));
+    throw_if(ec, op_kind::other, op_name("setup", opts));
 }
 
 } // namespace nskit::ns

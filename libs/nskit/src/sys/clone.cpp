@@ -195,7 +195,7 @@ clone_result clone3(const clone3_args& a)
 {
     std::error_code ec;
     auto r = clone3(a, ec);
-    throw_if(ec, flags_op("clone3", a.flags));
+    throw_if(ec, op_kind::namespace_create, flags_op("clone3", a.flags));
     return r;
 }
 
@@ -226,7 +226,7 @@ clone_stack::clone_stack(std::size_t size)
 {
     std::error_code ec;
     *this = clone_stack(size, ec);
-    throw_if(ec, "clone_stack: mmap");
+    throw_if(ec, op_kind::other, "clone_stack: mmap");
 }
 
 clone_stack::clone_stack(clone_stack&& o) noexcept
@@ -328,7 +328,7 @@ cloned_child clone(std::function<int()> fn, const callable_clone_options& o)
 {
     std::error_code ec;
     auto c = clone(std::move(fn), o, ec);
-    throw_if(ec, flags_op("clone", o.flags));
+    throw_if(ec, op_kind::namespace_create, flags_op("clone", o.flags));
     return c;
 }
 
@@ -347,7 +347,7 @@ void unshare(clone_flags flags)
 {
     std::error_code ec;
     unshare(flags, ec);
-    throw_if(ec, flags_op("unshare", flags));
+    throw_if(ec, op_kind::namespace_create, flags_op("unshare", flags));
 }
 
 void setns(int ns_fd, std::optional<ns_type> expected, std::error_code& ec) noexcept
@@ -362,7 +362,7 @@ void setns(int ns_fd, std::optional<ns_type> expected)
 {
     std::error_code ec;
     setns(ns_fd, expected, ec);
-    throw_if(ec, std::string("setns(fd ").append(std::to_string(ns_fd)).append(expected ? ", " : "")
+    throw_if(ec, op_kind::namespace_enter, std::string("setns(fd ").append(std::to_string(ns_fd)).append(expected ? ", " : "")
                      .append(expected ? to_string(*expected) : "").append(")"));
 }
 
@@ -381,7 +381,7 @@ void setns_pidfd(int pidfd, clone_flags namespaces)
 {
     std::error_code ec;
     setns_pidfd(pidfd, namespaces, ec);
-    throw_if(ec, flags_op("setns(pidfd", namespaces).append(")"));
+    throw_if(ec, op_kind::namespace_enter, flags_op("setns(pidfd", namespaces).append(")"));
 }
 
 void pivot_root(const char* new_root, const char* put_old, std::error_code& ec) noexcept
@@ -399,7 +399,7 @@ void pivot_root(const char* new_root, const char* put_old)
 {
     std::error_code ec;
     pivot_root(new_root, put_old, ec);
-    throw_if(ec, std::string("pivot_root(").append(new_root ? new_root : "null").append(", ")
+    throw_if(ec, op_kind::pivot_root, std::string("pivot_root(").append(new_root ? new_root : "null").append(", ")
                      .append(put_old ? put_old : "null").append(")"));
 }
 

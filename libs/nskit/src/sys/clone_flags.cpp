@@ -109,8 +109,7 @@ clone_flags parse_clone_flags(std::string_view text)
 {
     std::error_code ec;
     auto f = parse_clone_flags(text, ec);
-    if (ec)
-        throw_error(ec, std::string("parse_clone_flags(\"").append(text).append("\")"));
+    throw_if(ec, op_kind::input, std::string("parse_clone_flags(\"").append(text).append("\")"));
     return f;
 }
 

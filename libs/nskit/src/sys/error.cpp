@@ -52,12 +52,115 @@ public:
     }
 };
 
-bool starts_with_any(std::string_view op, std::initializer_list<std::string_view> prefixes)
+using K = op_kind;
+
+constexpr std::string_view ptrace_read = "needs ptrace read access to the process (same uid or CAP_SYS_PTRACE)";
+
+std::string_view permission(K k) noexcept // EPERM and EACCES
 {
-    for (auto p : prefixes)
-        if (op.substr(0, p.size()) == p)
-            return true;
-    return false;
+    switch (k) {
+    case K::namespace_create: return "needs CAP_SYS_ADMIN (run as root, or create a user namespace first)";
+    case K::namespace_enter:
+        return "needs CAP_SYS_ADMIN over the namespace's owning user namespace, and in the caller's own";
+    case K::namespace_open:
+    case K::proc_read: return ptrace_read;
+    case K::nsfs_ioctl: return "the namespace is outside the caller's reach (no parent visible, or not privileged)";
+    case K::mount:
+    case K::pivot_root: return "needs CAP_SYS_ADMIN in the user namespace that owns the mount namespace";
+    case K::id_map_write:
+        return "mapping ids other than the caller's own needs CAP_SETUID/CAP_SETGID over the parent user namespace "
+               "(and an unprivileged gid map needs setgroups denied first)";
+    case K::timens_offsets: return "needs CAP_SYS_TIME in the user namespace that owns the time namespace";
+    case K::set_hostname: return "needs CAP_SYS_ADMIN in the user namespace that owns the UTS namespace";
+    case K::pidfd: return "needs permission to signal or ptrace the process";
+    case K::kcmp: return "needs ptrace read access to both processes (same uid or CAP_SYS_PTRACE)";
+    case K::netlink: return "needs CAP_NET_ADMIN in the user namespace that owns the network namespace";
+    case K::exec: return "not executable (no execute permission, or a noexec mount)";
+    case K::other:
+    case K::input: break;
+    }
+    return {};
+}
+
+std::string_view invalid(K k) noexcept // EINVAL
+{
+    switch (k) {
+    case K::namespace_create:
+        return "the kernel refused the flags: a combination it forbids, or a user or mount namespace unshared by a "
+               "multithreaded caller";
+    case K::namespace_enter:
+        return "not a namespace of the requested type, or a user or mount namespace joined by a multithreaded "
+               "caller (or the caller's own user namespace)";
+    case K::nsfs_ioctl: return "this namespace type does not support the ioctl";
+    case K::mount: return "the kernel refused the mount: options the filesystem does not know, or flags it refuses together";
+    case K::pivot_root:
+        return "the new root is not a mount point, the old root is not under it, or a mount involved is shared";
+    case K::id_map_write:
+        return "the kernel refused the map: overlapping ranges, a zero count, more than 340 lines (4096 bytes), "
+               "ids not mapped in the parent user namespace, or a map written already";
+    case K::timens_offsets: return "bad clock name or offset format";
+    case K::set_hostname: return "the name is longer than 64 bytes";
+    case K::pidfd: return "bad flags, or the id is not a process (a thread id needs PIDFD_THREAD, 6.9)";
+    case K::kcmp: return "the kernel does not know this comparison type";
+    case K::exec: return "bad executable format or ELF interpreter";
+    default: return {};
+    }
+}
+
+std::string_view missing(K k) noexcept // ENOENT
+{
+    switch (k) {
+    case K::namespace_open:
+        return "no such namespace file: the process has exited (a zombie has none), or the kernel lacks this type";
+    case K::proc_read: return "no such /proc entry: the process has exited";
+    case K::id_map_write:
+    case K::timens_offsets: return "the process's /proc file is missing: it has exited, or /proc is not mounted";
+    case K::mount: return "the mount point or the source does not exist";
+    case K::exec: return "no such program (or its ELF interpreter is missing)";
+    default: return {};
+    }
+}
+
+bool about_a_process(K k) noexcept
+{
+    return k == K::pidfd || k == K::kcmp || k == K::namespace_enter || k == K::namespace_open || k == K::proc_read;
+}
+
+std::string_view specific(int e, K k) noexcept
+{
+    switch (e) {
+    case EPERM:
+    case EACCES:
+        if (e == EACCES && k == K::timens_offsets)
+            return "offsets can be written only before the first process enters the namespace";
+        return permission(k);
+    case EINVAL: return invalid(k);
+    case ENOENT: return missing(k);
+    case ENOSYS:
+        if (k == K::kcmp) return "kernel lacks kcmp (CONFIG_KCMP)";
+        if (k == K::pidfd) return "kernel lacks pidfd support (needs 5.3+) or a seccomp filter blocks it";
+        return "kernel lacks this system call, or a seccomp filter blocks it";
+    case ENOTTY:
+        return k == K::nsfs_ioctl ? "not a namespace file, or the kernel lacks this ioctl" : std::string_view{};
+    case ENOSPC:
+        return k == K::namespace_create
+                   ? "namespace limit reached (/proc/sys/user/max_*_namespaces) or user namespace nesting > 32"
+                   : std::string_view{};
+    case EUSERS: return k == K::namespace_create ? "user namespace nesting limit (32) reached" : std::string_view{};
+    case ESRCH: return about_a_process(k) ? "no such process (it may have exited)" : std::string_view{};
+    case ECHILD: return k == K::pidfd ? "not a child of the caller: only its parent can wait for it" : std::string_view{};
+    case EBUSY:
+        if (k == K::pivot_root) return "the new root or the old-root directory is busy (already the root, or mounted on)";
+        return k == K::mount ? "the target is busy or mounted already" : std::string_view{};
+    case ENODEV: return k == K::mount ? "the kernel lacks this filesystem type" : std::string_view{};
+    case ERANGE:
+        return k == K::timens_offsets ? "offset beyond the kernel's range, or a clock that would go negative"
+                                      : std::string_view{};
+    case EEXIST: return k == K::netlink ? "it exists already (a link name, address or route)" : std::string_view{};
+    case EMFILE: return "out of file descriptors (raise RLIMIT_NOFILE)";
+    case ENFILE: return "the system-wide open-file limit is reached (/proc/sys/fs/file-max)";
+    default: return {};
+    }
 }
 
 } // namespace
@@ -68,72 +171,50 @@ const std::error_category& error_category() noexcept
     return instance;
 }
 
-std::string_view hint(std::error_code ec, std::string_view op) noexcept
+std::string_view to_string(op_kind k) noexcept
+{
+    switch (k) {
+    case K::other: return "other";
+    case K::input: return "input";
+    case K::namespace_create: return "namespace_create";
+    case K::namespace_enter: return "namespace_enter";
+    case K::namespace_open: return "namespace_open";
+    case K::nsfs_ioctl: return "nsfs_ioctl";
+    case K::mount: return "mount";
+    case K::pivot_root: return "pivot_root";
+    case K::id_map_write: return "id_map_write";
+    case K::timens_offsets: return "timens_offsets";
+    case K::set_hostname: return "set_hostname";
+    case K::pidfd: return "pidfd";
+    case K::kcmp: return "kcmp";
+    case K::netlink: return "netlink";
+    case K::proc_read: return "proc_read";
+    case K::exec: return "exec";
+    }
+    return "unknown";
+}
+
+std::string_view hint(std::error_code ec, op_kind kind) noexcept
 {
     if (ec.category() != std::system_category())
         return {};
-    const bool is_kcmp = starts_with_any(op, {"kcmp"});
-    const bool is_pidfd = starts_with_any(op, {"pidfd"});
-    const bool is_ns = starts_with_any(op, {"unshare", "clone", "setns", "run", "spawn", "setup", "enter",
-                                            "nsrun", "mount", "pivot_root"});
-    const bool is_ioctl = starts_with_any(op, {"NS_", "ns_"});
-    const bool is_net = starts_with_any(op, {"netlink", "link", "veth", "addr", "route", "loopback", "connect_veth"});
-    switch (ec.value()) {
-    case EPERM:
-        if (is_kcmp) return "needs ptrace read access to both processes (same uid or CAP_SYS_PTRACE)";
-        if (is_ioctl) return "the namespace is outside the caller's reach (no parent visible, or not privileged)";
-        if (is_pidfd) return "needs permission to signal or ptrace the process";
-        if (is_net) return "needs CAP_NET_ADMIN in the network namespace's user namespace";
-        if (is_ns) return "needs CAP_SYS_ADMIN (run as root, or add a user namespace: --user)";
-        return {};
-    case ENOSYS:
-        if (is_kcmp) return "kernel lacks kcmp (CONFIG_KCMP)";
-        if (is_pidfd) return "kernel lacks pidfd support (needs 5.3+) or a seccomp filter blocks it";
-        return "kernel lacks this system call, or a seccomp filter blocks it";
-    case ENOSPC:
-        if (is_ns) return "namespace limit reached (/proc/sys/user/max_*_namespaces) or user namespace nesting > 32";
-        return {};
-    case EUSERS:
-        return "user namespace nesting limit (32) reached";
-    case EINVAL:
-        if (is_ns) return "kernel refused the flags (a multithreaded caller asking for user/mount namespaces, "
-                          "a flag combination the kernel forbids, or a fd that is not a namespace of that type)";
-        if (is_ioctl) return "namespace type does not support this ioctl";
-        return {};
-    case ENOTTY:
-        if (is_ioctl) return "not a namespace file, or the kernel lacks this ioctl";
-        return {};
-    case ESRCH:
-        return "no such process (it may have exited)";
-    case EMFILE:
-        return "out of file descriptors (raise RLIMIT_NOFILE: ulimit -n)";
-    case ENOENT:
-        if (is_ns) return "namespace file missing (process gone, or kernel built without this namespace type)";
-        return {};
-    default:
-        return {};
-    }
+    return specific(ec.value(), kind);
 }
 
-std::string describe(std::error_code ec, std::string_view op)
+std::string describe(std::error_code ec, op_kind kind, std::string_view op)
 {
     std::string out(op);
-    if (auto h = hint(ec, op); !h.empty()) {
-        out += ": ";
-        out += h;
-    }
-    out += ": ";
-    out += ec.message();
+    if (auto h = hint(ec, kind); !h.empty())
+        out.append(out.empty() ? "" : ": ").append(h);
+    out.append(out.empty() ? "" : ": ").append(ec.message());
     return out;
 }
 
-void throw_error(std::error_code ec, std::string_view op)
+void throw_error(std::error_code ec, op_kind kind, std::string_view op)
 {
     std::string what(op);
-    if (auto h = hint(ec, op); !h.empty()) {
-        what += ": ";
-        what += h;
-    }
+    if (auto h = hint(ec, kind); !h.empty())
+        what.append(what.empty() ? "" : ": ").append(h);
     throw std::system_error(ec, what);
 }
 

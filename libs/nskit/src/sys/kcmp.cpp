@@ -74,7 +74,7 @@ kcmp_order kcmp(pid_t p1, pid_t p2, kcmp_type t)
 {
     std::error_code ec;
     auto r = kcmp(p1, p2, t, ec);
-    throw_if(ec, op(p1, p2, t));
+    throw_if(ec, op_kind::kcmp, op(p1, p2, t));
     return r;
 }
 
@@ -92,7 +92,7 @@ kcmp_order kcmp_file(pid_t p1, int fd1, pid_t p2, int fd2)
 {
     std::error_code ec;
     auto r = kcmp_file(p1, fd1, p2, fd2, ec);
-    throw_if(ec, op(p1, p2, kcmp_type::file));
+    throw_if(ec, op_kind::kcmp, op(p1, p2, kcmp_type::file));
     return r;
 }
 
@@ -112,7 +112,7 @@ kcmp_order kcmp_epoll_tfd(pid_t p1, int fd1, pid_t p2, const kcmp_epoll_slot& s)
 {
     std::error_code ec;
     auto r = kcmp_epoll_tfd(p1, fd1, p2, s, ec);
-    throw_if(ec, op(p1, p2, kcmp_type::epoll_tfd));
+    throw_if(ec, op_kind::kcmp, op(p1, p2, kcmp_type::epoll_tfd));
     return r;
 }
 

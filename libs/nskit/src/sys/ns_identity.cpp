@@ -24,7 +24,7 @@ ns_identity identify(int fd)
 {
     std::error_code ec;
     auto i = identify(fd, ec);
-    throw_if(ec, "ns_identify(fd " + std::to_string(fd) + ")");
+    throw_if(ec, op_kind::nsfs_ioctl, "ns_identify(fd " + std::to_string(fd) + ")");
     return i;
 }
 

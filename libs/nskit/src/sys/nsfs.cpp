@@ -95,7 +95,7 @@ auto throwing(const char* op, F&& f)
 {
     std::error_code ec;
     auto r = f(ec);
-    throw_if(ec, op);
+    throw_if(ec, op_kind::nsfs_ioctl, op);
     return r;
 }
 
@@ -115,7 +115,7 @@ unique_fd open_ns(pid_t pid, ns_type t)
 {
     std::error_code ec;
     auto fd = open_ns(pid, t, ec);
-    throw_if(ec, entry_op("open_ns", pid, info(t).proc_entry));
+    throw_if(ec, op_kind::namespace_open, entry_op("open_ns", pid, info(t).proc_entry));
     return fd;
 }
 
@@ -131,7 +131,7 @@ unique_fd open_ns_for_children(pid_t pid, ns_type t)
 {
     std::error_code ec;
     auto fd = open_ns_for_children(pid, t, ec);
-    throw_if(ec, entry_op("open_ns_for_children", pid, info(t).for_children_entry));
+    throw_if(ec, op_kind::namespace_open, entry_op("open_ns_for_children", pid, info(t).for_children_entry));
     return fd;
 }
 
@@ -147,7 +147,7 @@ unique_fd open_ns_path(const char* path)
 {
     std::error_code ec;
     auto fd = open_ns_path(path, ec);
-    throw_if(ec, std::string("open_ns_path(") + (path ? path : "null") + ")");
+    throw_if(ec, op_kind::namespace_open, std::string("open_ns_path(") + (path ? path : "null") + ")");
     return fd;
 }
 

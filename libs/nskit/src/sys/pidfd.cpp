@@ -35,7 +35,7 @@ unique_fd pidfd_open(pid_t pid, bool nonblocking)
 {
     std::error_code ec;
     auto fd = pidfd_open(pid, ec, nonblocking);
-    throw_if(ec, "pidfd_open(" + std::to_string(pid) + ")");
+    throw_if(ec, op_kind::pidfd, "pidfd_open(" + std::to_string(pid) + ")");
     return fd;
 }
 
@@ -50,7 +50,7 @@ void pidfd_send_signal(int pidfd, int sig)
 {
     std::error_code ec;
     pidfd_send_signal(pidfd, sig, ec);
-    throw_if(ec, "pidfd_send_signal(signal " + std::to_string(sig) + ")");
+    throw_if(ec, op_kind::pidfd, "pidfd_send_signal(signal " + std::to_string(sig) + ")");
 }
 
 unique_fd pidfd_getfd(int pidfd, int target_fd, std::error_code& ec) noexcept
@@ -68,7 +68,7 @@ unique_fd pidfd_getfd(int pidfd, int target_fd)
 {
     std::error_code ec;
     auto fd = pidfd_getfd(pidfd, target_fd, ec);
-    throw_if(ec, "pidfd_getfd(fd " + std::to_string(target_fd) + ")");
+    throw_if(ec, op_kind::pidfd, "pidfd_getfd(fd " + std::to_string(target_fd) + ")");
     return fd;
 }
 
@@ -130,7 +130,7 @@ exit_status pidfd_wait(int pidfd, wait_options o)
 {
     std::error_code ec;
     auto s = pidfd_wait(pidfd, ec, o);
-    throw_if(ec, "pidfd_wait");
+    throw_if(ec, op_kind::pidfd, "pidfd_wait");
     return s;
 }
 
@@ -164,7 +164,7 @@ pid_t pidfd_get_pid(int pidfd)
 {
     std::error_code ec;
     auto p = pidfd_get_pid(pidfd, ec);
-    throw_if(ec, "pidfd_get_pid");
+    throw_if(ec, op_kind::pidfd, "pidfd_get_pid");
     return p;
 }
 

@@ -47,7 +47,7 @@ pidref pidref::open(pid_t pid, pidref_options o)
 {
     std::error_code ec;
     auto p = open(pid, ec, o);
-    throw_if(ec, "pidfd_open(" + std::to_string(pid) + ")");
+    throw_if(ec, op_kind::pidfd, "pidfd_open(" + std::to_string(pid) + ")");
     return p;
 }
 
@@ -68,7 +68,7 @@ pidref pidref::adopt(unique_fd pidfd)
     std::error_code ec;
     const int raw = pidfd.get();
     auto p = adopt(std::move(pidfd), ec);
-    throw_if(ec, "pidfd_get_pid(fd " + std::to_string(raw) + ")");
+    throw_if(ec, op_kind::pidfd, "pidfd_get_pid(fd " + std::to_string(raw) + ")");
     return p;
 }
 
@@ -97,7 +97,7 @@ void pidref::verify() const
 {
     std::error_code ec;
     verify(ec);
-    throw_if(ec, "pidref verify(" + std::to_string(pid_) + ")");
+    throw_if(ec, op_kind::pidfd, "pidref verify(" + std::to_string(pid_) + ")");
 }
 
 void pidref::send_signal(int sig, std::error_code& ec) const noexcept
@@ -113,7 +113,7 @@ void pidref::send_signal(int sig) const
 {
     std::error_code ec;
     send_signal(sig, ec);
-    throw_if(ec, "pidfd_send_signal(" + std::to_string(pid_) + ", signal " + std::to_string(sig) + ")");
+    throw_if(ec, op_kind::pidfd, "pidfd_send_signal(" + std::to_string(pid_) + ", signal " + std::to_string(sig) + ")");
 }
 
 } // namespace nskit::sys

@@ -54,8 +54,8 @@ public:
     {
         bp2::error_code ec;
         auto proc = launch(context.get_executor(), ec, executable, std::forward<Args>(args), inits...);
-        if (ec)
-            throw std::system_error(last_error_, "nskit::ns::process_v2::launcher: " + explain(last_error_));
+        if (ec) // last_error_ is set whenever ec is
+            nskit::throw_error(last_error_, op_kind::other, "nskit::ns::process_v2::launcher");
         return proc;
     }
 

@@ -2,7 +2,7 @@
 //
 // Every fallible call comes in two forms:
 //   T f(args..., std::error_code& ec) noexcept;  // does the work, sets ec
-//   T f(args...);                                 // wraps it, throws std::system_error
+//   T f(args...);                                 // wraps it: throw_if(ec, kind, "f(args)")
 // Kernel failures use std::system_category() (compare with std::errc::...).
 // nskit's own failures (bad input caught before any syscall, protocol errors)
 // use nskit::error, whose values map onto portable std::errc conditions.
@@ -42,21 +42,49 @@ inline std::error_code make_error_code(error e) noexcept
     return {static_cast<int>(e), error_category()};
 }
 
-// Turn (errno, operation) into text a person can act on, e.g.
-// explain(EPERM, "unshare") -> "needs CAP_SYS_ADMIN (run as root, or add a user namespace)".
-// Returns an empty view when there is nothing to add to strerror().
-std::string_view hint(std::error_code ec, std::string_view operation) noexcept;
+// What kind of operation failed: the key to the advice hint() gives.  The
+// same errno means different things to different calls (ENOENT from opening
+// /proc/PID/ns/net is a gone process, from execve a missing program), so
+// advice is chosen by kind, never guessed from the operation's text.
+enum class op_kind {
+    other,            // no advice beyond the generic (fd limits, seccomp)
+    input,            // parsing or validating the caller's input
+    namespace_create, // clone, clone3, unshare
+    namespace_enter,  // setns, with a namespace fd or a pidfd
+    namespace_open,   // opening /proc/PID/ns/* or an nsfs bind mount
+    nsfs_ioctl,       // NS_GET_* ioctls on a namespace fd
+    mount,            // mount(2), propagation changes, umount
+    pivot_root,
+    id_map_write,     // /proc/PID/{uid_map,gid_map,setgroups}
+    timens_offsets,   // /proc/PID/timens_offsets
+    set_hostname,     // sethostname, setdomainname
+    pidfd,            // pidfd_open, pidfd_send_signal, pidfd_getfd, waitid(P_PIDFD)
+    kcmp,
+    netlink,          // rtnetlink requests (links, addresses, routes)
+    proc_read,        // reading another process's /proc/PID files
+    exec,             // execve
+};
+std::string_view to_string(op_kind k) noexcept;
 
-// "operation: hint: strerror" — the text every thrown nskit::system_error carries.
-std::string describe(std::error_code ec, std::string_view operation);
+// Advice a person can act on for (error, kind), e.g.
+// hint(EPERM, op_kind::namespace_create) -> "needs CAP_SYS_ADMIN (run as
+// root, or create a user namespace first)".  Empty when strerror() says it
+// all; always empty for errors outside std::system_category() (nskit's own
+// messages already say what to do).
+std::string_view hint(std::error_code ec, op_kind kind) noexcept;
 
-// Throws std::system_error(ec, operation [+ hint]).
-[[noreturn]] void throw_error(std::error_code ec, std::string_view operation);
+// "operation: hint: strerror" (or "operation: strerror"); without an
+// operation, "hint: strerror".  The text for a log line or a reason field.
+std::string describe(std::error_code ec, op_kind kind, std::string_view operation = {});
 
-inline void throw_if(const std::error_code& ec, std::string_view operation)
+// Throws std::system_error(ec, "operation: hint"); its what() is then
+// describe()'s text, because std::system_error appends ": strerror" itself.
+[[noreturn]] void throw_error(std::error_code ec, op_kind kind, std::string_view operation);
+
+inline void throw_if(const std::error_code& ec, op_kind kind, std::string_view operation)
 {
     if (ec)
-        throw_error(ec, operation);
+        throw_error(ec, kind, operation);
 }
 
 namespace detail {

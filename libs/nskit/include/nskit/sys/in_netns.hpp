@@ -59,10 +59,10 @@ std::invoke_result_t<F&> in_netns(int netns_fd, F&& fn)
     std::error_code ec;
     if constexpr (std::is_void_v<std::invoke_result_t<F&>>) {
         in_netns(netns_fd, fn, ec);
-        throw_if(ec, "in_netns(fd " + std::to_string(netns_fd) + ")");
+        throw_if(ec, op_kind::namespace_enter, "in_netns(fd " + std::to_string(netns_fd) + ")");
     } else {
         auto r = in_netns(netns_fd, fn, ec);
-        throw_if(ec, "in_netns(fd " + std::to_string(netns_fd) + ")");
+        throw_if(ec, op_kind::namespace_enter, "in_netns(fd " + std::to_string(netns_fd) + ")");
         return r;
     }
 }
