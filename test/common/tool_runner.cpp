@@ -1,7 +1,10 @@
 #include "tool_runner.hpp"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <poll.h>
+#include <sys/ptrace.h>
+#include <sys/user.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -39,6 +42,42 @@ std::string tool_path(const std::string& name)
     return {};
 }
 
+namespace {
+
+// The tracee stopped at SIGSTOP before exec: run it to the exit of the first
+// successful system call `nr`, call `fn`, detach.  Bounded.
+void stop_after(pid_t pid, long nr, const std::function<void()>& fn)
+{
+    int st = 0;
+    if (::waitpid(pid, &st, 0) != pid || !WIFSTOPPED(st))
+        return;
+    ::ptrace(PTRACE_SETOPTIONS, pid, nullptr, PTRACE_O_TRACESYSGOOD | PTRACE_O_EXITKILL | PTRACE_O_TRACEEXEC);
+    bool in_call = false;
+    int sig = 0;
+    for (int steps = 0; steps < 200000; ++steps) {
+        if (::ptrace(PTRACE_SYSCALL, pid, nullptr, sig) != 0 || ::waitpid(pid, &st, 0) != pid || !WIFSTOPPED(st))
+            return;
+        sig = 0;
+        if (WSTOPSIG(st) != (SIGTRAP | 0x80)) {
+            if (WSTOPSIG(st) != SIGTRAP && WSTOPSIG(st) != SIGSTOP)
+                sig = WSTOPSIG(st);
+            continue;
+        }
+        in_call = !in_call;
+        user_regs_struct regs{};
+        if (in_call || ::ptrace(PTRACE_GETREGS, pid, nullptr, &regs) != 0)
+            continue;
+        if (static_cast<long>(regs.orig_rax) == nr && static_cast<long>(regs.rax) >= 0) {
+            fn();
+            ::ptrace(PTRACE_DETACH, pid, nullptr, 0);
+            return;
+        }
+    }
+    ::ptrace(PTRACE_DETACH, pid, nullptr, 0);
+}
+
+} // namespace
+
 std::vector<std::string> tool_result::out_lines() const
 {
     std::vector<std::string> v;
@@ -70,6 +109,10 @@ tool_result run_tool(const std::string& name, const std::vector<std::string>& ar
         ::dup2(opts.merge_stderr ? o[1] : e[1], 2);
         if (opts.before_exec)
             opts.before_exec();
+        if (opts.stop_after_syscall >= 0) {
+            ::ptrace(PTRACE_TRACEME, 0, nullptr, nullptr);
+            ::raise(SIGSTOP);
+        }
         std::vector<char*> argv{const_cast<char*>(bin.c_str())};
         for (const auto& a : args)
             argv.push_back(const_cast<char*>(a.c_str()));
@@ -79,6 +122,8 @@ tool_result run_tool(const std::string& name, const std::vector<std::string>& ar
     }
     ::close(o[1]);
     ::close(e[1]);
+    if (opts.stop_after_syscall >= 0)
+        stop_after(pid, opts.stop_after_syscall, opts.while_stopped);
     pollfd p[2] = {{o[0], POLLIN, 0}, {e[0], POLLIN, 0}};
     int open = 2;
     while (open > 0) {

@@ -21,6 +21,11 @@ struct tool_result {
 struct tool_run_options {
     std::function<void()> before_exec; // runs in the child (seccomp, setuid, ...)
     bool merge_stderr = false;          // stderr into `out`, interleaved as written
+    // Stop the tool (ptrace) when its first successful system call number
+    // `stop_after_syscall` returns, run `while_stopped` (in this process),
+    // then let it go on: a race made deterministic (pid reuse ...).
+    long stop_after_syscall = -1;
+    std::function<void()> while_stopped;
 };
 
 // Run the tool with args, no shell; both streams drained with poll (30 s cap).

@@ -378,8 +378,13 @@ BOOST_AUTO_TEST_CASE(zombie_is_reported_as_a_zombie)
         BOOST_TEST_REQUIRE(p != nullptr);
         BOOST_TEST((p->state == process_state::zombie));
         BOOST_TEST((p->ns_error == std::errc::no_such_process));
-        for (std::size_t i : p->ns)
-            BOOST_TEST(i == process_info::none);
+        // the kernel keeps a zombie's user and pid namespaces (creds, struct pid): those are known
+        for (const auto& ti : ns_types()) {
+            const std::size_t k = static_cast<std::size_t>(ti.type);
+            const bool kept = ti.type == ns_type::user || ti.type == ns_type::pid;
+            BOOST_TEST((p->ns[k] != process_info::none) == kept, ti.name);
+            BOOST_TEST((p->ns_errors[k] == std::errc::no_such_process) == !kept, ti.name);
+        }
     }
     ::waitpid(z, nullptr, 0);
 }

@@ -10,6 +10,9 @@
 #include <nskit/sys/error.hpp>
 #include <nskit/sys/ns_type.hpp>
 
+#include "cli.hpp"
+#include "text.hpp"
+
 #include <boost/json.hpp>
 #include <boost/program_options.hpp>
 #include <libsmartcols/libsmartcols.h>
@@ -36,21 +39,15 @@ namespace sys = nskit::sys;
 
 namespace {
 
-constexpr const char* version = "0.1.0"; // nskit's version (libs/nskit/cmake/nskit.pc)
-
-// A one-line error, exit status 2.
-struct usage_error {
-    std::string text;
-};
-
-[[noreturn]] void fail(std::string text) { throw usage_error{std::move(text)}; }
+using nskit::tools::fail;
+using nskit::tools::json_text;
 
 pid_t parse_pid(const std::string& s)
 {
-    std::error_code ec;
-    const pid_t pid = insp::parse_pid(s, ec);
-    if (ec)
-        fail("'" + s + "': not a process id (expected a positive integer that fits pid_t)");
+    pid_t pid = 0;
+    std::string msg;
+    if (!nskit::tools::parse_pid_arg(s, pid, msg))
+        fail(msg);
     return pid;
 }
 
@@ -248,6 +245,12 @@ std::vector<cells> comparison_rows(const insp::comparison& c)
     return rows;
 }
 
+// What an fd refers to, or why that is unknown.
+std::string fd_what(const insp::fd_description& d)
+{
+    return d.target_error ? "unknown (" + d.target_error.message() + ")" : d.target;
+}
+
 std::string hex(std::uint32_t v)
 {
     char buf[16];
@@ -300,13 +303,13 @@ int run_compare(pid_t pa, pid_t pb, const compare_request& q)
                 else if ((key == "a-id" || key == "b-id"))
                     o[key] = std::stoull(*r[i]);
                 else
-                    o[key] = *r[i];
+                    o[key] = json_text(*r[i]);
             }
             comparisons.push_back(std::move(o));
         }
         doc["comparisons"] = std::move(comparisons);
         auto fd_json = [](const insp::fd_description& d) {
-            return boost::json::object{{"fd", d.fd}, {"kind", std::string(insp::to_string(d.kind))}, {"what", d.target}};
+            return boost::json::object{{"fd", d.fd}, {"kind", std::string(insp::to_string(d.kind))}, {"what", json_text(fd_what(d))}};
         };
         if (q.options.shared_fds) {
             if (c.shared_fds_compared) {
@@ -314,11 +317,11 @@ int run_compare(pid_t pa, pid_t pb, const compare_request& q)
                 for (const auto& s : c.shared_fds)
                     fds.push_back(boost::json::object{{"a-fd", s.a.fd}, {"b-fd", s.b.fd},
                                                       {"kind", std::string(insp::to_string(s.a.kind))},
-                                                      {"what", s.a.target}});
+                                                      {"what", json_text(fd_what(s.a))}});
                 doc["shared-fds"] = std::move(fds);
             } else {
                 doc["shared-fds"] = nullptr;
-                doc["shared-fds-unknown"] = c.fds_reason;
+                doc["shared-fds-unknown"] = json_text(c.fds_reason);
             }
         }
         if (q.options.epoll) {
@@ -334,7 +337,7 @@ int run_compare(pid_t pa, pid_t pb, const compare_request& q)
                 doc["epoll"] = std::move(ep);
             } else {
                 doc["epoll"] = nullptr;
-                doc["epoll-unknown"] = c.epoll_reason;
+                doc["epoll-unknown"] = json_text(c.epoll_reason);
             }
         }
         doc["kcmp-calls"] = c.kcmp_calls;
@@ -363,7 +366,7 @@ int run_compare(pid_t pa, pid_t pb, const compare_request& q)
             std::vector<std::vector<std::string>> text;
             for (const auto& s : c.shared_fds)
                 text.push_back({std::to_string(s.a.fd), std::to_string(s.b.fd), std::string(insp::to_string(s.a.kind)),
-                                s.a.target});
+                                fd_what(s.a)});
             std::cout << (q.style.raw || q.style.noheadings ? "" : "\n");
             print_table({{"A-FD", "", SCOLS_FL_RIGHT}, {"B-FD", "", SCOLS_FL_RIGHT}, {"KIND", "", 0}, {"WHAT", "", SCOLS_FL_WRAP}},
                         text, q.style, "open files shared (one open file description)");
@@ -377,7 +380,7 @@ int run_compare(pid_t pa, pid_t pb, const compare_request& q)
             for (const auto& w : c.epoll)
                 text.push_back({w.owner == insp::epoll_watch::side::a ? "a" : "b", std::to_string(w.epoll_fd),
                                 std::to_string(w.target_fd) + (w.target_offset ? "+" + std::to_string(w.target_offset) : ""),
-                                hex(w.events), std::to_string(w.other.fd), w.other.target});
+                                hex(w.events), std::to_string(w.other.fd), fd_what(w.other)});
             std::cout << (q.style.raw || q.style.noheadings ? "" : "\n");
             print_table({{"OWNER", "", 0}, {"EPFD", "", SCOLS_FL_RIGHT}, {"TFD", "", SCOLS_FL_RIGHT},
                          {"EVENTS", "", 0}, {"FD", "", SCOLS_FL_RIGHT}, {"WHAT", "", SCOLS_FL_WRAP}},
@@ -474,14 +477,14 @@ int run_group(const std::vector<pid_t>& pids, const group_request& q)
                     jm.push_back(boost::json::object{{"pid", f.pid}, {"fd", f.fd.fd}});
                 }
                 ++n;
-                rows.push_back({"file", std::to_string(n), std::to_string(cls.size()), members, cls.front().fd.target});
+                rows.push_back({"file", std::to_string(n), std::to_string(cls.size()), members, fd_what(cls.front().fd)});
                 jclasses.push_back(boost::json::object{{"members", std::move(jm)},
                                                        {"kind", std::string(insp::to_string(cls.front().fd.kind))},
-                                                       {"what", cls.front().fd.target}});
+                                                       {"what", json_text(fd_what(cls.front().fd))}});
             }
             grouped += pids.size() - std::min(pids.size(), r.skipped.size());
             for (const auto& s : r.skipped)
-                jskipped.push_back(boost::json::object{{"pid", s.pid}, {"reason", s.reason}});
+                jskipped.push_back(boost::json::object{{"pid", s.pid}, {"reason", json_text(s.reason)}});
             jr["kcmp-calls"] = r.kcmp_calls;
             jr["fds"] = r.fds_examined;
             if (!q.quiet && !q.json)
@@ -504,7 +507,7 @@ int run_group(const std::vector<pid_t>& pids, const group_request& q)
                 jclasses.push_back(std::move(jp));
             }
             for (const auto& s : r.skipped)
-                jskipped.push_back(boost::json::object{{"pid", s.pid}, {"reason", s.reason}});
+                jskipped.push_back(boost::json::object{{"pid", s.pid}, {"reason", json_text(s.reason)}});
             jr["kcmp-calls"] = r.kcmp_calls;
             jr["pairwise-fallback"] = r.pairwise_fallback;
             if (!q.quiet && !q.json)
@@ -558,14 +561,6 @@ std::string column_help(const std::vector<column_def>& cols, const char* default
 
 int run(int argc, char** argv)
 {
-    // "-1" would otherwise read as an option
-    for (int i = 1; i < argc; ++i) {
-        const std::string a = argv[i];
-        if (a == "--")
-            break;
-        if (a.size() > 1 && a[0] == '-' && std::all_of(a.begin() + 1, a.end(), [](char c) { return c >= '0' && c <= '9'; }))
-            fail("'" + a + "': not a process id (expected a positive integer)");
-    }
     po::options_description opts("Options");
     opts.add_options()
         ("json,J", "JSON output")
@@ -591,7 +586,8 @@ int run(int argc, char** argv)
     pos.add("pid", -1);
     po::variables_map vm;
     try {
-        po::store(po::command_line_parser(argc, argv).options(all).positional(pos).run(), vm);
+        po::store(po::command_line_parser(nskit::tools::normalize_args(argc, argv, all)).options(all).positional(pos).run(),
+                  vm);
         po::notify(vm);
     } catch (const po::error& e) {
         fail(std::string(e.what()) + " (see --help)");
@@ -612,7 +608,7 @@ int run(int argc, char** argv)
         return 0;
     }
     if (vm.count("version")) {
-        std::cout << "nscmp (nskit) " << version << '\n';
+        std::cout << nskit::tools::version_line("nscmp") << '\n';
         return 0;
     }
     std::vector<pid_t> pids;
@@ -621,6 +617,8 @@ int run(int argc, char** argv)
             pids.push_back(parse_pid(s));
     output_style style{vm.count("raw") != 0, vm.count("noheadings") != 0};
     const bool json = vm.count("json") != 0, quiet = vm.count("quiet") != 0;
+    if (json && (style.raw || style.noheadings))
+        fail("--json does not combine with --raw or --noheadings");
 
     if (vm.count("group")) {
         if (vm.count("type"))
@@ -698,7 +696,7 @@ int main(int argc, char** argv)
 {
     try {
         return run(argc, argv);
-    } catch (const usage_error& e) {
+    } catch (const nskit::tools::usage_error& e) {
         std::cerr << "nscmp: " << e.text << '\n';
     } catch (const std::exception& e) {
         std::cerr << "nscmp: " << e.what() << '\n';

@@ -1,5 +1,6 @@
 // /proc readers for compare and group: fd lists and epoll interest lists.
 #include <nskit/inspect/detail/cmp_proc.hpp>
+#include <nskit/inspect/detail/proc_text.hpp>
 
 #include <nskit/sys/error.hpp>
 #include <nskit/sys/unique_fd.hpp>
@@ -117,22 +118,11 @@ unique_fd open_fd_dir(pid_t pid) noexcept
     return unique_fd(::open(path, O_PATH | O_DIRECTORY | O_CLOEXEC));
 }
 
-std::string fd_target_at(int fd_dir, int fd)
+std::string fd_target_at(int fd_dir, int fd, std::error_code& ec)
 {
     char name[16];
     std::snprintf(name, sizeof name, "%d", fd);
-    std::string buf(256, '\0');
-    for (int tries = 0; tries < 8; ++tries) { // targets can be up to PATH_MAX and beyond
-        ssize_t n = ::readlinkat(fd_dir, name, buf.data(), buf.size());
-        if (n < 0)
-            return {};
-        if (static_cast<std::size_t>(n) < buf.size()) {
-            buf.resize(static_cast<std::size_t>(n));
-            return buf;
-        }
-        buf.resize(buf.size() * 4);
-    }
-    return {};
+    return inspect::detail::read_link_at(fd_dir, name, ec);
 }
 
 bool stat_fd_at(int fd_dir, int fd, std::uint64_t& dev, std::uint64_t& ino) noexcept
@@ -159,21 +149,11 @@ bool stat_fd(pid_t pid, int fd, std::uint64_t& dev, std::uint64_t& ino) noexcept
     return true;
 }
 
-std::string fd_target(pid_t pid, int fd)
+std::string fd_target(pid_t pid, int fd, std::error_code& ec)
 {
-    const std::string link = "/proc/" + std::to_string(pid) + "/fd/" + std::to_string(fd);
-    std::string buf(256, '\0');
-    for (int tries = 0; tries < 8; ++tries) { // targets can be up to PATH_MAX and beyond
-        ssize_t n = ::readlink(link.c_str(), buf.data(), buf.size());
-        if (n < 0)
-            return {};
-        if (static_cast<std::size_t>(n) < buf.size()) {
-            buf.resize(static_cast<std::size_t>(n));
-            return buf;
-        }
-        buf.resize(buf.size() * 4);
-    }
-    return {};
+    char path[64];
+    std::snprintf(path, sizeof path, "/proc/%d/fd/%d", pid, fd);
+    return inspect::detail::read_link_at(AT_FDCWD, path, ec);
 }
 
 fd_kind classify_fd_target(std::string_view t) noexcept

@@ -237,10 +237,17 @@ public:
     explicit describer(std::array<pid_t, 2> pid) : pid_(pid) {}
     int dir(int side)
     {
-        if (!dir_[side])
+        if (!dir_[side]) {
             dir_[side] = cmp::open_fd_dir(pid_[side]);
+            if (!dir_[side])
+                note(side, nskit::detail::last_error());
+        }
         return dir_[side].get();
     }
+    // The first failure to read an fd that was not just closed: what was
+    // found is then partial, and reported as unknown with this.
+    const std::error_code& error() const noexcept { return error_; }
+    pid_t error_pid() const noexcept { return error_pid_; }
     const fd_description& get(int side, int fd)
     {
         auto key = std::make_pair(side, fd);
@@ -249,12 +256,23 @@ public:
             return it->second;
         fd_description d;
         d.fd = fd;
-        d.target = cmp::fd_target_at(dir(side), fd);
+        d.target = cmp::fd_target_at(dir(side), fd, d.target_error);
+        if (d.target_error && d.target_error != std::errc::no_such_file_or_directory)
+            note(side, d.target_error);
         d.kind = cmp::classify_fd_target(d.target);
         return cache_.emplace(key, std::move(d)).first->second;
     }
 
 private:
+    void note(int side, std::error_code ec)
+    {
+        if (!error_) {
+            error_ = ec;
+            error_pid_ = pid_[side];
+        }
+    }
+    std::error_code error_;
+    pid_t error_pid_ = 0;
     std::array<pid_t, 2> pid_;
     std::array<unique_fd, 2> dir_;
     std::map<std::pair<int, int>, fd_description> cache_;
@@ -413,8 +431,14 @@ void find_epoll_watches(const std::array<pid_t, 2>& pid, fd_classes& t, bool tar
                 continue;
             std::error_code ec;
             auto items = cmp::read_epoll_items(pid[owner], e.fd, ec);
-            if (ec)
+            if (ec == std::errc::no_such_file_or_directory)
                 continue; // closed meanwhile
+            if (ec) {
+                r.epoll.clear();
+                r.epoll_error = ec;
+                r.epoll_reason = describe(ec, op_kind::proc_read, proc_op(pid[owner], "fdinfo/" + std::to_string(e.fd)));
+                return;
+            }
             if (!binary_search && !items.empty())
                 stat_side(other, t, names); // the items say which inode they watch
             for (const auto& it : items) {
@@ -491,6 +515,19 @@ void compare_fds(const sys::pidref& a, const sys::pidref& b, const compare_optio
         collect_shared_fds(t, names, r);
     if (o.epoll)
         find_epoll_watches(pid, t, o.grouping == compare_options::fd_grouping::target, names, r);
+    if (names.error()) { // some fd could not be read: what was found is partial
+        const auto op = proc_op(names.error_pid(), "fd");
+        r.shared_fds.clear();
+        r.shared_fds_compared = false;
+        r.fds_error = names.error();
+        r.fds_reason = describe(names.error(), op_kind::proc_read, op);
+        if (r.epoll_compared || !r.epoll_error) {
+            r.epoll.clear();
+            r.epoll_compared = false;
+            r.epoll_error = names.error();
+            r.epoll_reason = r.fds_reason;
+        }
+    }
     if (!a.alive() || !b.alive()) {
         const pid_t gone = a.alive() ? b.pid() : a.pid();
         r.shared_fds.clear();

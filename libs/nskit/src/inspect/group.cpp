@@ -283,14 +283,26 @@ file_group_result group_files(std::span<const pid_t> pids, fd_grouping grouping,
                 continue;
             }
             const unique_fd dir = grouping == fd_grouping::target ? cmp::open_fd_dir(procs[i].pid()) : unique_fd();
+            if (grouping == fd_grouping::target && !dir)
+                e = nskit::detail::last_error();
             for (const auto& f : tables[i]) {
+                if (e)
+                    break;
                 keyed k{f.dev, f.ino, {}, {i, f.fd}};
                 if (grouping == fd_grouping::target) {
-                    k.text = cmp::fd_target_at(dir.get(), f.fd);
+                    k.text = cmp::fd_target_at(dir.get(), f.fd, e);
+                    if (e == std::errc::no_such_file_or_directory)
+                        e.clear(); // closed meanwhile: kcmp drops it
                     if (k.text.ends_with(" (deleted)"))
                         k.text.resize(k.text.size() - 10);
                 }
                 all.push_back(std::move(k));
+            }
+            if (e) { // its fds could not all be read: left out, with the reason
+                std::erase_if(all, [&](const keyed& k) { return k.item.proc == i; });
+                const std::string op = "readlink /proc/" + std::to_string(procs[i].pid()) + "/fd";
+                r.skipped.push_back({procs[i].pid(), -1, e, describe(e, op_kind::proc_read, op)});
+                unreadable.insert(i);
             }
         }
         r.fds_examined = all.size();
@@ -349,7 +361,7 @@ file_group_result group_files(std::span<const pid_t> pids, fd_grouping grouping,
                 fd_ref f;
                 f.pid = procs[x.proc].pid();
                 f.fd.fd = x.fd;
-                f.fd.target = cmp::fd_target(f.pid, x.fd);
+                f.fd.target = cmp::fd_target(f.pid, x.fd, f.fd.target_error);
                 f.fd.kind = cmp::classify_fd_target(f.fd.target);
                 out.push_back(std::move(f));
             }

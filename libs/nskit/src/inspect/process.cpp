@@ -1,6 +1,11 @@
 #include <nskit/inspect/process.hpp>
 #include <nskit/sys/error.hpp>
+#include <nskit/inspect/detail/proc_text.hpp>
+#include <nskit/sys/detail/syscall.hpp>
 #include <nskit/sys/nsfs.hpp>
+#include <nskit/sys/pidfd.hpp>
+
+#include <poll.h>
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -10,7 +15,6 @@
 #include <cstring>
 
 namespace nskit::inspect {
-
 std::string_view to_string(process_state s) noexcept
 {
     switch (s) {
@@ -18,6 +22,17 @@ std::string_view to_string(process_state s) noexcept
     case process_state::zombie: return "zombie";
     case process_state::kernel_thread: return "kernel_thread";
     }
+    return "?";
+}
+
+std::string_view ns_entry_name(std::size_t entry) noexcept
+{
+    if (entry < sys::ns_type_count)
+        return sys::ns_types()[entry].name;
+    if (entry == process_info::pid_for_children_entry)
+        return sys::info(sys::ns_type::pid).for_children_entry;
+    if (entry == process_info::time_for_children_entry)
+        return sys::info(sys::ns_type::time).for_children_entry;
     return "?";
 }
 
@@ -62,35 +77,9 @@ std::vector<pid_t> pid_levels(pid_t pid, std::error_code& ec)
     }
     char path[48];
     std::snprintf(path, sizeof path, "/proc/%d/status", pid);
-    int fd = ::open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        ec = detail::last_error();
-        return out;
-    }
-    char buf[8192];
-    ssize_t n = ::read(fd, buf, sizeof buf - 1);
-    if (n < 0)
-        ec = detail::last_error();
-    ::close(fd);
-    if (n <= 0)
-        return out;
-    buf[n] = '\0';
-    const char* line = std::strstr(buf, "\nNSpid:");
-    if (line == nullptr) { // kernels before 4.1: only one level is known
-        out.push_back(pid);
-        return out;
-    }
-    const char* p = line + 7;
-    while (*p != '\n' && *p != '\0') {
-        while (*p == ' ' || *p == '\t')
-            ++p;
-        if (*p < '0' || *p > '9')
-            break;
-        pid_t v = 0;
-        while (*p >= '0' && *p <= '9')
-            v = v * 10 + (*p++ - '0');
-        out.push_back(v);
-    }
+    const std::string text = detail::read_text_at(AT_FDCWD, path, ec);
+    if (!ec && !detail::parse_status_nspid(text, out))
+        out = {pid}; // kernels before 4.1: only one level is known
     return out;
 }
 

@@ -1,4 +1,7 @@
 #include <nskit/inspect/why.hpp>
+
+#include "safe_open.hpp"
+
 #include <nskit/sys/error.hpp>
 #include <nskit/sys/nsfs.hpp>
 
@@ -39,17 +42,10 @@ std::size_t find_namespace(const snapshot& snap, std::string_view spec, std::err
 {
     ec.clear();
     if (spec.find('/') != std::string_view::npos) {
-        std::string path(spec);
-        unique_fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-        if (!fd) {
-            ec = detail::last_error();
+        // O_PATH first: a FIFO or device given by mistake is never opened
+        const unique_fd fd = detail::open_nsfs(AT_FDCWD, spec, detail::path_rule::follow, 0, AT_FDCWD, ec);
+        if (ec)
             return snapshot::npos;
-        }
-        sys::ns_get_nstype(fd.get(), ec);
-        if (ec) {
-            ec = make_error_code(error::not_a_namespace);
-            return snapshot::npos;
-        }
         auto inode = sys::ns_stat(fd.get(), ec);
         if (ec)
             return snapshot::npos;

@@ -86,6 +86,7 @@ struct fd_description {
     int fd = -1;
     fd_kind kind = fd_kind::other;
     std::string target;       // "/etc/passwd", "socket:[1234]", "pipe:[99]", "anon_inode:[eventpoll]"
+    std::error_code target_error; // why target is empty: the readlink failed (EMFILE, EACCES ...)
 };
 
 // fd `a.fd` of process a and fd `b.fd` of b are one open file description

@@ -70,6 +70,7 @@ struct ns_reference {
 struct namespace_info {
     ns_type type = ns_type::mnt;
     sys::ns_identity identity;          // identity.type == type
+    std::error_code id_error;           // why identity.id is 0 (not opened, or NS_GET_ID failed)
     std::vector<std::size_t> processes; // indices into snapshot::processes, lowest pid first
     std::vector<std::size_t> threads;   // non-leader threads (only with scan_options::threads)
     std::vector<ns_reference> holders;  // for_children, fd, bind_mount and socket references

@@ -33,8 +33,25 @@ struct process_info {
     std::array<std::size_t, sys::ns_type_count> ns{none, none, none, none, none, none, none, none};
     std::size_t pid_for_children = none;
     std::size_t time_for_children = none;
-    std::error_code ns_error;  // why ns[] entries are unknown (EACCES for others' processes, zombies)
+    // The ten /proc/PID/ns entries: the eight types in ns_types() order, then
+    // pid_for_children and time_for_children.
+    static constexpr std::size_t entry_count = sys::ns_type_count + 2;
+    static constexpr std::size_t pid_for_children_entry = sys::ns_type_count;
+    static constexpr std::size_t time_for_children_entry = sys::ns_type_count + 1;
+    // Why entry k is unknown: EACCES (another user's process), ESRCH (a
+    // zombie: the kernel keeps only its user and pid namespaces), EMFILE, ...
+    std::array<std::error_code, entry_count> ns_errors{};
+    std::error_code ns_error;      // the first of ns_errors that is set
+    std::error_code details_error; // command/ppid/state could not be read
+    // NSpid (pid at each PID-namespace level, outermost first): read for
+    // scan_options::targets only.
+    std::vector<pid_t> nspid;
+    std::error_code nspid_error;
 };
+
+// Name of /proc/PID/ns entry k (process_info::ns_errors order): "mnt" ...
+// "time", "pid_for_children", "time_for_children".
+std::string_view ns_entry_name(std::size_t entry) noexcept;
 
 // Strict pid parsing for tools: decimal digits only, 1..pid_max-fitting
 // pid_t; no sign, no spaces.  Otherwise nskit::error::bad_pid.

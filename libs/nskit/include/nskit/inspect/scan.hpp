@@ -4,11 +4,13 @@
 
 #include <nskit/inspect/namespace.hpp>
 #include <nskit/inspect/process.hpp>
+#include <nskit/sys/pidref.hpp>
 
 #include <sys/types.h>
 
 #include <cstddef>
 #include <optional>
+#include <span>
 #include <string_view>
 #include <system_error>
 #include <vector>
@@ -28,18 +30,59 @@ struct scan_options {
     // Empty: every process.  Otherwise only these (plus PID 1 and 2, to know
     // the initial namespaces); process counts then cover only them.
     std::vector<pid_t> pids;
+    // Processes held by pidfd whose answers must be theirs (a tool's PID
+    // arguments): read (also when `pids` restricts the scan: it need not
+    // list them) and checked against the pidfd after reading.  One
+    // reaped meanwhile — its pid may name another process now — is listed in
+    // snapshot::lost_targets, never answered for.  Must outlive the scan.
+    std::span<const sys::pidref> targets;
+    bool targets_only = false; // read only `pids` and `targets` (plus PID 1 and 2)
     unsigned workers = 0;   // threads reading /proc (0: one per CPU, at most 4; 1: none)
     const char* proc = "/proc"; // where procfs is mounted
+};
+
+// What a scan could not read.  Each gap may hide namespaces or references:
+// a result with gaps is partial.
+enum class gap_kind {
+    namespaces, // a process's /proc/PID/ns (or the process itself) could not be read
+    threads,    // its threads could not be listed or read
+    fds,        // its fd table could not be read
+    sockets,    // a socket's net namespace could not be asked (pidfd_getfd, SIOCGSKNS)
+    mounts,     // a mount namespace's mountinfo could not be read
+};
+std::string_view to_string(gap_kind k) noexcept;
+
+// Gaps of one kind and one reason, counted.
+struct scan_gap {
+    gap_kind kind = gap_kind::namespaces;
+    std::error_code error;
+    std::size_t count = 0;  // processes (mounts: mount namespaces) affected
+    pid_t first_pid = 0;    // the lowest pid concerned
+};
+
+// A target (scan_options::targets) that could not be answered for.
+struct lost_target {
+    pid_t pid = 0;
+    std::error_code error;  // ESRCH: reaped before it could be read; else why it could not be checked
 };
 
 class snapshot {
 public:
     std::vector<process_info> processes;   // sorted by pid, then tid
     std::vector<namespace_info> namespaces;
-    // Processes whose fds could not be read (EACCES): their fd/socket
-    // references are unknown.
+    std::vector<scan_gap> gaps;            // by kind, then reason
+    std::vector<lost_target> lost_targets;
+    // Per scan_options::targets (in that order): its index in `processes`
+    // (numbered as the scanned /proc numbers pids), npos when lost.
+    std::vector<std::size_t> targets;
+    // Processes whose fds or sockets could not be read (EACCES ...): their
+    // fd/socket references are unknown.  (The fds and sockets gaps, summed.)
     std::size_t holders_unknown = 0;
     std::error_code holders_error;
+
+    // Something could not be read: namespaces or references may be missing.
+    bool partial() const noexcept { return !gaps.empty(); }
+    void add_gap(gap_kind kind, pid_t pid, std::error_code error);
 
     // Lookups; nullptr / npos when absent.
     const process_info* find_process(pid_t pid) const noexcept;
@@ -54,11 +97,12 @@ public:
 
 // Scan /proc.  Race-proof: every process is read through an fd of its /proc/PID
 // directory, which stays bound to that process even if its pid is reused
-// (explicit `pids` are also taken by pidfd first and confirmed alive at the
-// end); a process whose reads failed is confirmed by its stat, so processes
-// that exit mid-scan are skipped quietly, and a zombie stays as a zombie.  Permission errors leave fields unknown (with the
-// reason) instead of failing.  Errors: nskit::error::proc_not_mounted when
-// `proc` is missing or not procfs.
+// (targets are checked against their pidfds); a process whose reads failed
+// is confirmed by its stat, so processes that exit mid-scan are skipped
+// quietly, and a zombie stays a zombie with its user and pid namespaces.
+// Nothing is left out silently: what cannot be read (EACCES, EMFILE, ...)
+// is an unknown field with its reason, or a gap (snapshot::partial()).
+// Errors: nskit::error::proc_not_mounted when `proc` is missing or not procfs.
 snapshot scan(const scan_options& options, std::error_code& ec);
 snapshot scan(const scan_options& options = {});
 

@@ -33,14 +33,14 @@ std::vector<int> list_fd_numbers(pid_t pid, std::error_code& ec);
 // /proc/PID/fd as an O_PATH directory fd: the *_at readers below then walk
 // one path component per fd instead of four (measurably cheaper per fd).
 unique_fd open_fd_dir(pid_t pid) noexcept;
-std::string fd_target_at(int fd_dir, int fd);
+std::string fd_target_at(int fd_dir, int fd, std::error_code& ec);
 bool stat_fd_at(int fd_dir, int fd, std::uint64_t& dev, std::uint64_t& ino) noexcept;
 
 // stat() of what /proc/PID/fd/FD refers to; false if it cannot be read.
 bool stat_fd(pid_t pid, int fd, std::uint64_t& dev, std::uint64_t& ino) noexcept;
 
-// readlink /proc/PID/fd/FD ("" when it cannot be read).
-std::string fd_target(pid_t pid, int fd);
+// readlink /proc/PID/fd/FD ("" with ec when it cannot be read).
+std::string fd_target(pid_t pid, int fd, std::error_code& ec);
 fd_kind classify_fd_target(std::string_view target) noexcept;
 
 // One "tfd:" line of /proc/PID/fdinfo/EPOLL_FD.

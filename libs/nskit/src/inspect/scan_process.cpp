@@ -1,0 +1,315 @@
+// Phase 1 of the scan: one process's /proc entries, read through an O_PATH fd
+// of its /proc/PID directory, in parallel with other processes.
+//
+// The O_PATH fd of /proc/PID pins the process's struct pid: every read
+// through it is of that process even if the pid is reused meanwhile, and
+// fails once the process is reaped.  So a process whose reads all succeeded
+// was alive when its links were read and needs no pidfd.  Only when a read
+// failed is it confirmed, by its stat: one that exited mid-scan is skipped
+// quietly; a zombie stays a zombie.  A target (scan_options::targets) is
+// checked against its pidfd: the pid must still be the one it names.
+#include "scanner.hpp"
+
+#include <nskit/inspect/detail/proc_text.hpp>
+#include <nskit/sys/error.hpp>
+#include <nskit/sys/pidfd.hpp>
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+
+namespace nskit::inspect::detail {
+namespace {
+
+using nskit::detail::last_error;
+
+// One gap per process, kind and reason (not one per fd).
+void note_gap(raw_process& out, gap_kind kind, std::error_code ec)
+{
+    for (const auto& [k, e] : out.gaps)
+        if (k == kind && e == ec)
+            return;
+    out.gaps.emplace_back(kind, ec);
+}
+
+bool read_stat(int dir, process_info& p, std::error_code& ec)
+{
+    const std::string text = read_text_at(dir, "stat", ec);
+    stat_fields f;
+    if (ec)
+        return false;
+    if (!parse_stat(text, f)) {
+        ec = make_error_code(error::malformed_reply);
+        return false;
+    }
+    p.command.assign(f.comm);
+    p.ppid = f.ppid;
+    if (f.state == 'Z' || f.state == 'X')
+        p.state = process_state::zombie;
+    else if (f.flags & pf_kthread)
+        p.state = process_state::kernel_thread;
+    return true;
+}
+
+void read_threads(int dir, pid_t pid, raw_process& out)
+{
+    unique_fd task(::openat(dir, "task", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!task) {
+        if (const auto ec = last_error(); !gone(ec))
+            note_gap(out, gap_kind::threads, ec);
+        return;
+    }
+    const auto err = for_each_number(task.get(), [&](int tid, const char* tname) {
+        if (tid == pid)
+            return;
+        unique_fd tdir(::openat(task.get(), tname, O_PATH | O_DIRECTORY | O_CLOEXEC));
+        if (!tdir) {
+            if (const auto ec = last_error(); !gone(ec))
+                note_gap(out, gap_kind::threads, ec);
+            return; // thread exited
+        }
+        raw_thread t{tid, {}};
+        read_links(tdir.get(), t.l);
+        if (t.l.ok[0] || t.l.error[0] != std::errc::no_such_file_or_directory)
+            out.threads.push_back(t);
+    });
+    if (err)
+        note_gap(out, gap_kind::threads, err);
+    std::sort(out.threads.begin(), out.threads.end(),
+              [](const raw_thread& a, const raw_thread& b) { return a.tid < b.tid; });
+}
+
+// statx, not stat: AT_STATX_DONT_SYNC keeps a network filesystem's server
+// out of it.  False with ec when the fd could not be examined (ENOENT:
+// closed meanwhile).
+bool examine_fd(int fds, const char* name, std::uint64_t nsfs_dev, fd_hold& h, std::error_code& ec)
+{
+    struct statx sx{};
+    if (::statx(fds, name, AT_STATX_DONT_SYNC, STATX_TYPE | STATX_INO, &sx) != 0) {
+        ec = last_error();
+        return false;
+    }
+    h.ino = sx.stx_ino;
+    h.socket = S_ISSOCK(sx.stx_mode);
+    return h.socket || makedev(sx.stx_dev_major, sx.stx_dev_minor) == nsfs_dev;
+}
+
+// false: the fd table changed (an fd closed) while reading it.
+bool read_fds(const read_context& c, int dir, pid_t pid, raw_process& out)
+{
+    unique_fd fds(::openat(dir, "fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!fds) {
+        const auto ec = last_error();
+        if (!gone(ec))
+            note_gap(out, gap_kind::fds, ec);
+        return false;
+    }
+    bool clean = true;
+    const int own = fds.get();
+    const auto err = for_each_number(fds.get(), [&](int fdnum, const char* fname) {
+        if (pid == c.self && fdnum == own)
+            return;
+        fd_hold h{fdnum, false, 0};
+        std::error_code ec;
+        if (examine_fd(fds.get(), fname, c.nsfs_dev, h, ec)) {
+            if (h.socket ? c.opt.sockets : c.opt.fds)
+                out.fds.push_back(h);
+        } else if (ec) {
+            clean = false; // ENOENT: closed meanwhile, or the process exited
+            if (!gone(ec))
+                note_gap(out, gap_kind::fds, ec);
+        }
+    });
+    if (err)
+        note_gap(out, gap_kind::fds, err);
+    return clean;
+}
+
+// Everything about `out` unknown for this reason (it could not be read at all).
+void unreadable(raw_process& out, std::error_code ec)
+{
+    out.info.ns_errors.fill(ec);
+    out.info.ns_error = ec;
+    out.info.details_error = ec;
+    note_gap(out, gap_kind::namespaces, ec);
+    out.present = true;
+}
+
+// A target's pidfd still names this pid (alive or an unreaped zombie)?
+void check_target(const read_context& c, const target_ref& t, raw_process& out)
+{
+    std::error_code ec;
+    const pid_t now = pid_in_proc(c.procfd, t.process->pidfd(), ec);
+    if (!ec && now == t.proc_pid)
+        return;
+    out.target_lost = true;
+    out.target_error = ec ? ec : std::make_error_code(std::errc::no_such_process);
+}
+
+// The process is still there (not exited mid-scan), or a zombie.
+bool still_there(int dir, const process_info& p, bool clean)
+{
+    if (p.state == process_state::zombie || clean)
+        return true;
+    process_info now;
+    std::error_code ec;
+    if (!read_stat(dir, now, ec))
+        return !gone(ec);
+    return now.state != process_state::zombie;
+}
+
+// Explicit pids must be processes, not thread ids (/proc/TID works for
+// those too): pidfd_open refuses a thread id.  False: skip it.
+bool is_process(pid_t pid, raw_process& out)
+{
+    std::error_code ec;
+    sys::pidfd_open(pid, ec);
+    if (!ec)
+        return true;
+    if (ec != std::errc::no_such_process && ec != std::errc::invalid_argument &&
+        ec != std::errc::no_such_file_or_directory) // EMFILE ...: could not tell
+        unreadable(out, ec);
+    return false;
+}
+
+void read_details(const read_context& c, int dir, raw_process& out, bool& alive)
+{
+    process_info& p = out.info;
+    // stat tells zombies and kernel threads apart; without details it is read
+    // only where the links failed (a zombie has none but user and pid).
+    const bool need_stat = c.opt.details || out.l.first_error() == std::errc::no_such_file_or_directory;
+    if (!need_stat)
+        return;
+    std::error_code ec;
+    if (read_stat(dir, p, ec))
+        return;
+    if (gone(ec))
+        alive = false;
+    else
+        p.details_error = ec;
+}
+
+} // namespace
+
+bool gone(const std::error_code& ec) noexcept
+{
+    return ec == std::errc::no_such_file_or_directory || ec == std::errc::no_such_process;
+}
+
+const std::array<ns_entry, entry_count>& ns_entries() noexcept
+{
+    static const std::array<ns_entry, entry_count> e = [] {
+        std::array<ns_entry, entry_count> r{};
+        for (std::size_t i = 0; i < sys::ns_type_count; ++i) {
+            const auto& in = sys::ns_types()[i];
+            std::snprintf(r[i].path, sizeof r[i].path, "ns/%.*s", static_cast<int>(in.proc_entry.size()),
+                          in.proc_entry.data());
+            r[i].type = in.type;
+        }
+        std::snprintf(r[process_info::pid_for_children_entry].path, sizeof r[0].path, "ns/pid_for_children");
+        r[process_info::pid_for_children_entry].type = ns_type::pid;
+        std::snprintf(r[process_info::time_for_children_entry].path, sizeof r[0].path, "ns/time_for_children");
+        r[process_info::time_for_children_entry].type = ns_type::time;
+        return r;
+    }();
+    return e;
+}
+
+std::error_code links::first_error() const noexcept
+{
+    for (const auto& e : error)
+        if (e)
+            return e;
+    return {};
+}
+
+void read_links(int dirfd, links& l) noexcept
+{
+    char buf[64];
+    for (std::size_t k = 0; k < entry_count; ++k) {
+        const ssize_t n = ::readlinkat(dirfd, ns_entries()[k].path, buf, sizeof buf);
+        ns_type t;
+        if (n > 0 && parse_ns_link(std::string_view(buf, static_cast<std::size_t>(n)), t, l.ino[k]))
+            l.ok[k] = true;
+        else
+            l.error[k] = n < 0 ? last_error() : make_error_code(error::not_a_namespace);
+    }
+}
+
+const target_ref* read_context::target(pid_t proc_pid) const noexcept
+{
+    for (const auto& t : targets)
+        if (t.proc_pid == proc_pid && proc_pid > 0)
+            return &t;
+    return nullptr;
+}
+
+pid_t pid_in_proc(int procfd, int pidfd, std::error_code& ec)
+{
+    char name[48];
+    std::snprintf(name, sizeof name, "self/fdinfo/%d", pidfd);
+    const std::string text = read_text_at(procfd, name, ec);
+    pid_t pid = 0;
+    if (!ec && !parse_pidfd_fdinfo(text, pid))
+        ec = make_error_code(error::malformed_reply);
+    return pid;
+}
+
+void read_process(const read_context& c, pid_t pid, raw_process& out)
+{
+    process_info& p = out.info;
+    p.pid = p.tid = pid;
+    const target_ref* target = c.target(pid);
+    if (!target && (!c.opt.pids.empty() || c.opt.targets_only) && !is_process(pid, out))
+        return;
+    char name[16];
+    std::snprintf(name, sizeof name, "%d", pid);
+    unique_fd dir(::openat(c.procfd, name, O_PATH | O_DIRECTORY | O_CLOEXEC));
+    struct stat st{};
+    if (!dir || ::fstat(dir.get(), &st) != 0) {
+        const auto ec = last_error();
+        if (target)
+            check_target(c, *target, out);
+        if (!gone(ec))
+            unreadable(out, ec);
+        return;
+    }
+    p.uid = st.st_uid;
+    read_links(dir.get(), out.l);
+    bool clean = !out.l.first_error(); // every read succeeded: no confirmation needed
+    bool alive = true;
+    read_details(c, dir.get(), out, alive);
+    if (!alive)
+        return; // exited mid-scan: skipped quietly
+    if (c.opt.threads && p.state != process_state::zombie)
+        read_threads(dir.get(), pid, out);
+    if ((c.opt.fds || c.opt.sockets) && p.state == process_state::running)
+        clean = read_fds(c, dir.get(), pid, out) && clean;
+    if (target) {
+        std::error_code ec;
+        const std::string status = read_text_at(dir.get(), "status", ec);
+        if (!ec && !parse_status_nspid(status, p.nspid))
+            p.nspid = {pid}; // kernels before 4.1: one level
+        p.nspid_error = ec;
+        check_target(c, *target, out);
+    }
+    if (!target && !still_there(dir.get(), p, clean))
+        return; // exited mid-scan: skipped quietly
+    const bool zombie = p.state == process_state::zombie;
+    for (std::size_t k = 0; k < entry_count; ++k)
+        if (!out.l.ok[k] && zombie)
+            out.l.error[k] = std::make_error_code(std::errc::no_such_process); // released at exit
+    p.ns_errors = out.l.error;
+    p.ns_error = out.l.first_error();
+    if (!zombie && p.ns_error && p.ns_error != std::errc::no_such_file_or_directory)
+        note_gap(out, gap_kind::namespaces, p.ns_error);
+    out.present = true;
+}
+
+} // namespace nskit::inspect::detail

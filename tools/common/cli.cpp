@@ -1,0 +1,86 @@
+#include "cli.hpp"
+
+#include <nskit/inspect/process.hpp>
+
+#include <algorithm>
+
+namespace po = boost::program_options;
+
+namespace nskit::tools {
+namespace {
+
+bool negative_number(std::string_view a) noexcept
+{
+    return a.size() > 1 && a[0] == '-' && std::all_of(a.begin() + 1, a.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+const po::option_description* find(const po::options_description& d, const std::string& name)
+{
+    return d.find_nothrow(name, true);
+}
+
+bool takes_value(const po::option_description& o) { return o.semantic()->max_tokens() > 0; }
+bool value_optional(const po::option_description& o) { return o.semantic()->min_tokens() == 0; }
+
+// A cluster of short options ("-Jo", "-oTYPE", "-p"): how many words it
+// takes, including itself (2 when its last option wants the next word).
+int short_cluster_words(const po::options_description& d, std::string_view a)
+{
+    for (std::size_t j = 1; j < a.size(); ++j) {
+        const auto* o = find(d, std::string("-") + a[j]);
+        if (o == nullptr)
+            return 1; // the parser reports it
+        if (takes_value(*o))
+            return j + 1 == a.size() && !value_optional(*o) ? 2 : 1;
+    }
+    return 1;
+}
+
+} // namespace
+
+[[noreturn]] void fail(std::string text) { throw usage_error{std::move(text)}; }
+
+std::vector<std::string> normalize_args(int argc, char** argv, const po::options_description& d)
+{
+    std::vector<std::string> opts, pos;
+    bool only_positional = false;
+    for (int i = 1; i < argc; ++i) {
+        const std::string a = argv[i];
+        if (only_positional || a == "-" || a.empty() || a[0] != '-' || negative_number(a)) {
+            pos.push_back(a);
+        } else if (a == "--") {
+            only_positional = true;
+        } else if (a.starts_with("--")) {
+            const auto* o = find(d, a.substr(2));
+            const bool join = o != nullptr && a.find('=') == std::string::npos && takes_value(*o) && !value_optional(*o);
+            if (join && i + 1 == argc)
+                fail("the required argument for option '" + a + "' is missing");
+            opts.push_back(join ? a + "=" + argv[++i] : a);
+        } else {
+            const bool join = short_cluster_words(d, a) == 2;
+            if (join && i + 1 == argc)
+                fail("the required argument for option '" + a + "' is missing");
+            opts.push_back(join ? a + argv[++i] : a);
+        }
+    }
+    opts.emplace_back("--");
+    opts.insert(opts.end(), pos.begin(), pos.end());
+    return opts;
+}
+
+bool parse_pid_arg(std::string_view text, pid_t& pid, std::string& message)
+{
+    std::error_code ec;
+    pid = inspect::parse_pid(text, ec);
+    if (!ec)
+        return true;
+    message = "'" + std::string(text) + "': not a process id (expected a number from 1 to 4194304)";
+    return false;
+}
+
+std::string version_line(std::string_view tool)
+{
+    return std::string(tool) + " (nskit) 0.1.0";
+}
+
+} // namespace nskit::tools
