@@ -8,12 +8,15 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
+#include <linux/securebits.h>
 #include <sched.h>
 #include <signal.h>
 #include <grp.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -207,10 +210,77 @@ struct leak_check {
 
 } // namespace
 
+namespace {
+
+// The initial user namespace has a fixed inode (PROC_USER_INIT_INO, Linux 3.8).
+constexpr ino_t initial_user_ns_ino = 0xEFFFFFFDU;
+
+std::string single_spaced(const std::string& text)
+{
+    std::istringstream in(text);
+    std::string out;
+    for (std::string word; in >> word;)
+        out += (out.empty() ? "" : " ") + word;
+    return out;
+}
+
+// Why this process is root only inside a user namespace (nullopt when in the
+// initial one): capabilities there give no power over the host's namespaces,
+// links or mounts, so privileged tests cannot run.
+std::optional<std::string> in_child_user_namespace()
+{
+    struct stat st {};
+    if (::stat("/proc/self/ns/user", &st) != 0 || st.st_ino == initial_user_ns_ino)
+        return std::nullopt; // no /proc: the other checks decide
+    return "root only in a non-initial user namespace (uid_map \"" + single_spaced(read_file("/proc/self/uid_map")) +
+           "\"), without privilege over the host's namespaces";
+}
+
+// Whether `id` has a mapping in this user namespace (uid_map or gid_map).
+bool id_mapped(const char* map_file, unsigned long id)
+{
+    std::ifstream in(map_file);
+    unsigned long inside = 0, outside = 0, count = 0;
+    while (in >> inside >> outside >> count)
+        if (id >= inside && id - inside < count)
+            return true;
+    return false;
+}
+
+// Stay uid 0 but hold no capability now or after exec (securebits locked):
+// the unprivileged identity available where uid 65534 is not mapped.
+std::string drop_every_capability()
+{
+    constexpr int bits = SECBIT_NOROOT | SECBIT_NOROOT_LOCKED | SECBIT_NO_SETUID_FIXUP |
+                         SECBIT_NO_SETUID_FIXUP_LOCKED | SECBIT_NO_CAP_AMBIENT_RAISE |
+                         SECBIT_NO_CAP_AMBIENT_RAISE_LOCKED;
+    if (::prctl(PR_SET_SECUREBITS, bits, 0, 0, 0) != 0)
+        return std::string("PR_SET_SECUREBITS: ") + std::strerror(errno);
+    for (int cap = 0; ::prctl(PR_CAPBSET_READ, cap, 0, 0, 0) >= 0; ++cap)
+        if (::prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0)
+            return std::string("PR_CAPBSET_DROP: ") + std::strerror(errno);
+    ::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+    __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
+    __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3] = {};
+    if (::syscall(SYS_capset, &header, data) != 0)
+        return std::string("capset: ") + std::strerror(errno);
+    return {};
+}
+
+} // namespace
+
+bool in_initial_user_namespace()
+{
+    struct stat st {};
+    return ::stat("/proc/self/ns/user", &st) == 0 && st.st_ino == initial_user_ns_ino;
+}
+
 std::optional<std::string> missing_privilege()
 {
     if (::geteuid() != 0)
         return "needs root (euid is " + std::to_string(::geteuid()) + ")";
+    if (auto why = in_child_user_namespace())
+        return why;
     std::ifstream in("/proc/self/status");
     std::string line;
     while (std::getline(in, line)) {
@@ -244,11 +314,17 @@ boost::test_tools::assertion_result privileged::operator()(boost::unit_test::tes
 std::string as_nobody(const std::function<std::string()>& fn)
 {
     return in_child([&] {
-        if (::geteuid() == 0) {
-            // dropping to uid 65534 clears every capability
-            if (::setgroups(0, nullptr) != 0 || ::setresgid(65534, 65534, 65534) != 0 ||
+        if (::geteuid() == 0 && id_mapped("/proc/self/uid_map", 65534) && id_mapped("/proc/self/gid_map", 65534)) {
+            // dropping to uid 65534 clears every capability; setgroups is
+            // refused where the user namespace denies it (unshare -r)
+            if ((::setgroups(0, nullptr) != 0 && errno != EPERM) || ::setresgid(65534, 65534, 65534) != 0 ||
                 ::setresuid(65534, 65534, 65534) != 0)
                 return std::string("cannot drop to nobody: ") + std::strerror(errno);
+        } else if (::geteuid() == 0) {
+            // 65534 is not mapped (a rootless user namespace): stay uid 0
+            // without any capability instead
+            if (auto err = drop_every_capability(); !err.empty())
+                return "cannot drop every capability: " + err;
         }
         if (!missing_privilege())
             return std::string("still privileged after dropping to nobody");

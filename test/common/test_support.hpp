@@ -24,9 +24,14 @@
 
 namespace nskit::test {
 
-// Why privileged tests cannot run here, or nullopt when they can.
+// Why privileged tests cannot run here, or nullopt when they can: not root,
+// root only inside a user namespace (unshare -r: no power over the host's
+// namespaces), or CAP_SYS_ADMIN/CAP_NET_ADMIN missing.
 std::optional<std::string> missing_privilege();
 bool privilege_required(); // NSKIT_REQUIRE_PRIVILEGED=1
+// False inside a user namespace (unshare -r): there the host's namespaces
+// belong to an ancestor, and the kernel refuses to name their owner (EPERM).
+bool in_initial_user_namespace();
 
 // Boost.Test precondition: skip unless privileged (see header comment).
 struct privileged {
@@ -39,7 +44,9 @@ struct privileged {
 std::string in_child(const std::function<std::string()>& fn);
 
 // in_child, but the child first drops to uid/gid 65534 with no capabilities
-// (when root): the way to assert EPERM paths without ever skipping.
+// (when root): the way to assert EPERM paths without ever skipping.  Where
+// 65534 is not mapped (a rootless user namespace) the child stays uid 0 and
+// drops every capability instead (securebits keep exec from regaining them).
 std::string as_nobody(const std::function<std::string()>& fn);
 
 // Run argv (no shell), optionally inside the network namespace `netns_fd`

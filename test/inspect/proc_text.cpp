@@ -94,7 +94,7 @@ BOOST_AUTO_TEST_CASE(listing_processes_and_resource_names)
     BOOST_TEST(!ec);
     if (std::binary_search(all.begin(), all.end(), 2) && nskit::inspect::is_kernel_thread(2, ec))
         BOOST_TEST(!std::binary_search(user.begin(), user.end(), 2));
-    BOOST_TEST((nskit::inspect::kcmp_resource_from_name("vm") == nskit::sys::kcmp_type::vm));
+    BOOST_TEST((nskit::inspect::kcmp_resource_from_name("vm") == nskit::sys::kcmp_resource::vm));
     BOOST_TEST(!nskit::inspect::kcmp_resource_from_name("file"));
     BOOST_TEST(!nskit::inspect::kcmp_resource_from_name("VM"));
 }

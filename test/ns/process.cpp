@@ -85,6 +85,10 @@ BOOST_AUTO_TEST_CASE(supervise_forwards_signals)
     NSKIT_CHECK_CHILD(nskit::test::in_child([] {
         auto p = ns::spawn("sh", {"-c", "trap 'exit 33' USR1; while :; do sleep 0.01; done"}, ns::options{});
         ::usleep(100000); // let sh install its trap
+        sigset_t usr1;
+        ::sigemptyset(&usr1);
+        ::sigaddset(&usr1, SIGUSR1);
+        ::sigprocmask(SIG_BLOCK, &usr1, nullptr); // pending, not fatal, if it comes before supervise() is ready
         const pid_t self = ::getpid();
         if (::fork() == 0) {
             ::kill(self, SIGUSR1);

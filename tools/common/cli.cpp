@@ -78,15 +78,9 @@ bool parse_pid_arg(std::string_view text, pid_t& pid, std::string& message)
     return false;
 }
 
-// The build defines NSKIT_VERSION (one constant for the tools, nskit.pc,
-// the CMake files and the SONAME); the fallback keeps a bare compile working.
-#ifndef NSKIT_VERSION
-#define NSKIT_VERSION "0.1.0"
-#endif
-
 std::string version_line(std::string_view tool)
 {
-    return std::string(tool) + " (nskit) " NSKIT_VERSION;
+    return std::string(tool) + " (nskit) " NSKIT_VERSION_STRING; // from Jamroot
 }
 
 } // namespace nskit::tools

@@ -51,7 +51,7 @@ std::string resource_detail(const insp::resource_comparison& r)
     if (!r.reason.empty())
         return r.reason;
     if (r.state == insp::sharing::same &&
-        (r.resource == nskit::sys::kcmp_type::io || r.resource == nskit::sys::kcmp_type::sysvsem))
+        (r.resource == nskit::sys::kcmp_resource::io || r.resource == nskit::sys::kcmp_resource::sysvsem))
         return "one object, or neither has one yet (allocated on first use)";
     return {};
 }

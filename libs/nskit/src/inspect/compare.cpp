@@ -207,15 +207,15 @@ std::string_view to_string(fd_kind k) noexcept
     return "other";
 }
 
-const std::vector<sys::kcmp_type>& kcmp_resources()
+const std::vector<sys::kcmp_resource>& kcmp_resources()
 {
-    static const std::vector<sys::kcmp_type> all{sys::kcmp_type::vm,      sys::kcmp_type::files,
-                                                 sys::kcmp_type::fs,      sys::kcmp_type::sighand,
-                                                 sys::kcmp_type::io,      sys::kcmp_type::sysvsem};
+    static const std::vector<sys::kcmp_resource> all{sys::kcmp_resource::vm,      sys::kcmp_resource::files,
+                                                 sys::kcmp_resource::fs,      sys::kcmp_resource::sighand,
+                                                 sys::kcmp_resource::io,      sys::kcmp_resource::sysvsem};
     return all;
 }
 
-std::optional<sys::kcmp_type> kcmp_resource_from_name(std::string_view name) noexcept
+std::optional<sys::kcmp_resource> kcmp_resource_from_name(std::string_view name) noexcept
 {
     for (auto t : kcmp_resources())
         if (name == sys::to_string(t))
@@ -257,7 +257,7 @@ comparison compare(const sys::pidref& a, const sys::pidref& b, const compare_opt
             }
         }
         for (auto t : o.resources)
-            if (t == sys::kcmp_type::file || t == sys::kcmp_type::epoll_tfd ||
+            if (t == sys::kcmp_resource::file || t == sys::kcmp_resource::epoll_tfd ||
                 static_cast<int>(t) < 0 || static_cast<int>(t) > 7) {
                 ec = std::make_error_code(std::errc::invalid_argument);
                 return r;

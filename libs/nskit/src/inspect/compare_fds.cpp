@@ -215,7 +215,7 @@ bool is_epoll(pid_t pid, int fd, int side, bool targets_read, describer& names, 
     if (targets_read)
         return names.get(side, fd).target == eventpoll;
     std::error_code ec;
-    const sys::kcmp_epoll_slot no_item{static_cast<unsigned>(fd), 0x7fffffffu, 0};
+    const sys::kcmp_epoll_target no_item{static_cast<unsigned>(fd), 0x7fffffffu, 0};
     sys::kcmp_epoll_tfd(pid, fd, pid, no_item, ec);
     ++calls;
     if (ec == std::errc::invalid_argument || ec == std::errc::bad_file_descriptor)
@@ -286,7 +286,7 @@ private:
     bool item(int owner, int epfd, const cmp::epoll_item& it)
     {
         const int other = 1 - owner;
-        const sys::kcmp_epoll_slot slot{static_cast<unsigned>(epfd), static_cast<unsigned>(it.target_fd),
+        const sys::kcmp_epoll_target slot{static_cast<unsigned>(epfd), static_cast<unsigned>(it.target_fd),
                                         it.target_offset};
         std::error_code ec;
         // Is fd x of the other process the file behind (tfd, toff) in owner's epoll fd?
