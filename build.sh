@@ -124,8 +124,8 @@ consumer_check() { # install into a temp prefix, build a consumer with pkg-confi
         cat "$work/install.log"; add_result 0 2; rm -rf "$prefix" "$work"; return
     fi
     # pkg-config
-    if PKG_CONFIG_PATH="$prefix/lib/pkgconfig" g++ -std=c++20 test/consumer/consumer.cpp -o "$work/pc-consumer" \
-         $(PKG_CONFIG_PATH="$prefix/lib/pkgconfig" pkg-config --cflags --libs nskit) -Wl,-rpath,"$prefix/lib" \
+    if g++ -std=c++20 -Wall -Wextra -Werror test/consumer/consumer.cpp -o "$work/pc-consumer" \
+         $(PKG_CONFIG_PATH="$prefix/lib/pkgconfig" pkg-config --cflags --libs nskit) \
        && "$work/pc-consumer" | grep -q '^nskit consumer ok'; then
         echo "consumer (pkg-config): ok"; add_result 1 0
     else
@@ -148,6 +148,11 @@ consumer_check() { # install into a temp prefix, build a consumer with pkg-confi
             echo "installed $tool: FAILED"; add_result 0 1
         fi
     done
+    local line # glibc clashes, one version, SONAME, static link
+    while read -r line; do
+        echo "consumer: $line"
+        case "$line" in *": ok") add_result 1 0 ;; *) add_result 0 1 ;; esac
+    done < <(test/consumer/checks.sh "$prefix" "$work")
     rm -rf "$prefix" "$work"
 }
 

@@ -49,7 +49,7 @@ double ms_since(clock_type::time_point t0)
 // disturbed run is the one that measures the method.  Both sides alike.
 double best(const std::vector<double>& v) { return *std::min_element(v.begin(), v.end()); }
 
-std::set<std::vector<pid_t>> pairwise_groups(const std::vector<pid_t>& pids, sys::kcmp_type type, std::size_t& calls)
+std::set<std::vector<pid_t>> pairwise_groups(const std::vector<pid_t>& pids, sys::kcmp_resource type, std::size_t& calls)
 {
     std::vector<std::size_t> parent(pids.size());
     std::iota(parent.begin(), parent.end(), 0);
@@ -74,7 +74,7 @@ std::set<std::vector<pid_t>> pairwise_groups(const std::vector<pid_t>& pids, sys
     return out;
 }
 
-bool group_bench(const char* label, sys::clone_flags share, sys::kcmp_type type, const std::vector<int>& sizes)
+bool group_bench(const char* label, sys::clone_flags share, sys::kcmp_resource type, const std::vector<int>& sizes)
 {
     tc::population pop;
     if (const auto err = tc::build(pop, share, sizes, false); !err.empty()) {
@@ -263,10 +263,10 @@ int main()
     }
     const std::vector<int> singletons(1000, 1);
     bool ok = true;
-    ok &= group_bench("48 groups of 1..40", sys::clone_flag::vm, sys::kcmp_type::vm, mixed);
-    ok &= group_bench("1000 singletons", sys::clone_flag::vm, sys::kcmp_type::vm, singletons);
-    ok &= group_bench("48 groups of 1..40", sys::clone_flag::files, sys::kcmp_type::files, mixed);
-    ok &= group_bench("1000 singletons", sys::clone_flag::files, sys::kcmp_type::files, singletons);
+    ok &= group_bench("48 groups of 1..40", sys::clone_flag::vm, sys::kcmp_resource::vm, mixed);
+    ok &= group_bench("1000 singletons", sys::clone_flag::vm, sys::kcmp_resource::vm, singletons);
+    ok &= group_bench("48 groups of 1..40", sys::clone_flag::files, sys::kcmp_resource::files, mixed);
+    ok &= group_bench("1000 singletons", sys::clone_flag::files, sys::kcmp_resource::files, singletons);
     ok &= fd_bench();
     std::printf("targets (group: >= 30x fewer kcmp calls and >= 20x faster; shared fds: >= 50x faster): %s\n",
                 ok ? "met" : "NOT MET");

@@ -43,7 +43,7 @@ int main()
     }
     auto status = pidfd_wait(child.pidfd().get());
     std::printf("parent: child %d %s\n", child.pid(), to_string(status).c_str());
-    auto order = kcmp(::getpid(), ::getpid(), kcmp_type::vm, ec);
+    auto order = kcmp(::getpid(), ::getpid(), kcmp_resource::vm, ec);
     std::printf("kcmp(self, self, vm) = %s\n", ec ? ec.message().c_str() : std::string(to_string(order)).c_str());
     return 0;
 }

@@ -95,7 +95,7 @@ std::set<watch> all_pairs_epoll(pid_t owner, pid_t other, int owner_side)
             const unsigned toff = seen[tfd]++;
             for (int fd : fds_of(other)) {
                 std::error_code ec;
-                kcmp_epoll_slot slot{static_cast<unsigned>(ep), static_cast<unsigned>(tfd), toff};
+                kcmp_epoll_target slot{static_cast<unsigned>(ep), static_cast<unsigned>(tfd), toff};
                 if (kcmp_epoll_tfd(other, fd, owner, slot, ec) == kcmp_order::equal && !ec)
                     out.insert({owner_side, ep, tfd, toff, fd});
             }
@@ -127,7 +127,7 @@ const ns_comparison* find_ns(const comparison& c, ns_type type)
     return nullptr;
 }
 
-const resource_comparison* find_res(const comparison& c, kcmp_type type)
+const resource_comparison* find_res(const comparison& c, kcmp_resource type)
 {
     for (const auto& r : c.resources)
         if (r.resource == type)
@@ -243,14 +243,14 @@ BOOST_AUTO_TEST_CASE(a_process_shares_everything_with_itself)
 
     compare_options only;
     only.namespaces = {ns_type::net};
-    only.resources = {kcmp_type::vm};
+    only.resources = {kcmp_resource::vm};
     only.shared_fds = only.epoll = false;
     auto d = compare(::getpid(), ::getpid(), only);
     BOOST_TEST(d.namespaces.size() == 1u);
     BOOST_TEST(d.resources.size() == 1u);
     BOOST_TEST(d.kcmp_calls == 1u);
     BOOST_TEST(!d.shared_fds_compared);
-    only.resources = {kcmp_type::file};
+    only.resources = {kcmp_resource::file};
     std::error_code ec;
     compare(::getpid(), ::getpid(), only, ec);
     BOOST_TEST((ec == std::errc::invalid_argument));
@@ -529,8 +529,8 @@ BOOST_AUTO_TEST_CASE(shared_fds_match_an_all_pairs_oracle)
         const auto pairs = fds_of(::getpid()).size() * fds_of(child).size();
         NSKIT_EXPECT(c.kcmp_calls < pairs);
         // the resources of a plain fork: nothing shared
-        NSKIT_EXPECT(find_res(c, kcmp_type::vm)->state == sharing::different);
-        NSKIT_EXPECT(find_res(c, kcmp_type::files)->state == sharing::different);
+        NSKIT_EXPECT(find_res(c, kcmp_resource::vm)->state == sharing::different);
+        NSKIT_EXPECT(find_res(c, kcmp_resource::files)->state == sharing::different);
         (void)!::write(go[1], "x", 1);
         ::waitpid(child, nullptr, 0);
         for (int fd : {before, dupped, again, p[0], p[1], s[0], s[1], ready[0], ready[1], go[0], go[1]})

@@ -48,7 +48,7 @@ std::vector<int> sizes_for(int total)
     return out;
 }
 
-std::string check_grouping(clone_flags share, kcmp_type resource, int total, bool prime, std::size_t* calls = nullptr)
+std::string check_grouping(clone_flags share, kcmp_resource resource, int total, bool prime, std::size_t* calls = nullptr)
 {
     population pop;
     std::string err = build(pop, share, sizes_for(total), prime);
@@ -165,18 +165,18 @@ BOOST_AUTO_TEST_CASE(bad_input)
 {
     std::error_code ec;
     const pid_t zero[] = {::getpid(), 0};
-    group(zero, kcmp_type::vm, ec);
+    group(zero, kcmp_resource::vm, ec);
     BOOST_TEST((ec == nskit::error::bad_pid));
     const pid_t negative[] = {-4};
     group_files(negative, fd_grouping::target, ec);
     BOOST_TEST((ec == nskit::error::bad_pid));
     const pid_t self[] = {::getpid()};
-    group(self, kcmp_type::file, ec);
+    group(self, kcmp_resource::file, ec);
     BOOST_TEST((ec == std::errc::invalid_argument));
-    group(self, kcmp_type::epoll_tfd, ec);
+    group(self, kcmp_resource::epoll_tfd, ec);
     BOOST_TEST((ec == std::errc::invalid_argument));
-    BOOST_CHECK_THROW(group(self, kcmp_type::file), std::system_error);
-    auto r = group(std::span<const pid_t>(), kcmp_type::vm);
+    BOOST_CHECK_THROW(group(self, kcmp_resource::file), std::system_error);
+    auto r = group(std::span<const pid_t>(), kcmp_resource::vm);
     BOOST_TEST(r.classes.empty());
     BOOST_TEST(r.kcmp_calls == 0u);
 }
@@ -186,7 +186,7 @@ BOOST_AUTO_TEST_CASE(thousand_processes_by_vm)
 {
     NSKIT_CHECK_CHILD(t::in_child([] {
         std::size_t calls = 0;
-        auto p = check_grouping(clone_flag::vm, kcmp_type::vm, 1000, false, &calls);
+        auto p = check_grouping(clone_flag::vm, kcmp_resource::vm, 1000, false, &calls);
         if (p.empty() && calls >= 1000u * 999u / 2 / 30)
             p = "no better than 1/30 of all pairs: " + std::to_string(calls);
         return p;
@@ -195,7 +195,7 @@ BOOST_AUTO_TEST_CASE(thousand_processes_by_vm)
 
 BOOST_AUTO_TEST_CASE(thousand_processes_by_files)
 {
-    NSKIT_CHECK_CHILD(t::in_child([] { return check_grouping(clone_flag::files, kcmp_type::files, 1000, false); }));
+    NSKIT_CHECK_CHILD(t::in_child([] { return check_grouping(clone_flag::files, kcmp_resource::files, 1000, false); }));
 }
 
 // Every resource, with groups made by the clone flag that shares it.
@@ -203,12 +203,12 @@ BOOST_AUTO_TEST_CASE(every_resource_groups_by_its_clone_flag)
 {
     struct row {
         clone_flags share;
-        kcmp_type resource;
+        kcmp_resource resource;
     };
-    for (auto [share, resource] : {row{clone_flag::vm, kcmp_type::vm}, row{clone_flag::files, kcmp_type::files},
-                                   row{clone_flag::fs, kcmp_type::fs},
-                                   row{clone_flag::sighand | clone_flag::vm, kcmp_type::sighand},
-                                   row{clone_flag::io, kcmp_type::io}, row{clone_flag::sysvsem, kcmp_type::sysvsem}}) {
+    for (auto [share, resource] : {row{clone_flag::vm, kcmp_resource::vm}, row{clone_flag::files, kcmp_resource::files},
+                                   row{clone_flag::fs, kcmp_resource::fs},
+                                   row{clone_flag::sighand | clone_flag::vm, kcmp_resource::sighand},
+                                   row{clone_flag::io, kcmp_resource::io}, row{clone_flag::sysvsem, kcmp_resource::sysvsem}}) {
         // leaders get their own io context and undo list; members share the leader's
         NSKIT_CHECK_CHILD(t::in_child([share, resource] {
             NSKIT_EXPECT(tc::prime_lazy_resources());
@@ -228,7 +228,7 @@ BOOST_AUTO_TEST_CASE(unreachable_and_gone_processes_are_skipped)
         t::sleeper mine;
         const pid_t pids[] = {::getpid(), target, mine.pid, 0x7ffffff0};
         std::error_code ec;
-        auto r = group(pids, kcmp_type::vm, ec);
+        auto r = group(pids, kcmp_resource::vm, ec);
         NSKIT_EXPECT(!ec);
         std::string skipped;
         for (const auto& s : r.skipped)
@@ -257,7 +257,7 @@ BOOST_AUTO_TEST_CASE(zombies_and_threads)
     const pid_t tid = thread_a.tid();
     t::sleeper other;
     const pid_t pids[] = {::getpid(), tid, z, other.pid};
-    auto r = group(pids, kcmp_type::vm);
+    auto r = group(pids, kcmp_resource::vm);
     ::waitpid(z, nullptr, 0);
     std::vector<pid_t> with_thread{::getpid(), tid};
     std::sort(with_thread.begin(), with_thread.end());
@@ -274,14 +274,14 @@ BOOST_AUTO_TEST_CASE(kcmp_enosys_is_an_error)
         NSKIT_EXPECT(t::forbid_syscall(SYS_kcmp, ENOSYS));
         const pid_t pids[] = {::getpid(), other.pid};
         std::error_code ec;
-        auto r = group(pids, kcmp_type::vm, ec);
+        auto r = group(pids, kcmp_resource::vm, ec);
         NSKIT_EXPECT(ec == std::errc::function_not_supported);
         NSKIT_EXPECT(r.classes.empty());
         NSKIT_EXPECT(r.error_reason.find("CONFIG_KCMP") != std::string::npos);
         group_files(pids, fd_grouping::none, ec);
         NSKIT_EXPECT(ec == std::errc::function_not_supported);
         try {
-            group(pids, kcmp_type::fs);
+            group(pids, kcmp_resource::fs);
             return std::string("no throw");
         } catch (const std::system_error& e) {
             NSKIT_EXPECT(std::string(e.what()).find("group(") != std::string::npos);

@@ -429,7 +429,7 @@ BOOST_AUTO_TEST_CASE(sysvsem_undo_list_is_fresh, *utf::precondition(nskit::test:
         o.sysvsem = true;
         o.ipc = false;
         auto s = ns::run([&] {
-            return sys::kcmp(parent, ::getpid(), sys::kcmp_type::sysvsem) == sys::kcmp_order::equal ? 1 : 0;
+            return sys::kcmp(parent, ::getpid(), sys::kcmp_resource::sysvsem) == sys::kcmp_order::equal ? 1 : 0;
         }, o);
         ::semctl(id, 0, IPC_RMID);
         NSKIT_EXPECT(s.code == 0);
@@ -955,9 +955,9 @@ BOOST_AUTO_TEST_CASE(shared_memory_init_forwards_to_its_own_worker_and_frees_its
     BOOST_TEST(wait_line(ready[0], 'r', 5000));
     ::close(ready[0]);
 #if defined(__SANITIZE_ADDRESS__) || !defined(__x86_64__) // the option is ignored there
-    BOOST_TEST((sys::kcmp(::getpid(), a.pid(), sys::kcmp_type::vm) != sys::kcmp_order::equal));
+    BOOST_TEST((sys::kcmp(::getpid(), a.pid(), sys::kcmp_resource::vm) != sys::kcmp_order::equal));
 #else
-    BOOST_TEST((sys::kcmp(::getpid(), a.pid(), sys::kcmp_type::vm) == sys::kcmp_order::equal));
+    BOOST_TEST((sys::kcmp(::getpid(), a.pid(), sys::kcmp_resource::vm) == sys::kcmp_order::equal));
     BOOST_TEST(!a.detach().valid()); // refused: its stack is ours until it is reaped
 #endif
     b.signal(SIGUSR2);
@@ -980,7 +980,7 @@ BOOST_AUTO_TEST_CASE(shared_memory_init_is_refused_with_a_user_namespace)
     ns::spawn_options so;
     so.share_memory_with_init = true;
     auto p = ns::spawn("sleep", {"10"}, o, so);
-    BOOST_TEST((sys::kcmp(::getpid(), p.pid(), sys::kcmp_type::vm) != sys::kcmp_order::equal));
+    BOOST_TEST((sys::kcmp(::getpid(), p.pid(), sys::kcmp_resource::vm) != sys::kcmp_order::equal));
     p.signal(SIGKILL);
     BOOST_TEST((p.wait().how == sys::exit_status::kind::killed));
     BOOST_TEST(no_children_left());

@@ -241,8 +241,8 @@ BOOST_AUTO_TEST_CASE(clone_files_shares_fd_table)
     };
     auto child = clone(wait_gate, {.flags = clone_flag::files | clone_flag::pidfd});
     auto plain = clone(wait_gate, {.flags = clone_flag::pidfd});
-    BOOST_TEST((kcmp(::getpid(), child.pid(), kcmp_type::files) == kcmp_order::equal));
-    BOOST_TEST((kcmp(::getpid(), plain.pid(), kcmp_type::files) != kcmp_order::equal));
+    BOOST_TEST((kcmp(::getpid(), child.pid(), kcmp_resource::files) == kcmp_order::equal));
+    BOOST_TEST((kcmp(::getpid(), plain.pid(), kcmp_resource::files) != kcmp_order::equal));
     BOOST_TEST(::write(gate[1], "xx", 2) == 2);
     BOOST_TEST(pidfd_wait(child.pidfd().get()).code == 0);
     BOOST_TEST(pidfd_wait(plain.pidfd().get()).code == 0);

@@ -34,13 +34,13 @@ BOOST_AUTO_TEST_CASE(resource_types_follow_the_clone_flags)
         NSKIT_EXPECT(::semop(sem, &up, 1) == 0);
         struct case_ {
             clone_flags flags;
-            kcmp_type shared;
+            kcmp_resource shared;
         };
         const case_ cases[] = {
-            {clone_flag::vm, kcmp_type::vm},           {clone_flag::files, kcmp_type::files},
-            {clone_flag::fs, kcmp_type::fs},           {clone_flag::sighand | clone_flag::vm, kcmp_type::sighand},
-            {clone_flag::io, kcmp_type::io},           {clone_flag::sysvsem, kcmp_type::sysvsem},
-            {clone_flags(), kcmp_type::file /* nothing shared */},
+            {clone_flag::vm, kcmp_resource::vm},           {clone_flag::files, kcmp_resource::files},
+            {clone_flag::fs, kcmp_resource::fs},           {clone_flag::sighand | clone_flag::vm, kcmp_resource::sighand},
+            {clone_flag::io, kcmp_resource::io},           {clone_flag::sysvsem, kcmp_resource::sysvsem},
+            {clone_flags(), kcmp_resource::file /* nothing shared */},
         };
         std::string problems;
         for (const auto& c : cases) {
@@ -49,12 +49,12 @@ BOOST_AUTO_TEST_CASE(resource_types_follow_the_clone_flags)
             const int rd = gate[0];
             auto child = clone([rd] { char b; return ::read(rd, &b, 1) == 1 ? 0 : 1; },
                                {.flags = c.flags | clone_flag::pidfd, .stack_size = 128 * 1024});
-            for (auto type : {kcmp_type::vm, kcmp_type::files, kcmp_type::fs, kcmp_type::sighand, kcmp_type::io,
-                              kcmp_type::sysvsem}) {
+            for (auto type : {kcmp_resource::vm, kcmp_resource::files, kcmp_resource::fs, kcmp_resource::sighand, kcmp_resource::io,
+                              kcmp_resource::sysvsem}) {
                 std::error_code ec;
                 auto order = kcmp(self, child.pid(), type, ec);
                 const bool expect_equal =
-                    type == c.shared || (c.flags.contains(clone_flag::vm) && type == kcmp_type::vm);
+                    type == c.shared || (c.flags.contains(clone_flag::vm) && type == kcmp_resource::vm);
                 if (ec || (order == kcmp_order::equal) != expect_equal)
                     problems += "flags {" + to_string(c.flags) + "} " + std::string(to_string(type)) + ": " +
                                 (ec ? ec.message() : std::string(to_string(order))) + "; ";
@@ -73,11 +73,11 @@ BOOST_AUTO_TEST_CASE(resource_types_follow_the_clone_flags)
 BOOST_AUTO_TEST_CASE(ordering_is_consistent)
 {
     t::sleeper a, b;
-    auto ab = kcmp(a.pid, b.pid, kcmp_type::vm);
-    auto ba = kcmp(b.pid, a.pid, kcmp_type::vm);
+    auto ab = kcmp(a.pid, b.pid, kcmp_resource::vm);
+    auto ba = kcmp(b.pid, a.pid, kcmp_resource::vm);
     BOOST_TEST((ab == kcmp_order::less || ab == kcmp_order::greater));
     BOOST_TEST((ba == (ab == kcmp_order::less ? kcmp_order::greater : kcmp_order::less)));
-    BOOST_TEST((kcmp(a.pid, a.pid, kcmp_type::vm) == kcmp_order::equal));
+    BOOST_TEST((kcmp(a.pid, a.pid, kcmp_resource::vm) == kcmp_order::equal));
     BOOST_TEST(to_string(kcmp_order::unordered) == "unordered");
 }
 
@@ -111,11 +111,11 @@ BOOST_AUTO_TEST_CASE(epoll_tfd_finds_the_target)
     // fdinfo of the epoll fd lists "tfd: N" for each watched fd
     std::string info = t::read_file("/proc/self/fdinfo/" + std::to_string(ep));
     BOOST_TEST(info.find("tfd:") != std::string::npos);
-    kcmp_epoll_slot slot{static_cast<unsigned>(ep), static_cast<unsigned>(p[0]), 0};
+    kcmp_epoll_target slot{static_cast<unsigned>(ep), static_cast<unsigned>(p[0]), 0};
     BOOST_TEST((kcmp_epoll_tfd(self, p[0], self, slot) == kcmp_order::equal));
     BOOST_TEST((kcmp_epoll_tfd(self, p[1], self, slot) != kcmp_order::equal));
     std::error_code ec;
-    kcmp_epoll_slot missing{static_cast<unsigned>(ep), static_cast<unsigned>(p[1]), 0};
+    kcmp_epoll_target missing{static_cast<unsigned>(ep), static_cast<unsigned>(p[1]), 0};
     kcmp_epoll_tfd(self, p[1], self, missing, ec); // not in the interest list
     BOOST_TEST((ec == std::errc::no_such_file_or_directory));
     ::close(ep);
@@ -126,14 +126,14 @@ BOOST_AUTO_TEST_CASE(epoll_tfd_finds_the_target)
 BOOST_AUTO_TEST_CASE(error_paths)
 {
     std::error_code ec;
-    kcmp(::getpid(), 0x7ffffff0, kcmp_type::vm, ec);
+    kcmp(::getpid(), 0x7ffffff0, kcmp_resource::vm, ec);
     BOOST_TEST((ec == std::errc::no_such_process));
-    kcmp(::getpid(), ::getpid(), kcmp_type::file, ec); // needs fds
+    kcmp(::getpid(), ::getpid(), kcmp_resource::file, ec); // needs fds
     BOOST_TEST((ec == std::errc::invalid_argument));
-    kcmp(::getpid(), ::getpid(), static_cast<kcmp_type>(42), ec);
+    kcmp(::getpid(), ::getpid(), static_cast<kcmp_resource>(42), ec);
     BOOST_TEST((ec == std::errc::invalid_argument));
     try {
-        kcmp(::getpid(), 0x7ffffff0, kcmp_type::vm);
+        kcmp(::getpid(), 0x7ffffff0, kcmp_resource::vm);
         BOOST_FAIL("no throw");
     } catch (const std::system_error& e) {
         BOOST_TEST(std::string(e.what()).find("kcmp(") != std::string::npos);
@@ -145,7 +145,7 @@ BOOST_AUTO_TEST_CASE(enosys_is_explained)
     NSKIT_CHECK_CHILD(t::in_child([] {
         NSKIT_EXPECT(t::forbid_syscall(SYS_kcmp, ENOSYS));
         try {
-            kcmp(::getpid(), ::getpid(), kcmp_type::vm);
+            kcmp(::getpid(), ::getpid(), kcmp_resource::vm);
             return std::string("no throw");
         } catch (const std::system_error& e) {
             NSKIT_EXPECT(e.code() == std::errc::function_not_supported);
@@ -160,10 +160,10 @@ BOOST_AUTO_TEST_CASE(eperm_without_ptrace_rights)
     // PID 1 belongs to root: an unprivileged caller may not inspect it
     NSKIT_CHECK_CHILD(t::as_nobody([] {
         std::error_code ec;
-        kcmp(::getpid(), 1, kcmp_type::vm, ec);
+        kcmp(::getpid(), 1, kcmp_resource::vm, ec);
         NSKIT_EXPECT(ec == std::errc::operation_not_permitted);
         try {
-            kcmp(::getpid(), 1, kcmp_type::vm);
+            kcmp(::getpid(), 1, kcmp_resource::vm);
         } catch (const std::system_error& e) {
             NSKIT_EXPECT(std::string(e.what()).find("ptrace") != std::string::npos);
         }

@@ -80,7 +80,7 @@ bool parse_pid_arg(std::string_view text, pid_t& pid, std::string& message)
 
 std::string version_line(std::string_view tool)
 {
-    return std::string(tool) + " (nskit) 0.1.0";
+    return std::string(tool) + " (nskit) " NSKIT_VERSION_STRING; // from Jamroot
 }
 
 } // namespace nskit::tools

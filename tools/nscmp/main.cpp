@@ -84,7 +84,7 @@ std::string upper(std::string s)
     return s;
 }
 
-std::optional<sys::kcmp_type> resource_from_name(const std::string& n)
+std::optional<sys::kcmp_resource> resource_from_name(const std::string& n)
 {
     for (auto t : insp::kcmp_resources())
         if (n == sys::to_string(t))
@@ -237,7 +237,7 @@ std::vector<cells> comparison_rows(const insp::comparison& c)
         if (!r.reason.empty())
             detail = r.reason;
         else if (r.state == insp::sharing::same &&
-                 (r.resource == sys::kcmp_type::io || r.resource == sys::kcmp_type::sysvsem))
+                 (r.resource == sys::kcmp_resource::io || r.resource == sys::kcmp_resource::sysvsem))
             detail = "one object, or neither has one yet (allocated on first use)";
         rows.push_back({std::string(sys::to_string(r.resource)), "resource", std::string(insp::to_string(r.state)),
                         std::nullopt, std::nullopt, std::nullopt, std::nullopt, std::nullopt, detail});

@@ -23,7 +23,7 @@ namespace ns = nskit::ns;
 
 namespace {
 
-constexpr const char* version = "nsrun (nskit) 0.1.0";
+constexpr const char* version = "nsrun (nskit) " NSKIT_VERSION_STRING; // from Jamroot
 
 // Exit codes of nsrun's own failures (documented in nsrun.1).
 enum exit_code {

@@ -403,7 +403,7 @@ bool is_epoll(pid_t pid, int fd, int side, bool targets_read, describer& names, 
     if (targets_read)
         return names.get(side, fd).target == eventpoll;
     std::error_code ec;
-    const sys::kcmp_epoll_slot no_item{static_cast<unsigned>(fd), 0x7fffffffu, 0};
+    const sys::kcmp_epoll_target no_item{static_cast<unsigned>(fd), 0x7fffffffu, 0};
     sys::kcmp_epoll_tfd(pid, fd, pid, no_item, ec);
     ++calls;
     if (ec == std::errc::invalid_argument || ec == std::errc::bad_file_descriptor)
@@ -442,7 +442,7 @@ void find_epoll_watches(const std::array<pid_t, 2>& pid, fd_classes& t, bool tar
             if (!binary_search && !items.empty())
                 stat_side(other, t, names); // the items say which inode they watch
             for (const auto& it : items) {
-                const sys::kcmp_epoll_slot slot{static_cast<unsigned>(e.fd), static_cast<unsigned>(it.target_fd),
+                const sys::kcmp_epoll_target slot{static_cast<unsigned>(e.fd), static_cast<unsigned>(it.target_fd),
                                                 it.target_offset};
                 // Is fd x of the other process the file behind (tfd, toff) in owner's epoll fd?
                 auto probe = [&](const fd_item& x) {
@@ -576,11 +576,11 @@ std::string_view to_string(fd_kind k) noexcept
     return "other";
 }
 
-const std::vector<sys::kcmp_type>& kcmp_resources()
+const std::vector<sys::kcmp_resource>& kcmp_resources()
 {
-    static const std::vector<sys::kcmp_type> all{sys::kcmp_type::vm,      sys::kcmp_type::files,
-                                                 sys::kcmp_type::fs,      sys::kcmp_type::sighand,
-                                                 sys::kcmp_type::io,      sys::kcmp_type::sysvsem};
+    static const std::vector<sys::kcmp_resource> all{sys::kcmp_resource::vm,      sys::kcmp_resource::files,
+                                                 sys::kcmp_resource::fs,      sys::kcmp_resource::sighand,
+                                                 sys::kcmp_resource::io,      sys::kcmp_resource::sysvsem};
     return all;
 }
 
@@ -618,7 +618,7 @@ comparison compare(const sys::pidref& a, const sys::pidref& b, const compare_opt
             }
         }
         for (auto t : o.resources)
-            if (t == sys::kcmp_type::file || t == sys::kcmp_type::epoll_tfd ||
+            if (t == sys::kcmp_resource::file || t == sys::kcmp_resource::epoll_tfd ||
                 static_cast<int>(t) < 0 || static_cast<int>(t) > 7) {
                 ec = std::make_error_code(std::errc::invalid_argument);
                 return r;

@@ -76,7 +76,7 @@ bool open_all(std::span<const pid_t> pids, std::vector<sys::pidref>& procs, std:
 // kcmp(p, p) on each side to find the process at fault, which is left out.
 struct resource_comparator {
     const std::vector<sys::pidref>& procs;
-    sys::kcmp_type type;
+    sys::kcmp_resource type;
     std::size_t& calls;
     std::map<std::size_t, why> bad;
     std::error_code failure;
@@ -118,7 +118,7 @@ struct resource_comparator {
     }
 };
 
-bool is_resource(sys::kcmp_type t) noexcept
+bool is_resource(sys::kcmp_resource t) noexcept
 {
     const auto& all = kcmp_resources();
     return std::find(all.begin(), all.end(), t) != all.end();
@@ -180,7 +180,7 @@ void sort_skipped(std::vector<ungrouped>& s)
 
 } // namespace
 
-group_result group(std::span<const pid_t> pids, sys::kcmp_type resource, std::error_code& ec) noexcept
+group_result group(std::span<const pid_t> pids, sys::kcmp_resource resource, std::error_code& ec) noexcept
 {
     group_result r;
     r.resource = resource;
@@ -242,7 +242,7 @@ group_result group(std::span<const pid_t> pids, sys::kcmp_type resource, std::er
     return r;
 }
 
-group_result group(std::span<const pid_t> pids, sys::kcmp_type resource)
+group_result group(std::span<const pid_t> pids, sys::kcmp_resource resource)
 {
     std::error_code ec;
     auto r = group(pids, resource, ec);

@@ -1,7 +1,4 @@
 #include <nskit/sys/error.hpp>
-#include <nskit/sys/unique_fd.hpp>
-
-#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -216,13 +213,6 @@ void throw_error(std::error_code ec, op_kind kind, std::string_view op)
     if (auto h = hint(ec, kind); !h.empty())
         what.append(what.empty() ? "" : ": ").append(h);
     throw std::system_error(ec, what);
-}
-
-void unique_fd::reset(int fd) noexcept
-{
-    if (fd_ >= 0 && fd_ != fd)
-        ::close(fd_); // Linux closes the fd even when close() reports EINTR: never retry
-    fd_ = fd;
 }
 
 } // namespace nskit

@@ -68,11 +68,11 @@ struct ns_comparison {
     std::string reason;    // one line: what failed and why
 };
 
-// One kcmp resource (sys::kcmp_type vm, files, fs, sighand, io, sysvsem).
+// One kcmp resource (sys::kcmp_resource vm, files, fs, sighand, io, sysvsem).
 // Note that the kernel allocates io contexts and SysV undo lists lazily: two
 // processes that have neither compare `same` (two NULL pointers).
 struct resource_comparison {
-    sys::kcmp_type resource = sys::kcmp_type::vm;
+    sys::kcmp_resource resource = sys::kcmp_resource::vm;
     sharing state = sharing::unknown;
     std::error_code error;
     std::string reason;
@@ -110,7 +110,7 @@ struct epoll_watch {
 
 struct compare_options {
     std::vector<sys::ns_type> namespaces;      // types to compare; default: all eight
-    std::vector<sys::kcmp_type> resources;     // default: vm, files, fs, sighand, io, sysvsem
+    std::vector<sys::kcmp_resource> resources;     // default: vm, files, fs, sighand, io, sysvsem
     bool shared_fds = true;
     bool epoll = true;
     // How the fds are pre-grouped before sorting each group with KCMP_FILE
@@ -129,7 +129,7 @@ struct compare_options {
 };
 
 // The six kcmp resource types, in kcmp's order.
-const std::vector<sys::kcmp_type>& kcmp_resources();
+const std::vector<sys::kcmp_resource>& kcmp_resources();
 
 struct comparison {
     pid_t a = 0, b = 0;

@@ -35,7 +35,7 @@ struct ungrouped {
 };
 
 struct group_result {
-    sys::kcmp_type resource = sys::kcmp_type::vm;
+    sys::kcmp_resource resource = sys::kcmp_resource::vm;
     // Each class: pids sharing the resource, ascending.  Largest class first,
     // ties by smallest pid.  Singletons included.
     std::vector<std::vector<pid_t>> classes;
@@ -49,8 +49,8 @@ struct group_result {
 // sighand, io, sysvsem (file and epoll_tfd: EINVAL; see group_files).
 // ec: bad input (a pid <= 0: nskit::error::bad_pid), or nothing can be
 // compared at all (ENOSYS: no kcmp; out of fds for the pidfds: EMFILE).
-group_result group(std::span<const pid_t> pids, sys::kcmp_type resource, std::error_code& ec) noexcept;
-group_result group(std::span<const pid_t> pids, sys::kcmp_type resource);
+group_result group(std::span<const pid_t> pids, sys::kcmp_resource resource, std::error_code& ec) noexcept;
+group_result group(std::span<const pid_t> pids, sys::kcmp_resource resource);
 
 // One fd of one process.
 struct fd_ref {

@@ -29,13 +29,13 @@ struct scan_options {
     bool details = true;
     // Empty: every process.  Otherwise only these (plus PID 1 and 2, to know
     // the initial namespaces); process counts then cover only them.
-    std::vector<pid_t> pids;
+    std::vector<pid_t> pids{};
     // Processes held by pidfd whose answers must be theirs (a tool's PID
     // arguments): read (also when `pids` restricts the scan: it need not
     // list them) and checked against the pidfd after reading.  One
     // reaped meanwhile — its pid may name another process now — is listed in
     // snapshot::lost_targets, never answered for.  Must outlive the scan.
-    std::span<const sys::pidref> targets;
+    std::span<const sys::pidref> targets{};
     bool targets_only = false; // read only `pids` and `targets` (plus PID 1 and 2)
     unsigned workers = 0;   // threads reading /proc (0: one per CPU, at most 4; 1: none)
     const char* proc = "/proc"; // where procfs is mounted

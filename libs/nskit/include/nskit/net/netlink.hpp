@@ -96,18 +96,18 @@ struct route_info {
 // What add_route/delete_route send.  destination with prefix_len 0 is the
 // default route of its family.  Give a gateway, a device, or both.
 struct route_spec {
-    cidr destination;
-    ip_address gateway;
+    cidr destination{};
+    ip_address gateway{};
     int oif = 0;
     unsigned metric = 0;
     unsigned table = 254;        // RT_TABLE_MAIN
 };
 
 struct veth_options {
-    std::string name;                   // end created in this object's netns
-    std::string peer_name;
-    netns_target peer_netns;            // where the peer is created (one request, no move)
-    std::string mac, peer_mac;          // "02:..", empty = random
+    std::string name{};                 // end created in this object's netns
+    std::string peer_name{};
+    netns_target peer_netns{};          // where the peer is created (one request, no move)
+    std::string mac{}, peer_mac{};      // "02:..", empty = random
     unsigned mtu = 0;                   // 0 = kernel default, both ends
     bool ipv6_addr_gen = true;          // false: IN6_ADDR_GEN_MODE_NONE on both ends (before any is up)
     bool up = false;                    // bring this end up in the create request itself
@@ -121,7 +121,7 @@ struct veth_pair {
 // How add_address adds.
 struct address_options {
     bool nodad = false;                 // IFA_F_NODAD: usable at once, no duplicate detection
-    ip_address peer;                    // point-to-point peer (IFA_ADDRESS), empty = none
+    ip_address peer{};                  // point-to-point peer (IFA_ADDRESS), empty = none
 };
 
 class netlink {

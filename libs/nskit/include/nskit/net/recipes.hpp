@@ -8,11 +8,11 @@ namespace nskit::net {
 
 // A veth pair between the caller's current netns and another one.
 struct veth_recipe {
-    std::string local_name;                 // end left in the caller's netns
-    std::string peer_name;                  // end created directly in the target netns
+    std::string local_name{};               // end left in the caller's netns
+    std::string peer_name{};                // end created directly in the target netns
     int peer_netns_fd = -1;                 // target netns (fd of /proc/PID/ns/net or a bind mount)
-    std::string local_address;              // CIDR, e.g. "10.200.0.1/24"; empty = none
-    std::string peer_address;               // CIDR; empty = none
+    std::string local_address{};            // CIDR, e.g. "10.200.0.1/24"; empty = none
+    std::string peer_address{};             // CIDR; empty = none
     bool routes = true;                     // host routes to each other's address when prefixes don't already cover it
     bool ipv6_addr_gen = true;              // false: IN6_ADDR_GEN_MODE_NONE on both ends
 };

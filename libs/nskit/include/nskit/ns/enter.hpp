@@ -12,7 +12,7 @@ namespace nskit::ns {
 
 struct enter_options {
     // Which namespaces; empty: all the target has that differ from the caller's.
-    sys::clone_flags types;
+    sys::clone_flags types{};
     // With the mount namespace: chroot to the target's root and chdir to its cwd.
     bool follow_root_and_cwd = true;
 };

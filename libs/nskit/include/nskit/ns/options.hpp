@@ -36,25 +36,25 @@ std::string format_id_map(const std::vector<id_range>& map);
 
 struct user_options {
     // Empty maps: the caller's euid/egid becomes root inside (like `unshare -r`).
-    std::vector<id_range> uid_map;
-    std::vector<id_range> gid_map;
+    std::vector<id_range> uid_map{};
+    std::vector<id_range> gid_map{};
     // Write "deny" to setgroups before gid_map.  Required for an unprivileged
     // caller's gid_map; a privileged caller may keep setgroups(2) allowed.
     bool deny_setgroups = true;
 };
 
 struct tmp_options {
-    std::string size;              // tmpfs size= ("64m", "10%"); empty: kernel default (half of RAM)
+    std::string size{};            // tmpfs size= ("64m", "10%"); empty: kernel default (half of RAM)
     mode_t mode = 01777;           // mode of the tmpfs root
-    std::string extra;             // more tmpfs data, e.g. "nr_inodes=1k,huge=never"
+    std::string extra{};           // more tmpfs data, e.g. "nr_inodes=1k,huge=never"
     bool nosuid = true, nodev = true, noexec = false;
 };
 
 struct veth_options {
-    std::string name;              // the end in the parent's (or peer_netns_fd's) namespace
-    std::string peer;              // the end inside; default "eth0"
-    std::string address;           // "10.0.0.1/24" on `name` (optional)
-    std::string peer_address;      // "10.0.0.2/24" on `peer` (optional)
+    std::string name{};            // the end in the parent's (or peer_netns_fd's) namespace
+    std::string peer{};            // the end inside; default "eth0"
+    std::string address{};         // "10.0.0.1/24" on `name` (optional)
+    std::string peer_address{};    // "10.0.0.2/24" on `peer` (optional)
     int peer_netns_fd = -1;        // namespace for `name`; -1: the caller's
     bool routes = true;            // default routes via the other end
 };
@@ -62,17 +62,17 @@ struct veth_options {
 struct options {
     // --- Sys::Linux::Namespace's options ---
     bool mount = false;                       // private_mount: mounts made recursively private first
-    std::optional<tmp_options> tmp;           // private_tmp: implies mount
+    std::optional<tmp_options> tmp{};         // private_tmp: implies mount
     bool pid = false;                         // private_pid: needs run() or spawn()
     bool proc = true;                         // !no_proc: fresh /proc in the PID namespace (implies mount)
     bool net = false;                         // private_net, with loopback up
     bool ipc = false;                         // private_ipc
-    std::optional<user_options> user;         // private_user, maps written
+    std::optional<user_options> user{};       // private_user, maps written
     bool uts = false;                         // private_uts
     bool sysvsem = false;                     // private_sysvsem: a fresh semaphore undo list
     // --- more ---
-    std::optional<veth_options> veth;         // implies net
-    std::string hostname, domainname;         // imply uts
+    std::optional<veth_options> veth{};       // implies net
+    std::string hostname{}, domainname{};     // imply uts
     bool cgroup = false;
     bool time = false;                        // CLOCK_MONOTONIC / CLOCK_BOOTTIME offsets
     std::chrono::nanoseconds monotonic_offset{0}, boottime_offset{0}; // imply time

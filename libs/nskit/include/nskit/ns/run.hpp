@@ -53,10 +53,10 @@ sys::exit_status run(const std::function<int()>& fn, const options& opts, std::e
 sys::exit_status run(const std::function<int()>& fn, const options& opts);
 
 struct spawn_options {
-    std::vector<std::string> env;      // "K=V"; empty with inherit_env=false: empty environment
+    std::vector<std::string> env{};    // "K=V"; empty with inherit_env=false: empty environment
     bool inherit_env = true;           // use environ (then `env` entries are added/override)
-    std::string cwd;                   // chdir before exec (after the mounts)
-    std::vector<int> keep_fds;         // inherited as they are; all others >= 3 are made CLOEXEC
+    std::string cwd{};                 // chdir before exec (after the mounts)
+    std::vector<int> keep_fds{};       // inherited as they are; all others >= 3 are made CLOEXEC
     bool search_path = true;           // resolve a program without '/' in PATH (in the parent)
     // Called in the child right before exec (async-signal-safe code only);
     // a nonzero return is reported as errno of step exec.  Where it can, the

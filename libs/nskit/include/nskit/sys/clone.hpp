@@ -18,9 +18,9 @@ namespace nskit::sys {
 
 // Everything struct clone_args (5.3, set_tid 5.5, cgroup 5.7) can carry.
 struct clone3_args {
-    clone_flags flags;
+    clone_flags flags{};
     int exit_signal = 17;                 // SIGCHLD; 0 with thread/parent
-    std::span<const pid_t> set_tid;       // pids, innermost PID namespace first (5.5)
+    std::span<const pid_t> set_tid{};     // pids, innermost PID namespace first (5.5)
     int cgroup_fd = -1;                   // with clone_flag::into_cgroup (5.7)
     void* stack = nullptr;                // lowest address of the child's stack
     std::size_t stack_size = 0;
@@ -32,7 +32,7 @@ struct clone3_args {
 // What a fork-like clone gives the parent.
 struct clone_result {
     pid_t pid = 0;        // 0 in the child
-    unique_fd pidfd;      // with clone_flag::pidfd, in the parent
+    unique_fd pidfd{};    // with clone_flag::pidfd, in the parent
     bool used_fallback = false; // clone3 gave ENOSYS and clone(2) did the job
 };
 
@@ -73,7 +73,7 @@ private:
 // and returns the child's pid (and pidfd with clone_flag::pidfd).  fn's return
 // value is the child's exit status.
 struct callable_clone_options {
-    clone_flags flags;
+    clone_flags flags{};
     int exit_signal = 17;                  // SIGCHLD
     std::size_t stack_size = clone_stack::default_size;
     pid_t* parent_tid = nullptr;           // with parent_settid
@@ -104,6 +104,13 @@ private:
 
 cloned_child clone(std::function<int()> fn, const callable_clone_options& opts, std::error_code& ec) noexcept;
 cloned_child clone(std::function<int()> fn, const callable_clone_options& opts);
+
+// Under `using namespace nskit::sys;` beside <sched.h>, a call with an int
+// flag word would silently pick glibc's unshare(int) / setns(int, int).
+// These make such a call ambiguous, a compile error: pass clone_flags and
+// ns_type (scoped enums, no conversion from int).
+void unshare(int) = delete;
+void setns(int, int) = delete;
 
 // unshare(2), after check_unshare_flags.
 void unshare(clone_flags flags, std::error_code& ec) noexcept;

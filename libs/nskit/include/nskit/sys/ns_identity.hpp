@@ -27,7 +27,7 @@ namespace nskit::sys {
 // ordering (type, device, inode, id) agree with it.
 struct ns_identity {
     ns_type type = ns_type::mnt;
-    ns_inode inode;          // device + inode of the nsfs file
+    ns_inode inode{};        // device + inode of the nsfs file
     std::uint64_t id = 0;    // NS_GET_ID; 0 when the kernel lacks it
 
     friend bool operator==(const ns_identity&, const ns_identity&) = default;

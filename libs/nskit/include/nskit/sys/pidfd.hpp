@@ -15,6 +15,12 @@ namespace nskit::sys {
 unique_fd pidfd_open(pid_t pid, std::error_code& ec, bool nonblocking = false) noexcept;
 unique_fd pidfd_open(pid_t pid, bool nonblocking = false);
 
+// glibc 2.36's <sys/pidfd.h> declares pidfd_open(pid_t, unsigned) and
+// pidfd_getfd(int, int, unsigned): with `using namespace nskit::sys;` a call
+// with those arguments is ambiguous (a compile error), never a silent raw fd.
+unique_fd pidfd_open(pid_t, unsigned) = delete;
+unique_fd pidfd_getfd(int, int, unsigned) = delete;
+
 void pidfd_send_signal(int pidfd, int sig, std::error_code& ec) noexcept;
 void pidfd_send_signal(int pidfd, int sig);
 

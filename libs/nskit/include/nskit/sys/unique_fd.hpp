@@ -1,4 +1,5 @@
 // nskit/sys/unique_fd.hpp — move-only owner of a file descriptor.
+// In namespace nskit (not nskit::sys): every layer holds its fds in it.
 #pragma once
 
 #include <utility>

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# More checks of an installed nskit, run by build.sh's consumer_check after
+# the consumer builds.  Usage: checks.sh PREFIX WORKDIR.  Prints one line per
+# check: "NAME: ok" or "NAME: FAILED (why)".
+set -u
+prefix=$1 work=$2
+here=$(dirname "$(readlink -f "$0")")
+pc() { PKG_CONFIG_PATH="$prefix/lib/pkgconfig" pkg-config "$@"; }
+report() { if [ -z "$2" ]; then echo "$1: ok"; else echo "$1: FAILED ($2)"; fi; }
+compiles() { g++ -std=c++20 -Wall -Wextra -Werror -fsyntax-only "$@" $(pc --cflags nskit) 2>/dev/null; }
+
+# An int flag word beside glibc's declarations must not compile (it would
+# pick glibc's function silently); the typed control case must.
+why=""
+compiles -DCASE=0 "$here/glibc_int_flags.cpp" || why="the typed control case does not compile"
+for c in 1 2 3 4 5; do
+    compiles -DCASE=$c "$here/glibc_int_flags.cpp" && why="$why case $c compiles"
+done
+report "int flags beside glibc refused" "$why"
+
+# One version: pkg-config, the CMake version file, every tool, the library file.
+v=$(pc --modversion nskit) why=""
+for t in nsinfo nscmp nsrun; do
+    out=$("$prefix/bin/$t" --version 2>&1)
+    [ "$out" = "$t (nskit) $v" ] || why="$why $t says '$out';"
+done
+grep -q "PACKAGE_VERSION \"$v\"" "$prefix/lib/cmake/nskit/nskitConfigVersion.cmake" || why="$why CMake differs;"
+[ -f "$prefix/lib/libnskit.so.$v" ] || why="$why no libnskit.so.$v;"
+report "one version $v" "$why"
+
+# The versioned SONAME, and the symlinks a linker and the loader look for.
+so="libnskit.so.${v%%.*}" why=""
+soname=$(readelf -d "$prefix/lib/libnskit.so.$v" 2>/dev/null | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')
+[ "$soname" = "$so" ] || why="SONAME is '$soname';"
+for l in libnskit.so "$so"; do
+    [ "$(readlink "$prefix/lib/$l")" = "libnskit.so.$v" ] || why="$why $l is no symlink to libnskit.so.$v;"
+done
+report "SONAME $so" "$why"
+
+# pkg-config --static --libs links the static library alone (its private
+# dependencies listed): a copy of the prefix without the shared library.
+cp -a "$prefix" "$work/static-prefix" && rm -f "$work/static-prefix/lib/libnskit.so"*
+why=""
+if ! g++ -std=c++20 -Wall -Wextra -Werror "$here/consumer.cpp" -o "$work/static-consumer" \
+        $(PKG_CONFIG_PATH="$work/static-prefix/lib/pkgconfig" pkg-config --cflags --static --libs nskit) 2>"$work/static.log"; then
+    why="link failed: $(head -c 300 "$work/static.log")"
+elif ! "$work/static-consumer" | grep -q '^nskit consumer ok'; then
+    why="does not run"
+elif readelf -d "$work/static-consumer" | grep -q 'libnskit'; then
+    why="still needs libnskit.so"
+fi
+report "static link via pkg-config --static" "$why"
