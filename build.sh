@@ -5,6 +5,7 @@
 #                              unprivileged and rootless passes, ASan+UBSan pass,
 #                              install/consumer checks, fuzz)
 #   ./build.sh test-sanitize   only the ASan+UBSan pass
+#   ./build.sh test-tsan       only the ThreadSanitizer pass
 #   ./build.sh bench           benchmarks against ip, unshare, lsns, bwrap
 #   ./build.sh install PREFIX  headers, libnskit.{so,a}, tools, nskit.pc, CMake package
 #   ./build.sh build           just build
@@ -81,11 +82,6 @@ b2_tests() { # b2_tests LABEL SUFFIX [b2 args...]: b2 builds the binaries, runs 
     done
 }
 
-excluded_cases() { # excluded_cases PASS BINARY: "--run_test=!a:!b" from test/exclusions.txt, or nothing
-    awk -v p="$1" -v b="$2" '$1 == p && $2 == b { s = s (s ? ":" : "") "!" $3 } END { if (s) print "--run_test=" s }' \
-        "$ROOT/test/exclusions.txt"
-}
-
 wrapped_pass() { # wrapped_pass LABEL [wrapper...]: the staged release binaries, each under a wrapper
     local label=$1; shift
     local dir; dir=$(mktemp -d /tmp/nskit-pass.XXXXXX) # readable by 65534 wherever the clone lives
@@ -100,7 +96,7 @@ wrapped_pass() { # wrapped_pass LABEL [wrapper...]: the staged release binaries,
         local out rc=0 name; name=$(basename "$t"); out=$(mktemp /tmp/nskit-out.XXXXXX)
         # shellcheck disable=SC2046 # the filter is one word or none
         (cd "$dir" && "$@" "$dir/run_test.sh" -u NSKIT_REQUIRE_PRIVILEGED NSKIT_TOOLS_DIR="$dir/tools" \
-            "$t" --color_output=no --log_level=error $(excluded_cases "$label" "$name")) >"$out" 2>&1 </dev/null || rc=$?
+            "$t" --color_output=no --log_level=error $("$ROOT/test/excluded_cases.sh" "$label" "$name")) >"$out" 2>&1 </dev/null || rc=$?
         echo "EXIT STATUS: $rc" >>"$out"
         check_output "$label" "$name" "$out"
         rm -f "$out"
@@ -203,6 +199,7 @@ test)
     rootless_suite
     ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:abort_on_error=0 \
     UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 b2_tests sanitize run variant=sanitize test
+    TSAN_OPTIONS=halt_on_error=0:second_deadlock_stack=1 b2_tests tsan tsan test-tsan
     consumer_check
     fuzz_check
     report ;;
@@ -211,6 +208,10 @@ test-sanitize)
     ASAN_OPTIONS=detect_leaks=1:halt_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
         b2_tests sanitize run variant=sanitize test
     report ;;
+test-tsan)
+    ensure_packages
+    TSAN_OPTIONS=halt_on_error=0:second_deadlock_stack=1 b2_tests tsan tsan test-tsan
+    report ;;
 bench)
     ensure_packages; b2_build release
     for b in $(find_bins bench release 'bench_*'); do echo "=== $(basename "$b")"; "$b"; done ;;
@@ -218,5 +219,5 @@ install)
     [ $# -ge 2 ] || { echo "usage: ./build.sh install PREFIX" >&2; exit 2; }
     ensure_packages; b2 -j"$JOBS" -q install --prefix="$2" ;;
 *)
-    echo "usage: ./build.sh {demo|test|test-sanitize|bench|install PREFIX|build}" >&2; exit 2 ;;
+    echo "usage: ./build.sh {demo|test|test-sanitize|test-tsan|bench|install PREFIX|build}" >&2; exit 2 ;;
 esac
