@@ -21,6 +21,8 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <functional>
 #include <string>
@@ -33,6 +35,30 @@ inline std::uint64_t inode_of(const std::string& path)
 {
     struct stat st{};
     return ::stat(path.c_str(), &st) == 0 ? st.st_ino : 0;
+}
+
+// Overwrite this process's command line (/proc/self/cmdline) in place, as
+// setproctitle does: the start of its argument area, the rest NULs.  Only in
+// a forked child.  False when the area is too small or cannot be found.
+inline bool set_command_line(const std::string& text)
+{
+    std::FILE* f = std::fopen("/proc/self/stat", "re");
+    if (!f)
+        return false;
+    char buf[4096];
+    const std::size_t n = std::fread(buf, 1, sizeof buf - 1, f);
+    std::fclose(f);
+    buf[n] = '\0';
+    const char* p = std::strrchr(buf, ')');
+    unsigned long long start = 0, end = 0;
+    for (int field = 2; p && field < 48; ++field) // fields 48, 49: arg_start, arg_end
+        p = std::strchr(p + 1, ' ');
+    if (!p || std::sscanf(p, " %llu %llu", &start, &end) != 2 || end <= start || end - start < text.size() + 1)
+        return false;
+    char* area = reinterpret_cast<char*>(static_cast<std::uintptr_t>(start));
+    std::memset(area, 0, end - start);
+    std::memcpy(area, text.data(), text.size());
+    return true;
 }
 
 inline bool write_text(const char* path, const std::string& text)

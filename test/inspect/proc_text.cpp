@@ -83,6 +83,18 @@ BOOST_AUTO_TEST_CASE(readers_refuse_symlinks_and_never_block)
     BOOST_TEST(link.rfind("net:[", 0) == 0u);
 }
 
+// /proc/PID/cmdline as lsns shows it: arguments joined by spaces.
+BOOST_AUTO_TEST_CASE(command_line_text_joins_arguments)
+{
+    using nskit::inspect::detail::command_line_text;
+    using namespace std::string_literals;
+    BOOST_TEST(command_line_text("sleep\0" "100\0"s) == "sleep 100");
+    BOOST_TEST(command_line_text("a\0\0"s) == "a ");          // an empty last argument stays a space
+    BOOST_TEST(command_line_text("nginx: master"s) == "nginx: master"); // rewritten, no NUL: kept whole
+    BOOST_TEST(command_line_text(""s) == "");
+    BOOST_TEST(command_line_text("w\xff\0"s) == "w\xff");
+}
+
 BOOST_AUTO_TEST_CASE(listing_processes_and_resource_names)
 {
     const auto all = nskit::inspect::list_pids();

@@ -36,17 +36,25 @@ BOOST_AUTO_TEST_CASE(find_namespace_by_what_users_type)
     BOOST_TEST(find_namespace(s, "/proc/self/ns/net") == net);
     BOOST_TEST(find_namespace(s, ino) == net);
     BOOST_TEST(find_namespace(s, "net:[" + ino + "]") == net);
-    if (n.identity.id)
-        BOOST_TEST(find_namespace(s, std::to_string(n.identity.id)) == net);
     std::error_code ec;
+    if (n.identity.id) {
+        BOOST_TEST(find_namespace(s, ":" + std::to_string(n.identity.id)) == net);
+        // a bare number is an inode, never an id (ids are small: 1 names no namespace's inode)
+        if (s.find_inode(n.identity.id) == snapshot::npos) {
+            find_namespace(s, std::to_string(n.identity.id), ec);
+            BOOST_TEST((ec == std::errc::no_such_file_or_directory));
+        }
+    }
     find_namespace(s, "uts:[" + ino + "]", ec); // right inode, wrong type
     BOOST_TEST((ec == std::errc::no_such_file_or_directory));
-    for (const char* bad : {"", "abc", "net:[x]", "foo:[1]", "12 ", "-4"}) {
+    for (const char* bad : {"", "abc", "net:[x]", "foo:[1]", "12 ", "-4", ":", ":x", "::1", "18446744073709551616"}) {
         find_namespace(s, bad, ec);
         BOOST_TEST((ec == std::errc::invalid_argument), "'" << bad << "'");
     }
-    find_namespace(s, "18446744073709551615", ec);
-    BOOST_TEST((ec == std::errc::no_such_file_or_directory));
+    for (const char* none : {"18446744073709551615", ":18446744073709551615"}) {
+        find_namespace(s, none, ec);
+        BOOST_TEST((ec == std::errc::no_such_file_or_directory), none);
+    }
     find_namespace(s, "/nonexistent/ns", ec);
     BOOST_TEST((ec == std::errc::no_such_file_or_directory));
     find_namespace(s, "/proc/self/status", ec);

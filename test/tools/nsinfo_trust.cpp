@@ -134,6 +134,8 @@ BOOST_AUTO_TEST_CASE(json_is_utf8_for_names_that_are_not, *boost::unit_test::pre
             return h::errno_text("bind");
         ::close(f);
         ::prctl(PR_SET_NAME, "w\xff\\x41");
+        if (!h::set_command_line("w\xff\\x41")) // COMMAND is the command line (as lsns shows it)
+            return std::string("cannot rewrite the command line");
         return "ok " + std::to_string(h::inode_of("/proc/self/ns/uts"));
     });
     BOOST_TEST_REQUIRE(holder.ok(), holder.message());

@@ -74,9 +74,15 @@ std::vector<std::size_t> pick_column_indices(const std::vector<std::string_view>
 }
 
 output::output(std::string name, std::vector<const column_def*> columns, const output_style& style, bool tree)
-    : name_(std::move(name)), columns_(std::move(columns)), style_(style)
+    : output(std::move(name), std::move(columns), style, output_shape{tree ? 0 : output_shape::no_tree})
 {
-    if (style_.json)
+}
+
+output::output(std::string name, std::vector<const column_def*> columns, const output_style& style,
+               const output_shape& shape)
+    : name_(std::move(name)), columns_(std::move(columns)), style_(style), shape_(shape)
+{
+    if (style_.json && !shape_.scols_json)
         return;
     table_ = scols_new_table();
     if (!table_)
@@ -84,14 +90,32 @@ output::output(std::string name, std::vector<const column_def*> columns, const o
     scols_table_enable_raw(table_, style_.raw);
     scols_table_enable_noheadings(table_, style_.noheadings);
     scols_table_enable_nowrap(table_, style_.nowrap);
-    for (std::size_t i = 0; i < columns_.size(); ++i) {
-        int flags = columns_[i]->flags;
-        if (style_.notruncate)
-            flags &= ~SCOLS_FL_TRUNC;
-        if (tree && i == 0)
-            flags = (flags & ~SCOLS_FL_RIGHT) | SCOLS_FL_TREE;
-        if (!scols_table_new_column(table_, columns_[i]->name, columns_[i]->width, flags))
-            throw std::bad_alloc();
+    if (style_.json) {
+        scols_table_enable_json(table_, 1);
+        scols_table_set_name(table_, shape_.json_name ? shape_.json_name : name_.c_str());
+    }
+    for (std::size_t i = 0; i < columns_.size(); ++i)
+        add_scols_column(i);
+}
+
+void output::add_scols_column(std::size_t i)
+{
+    const column_def& def = *columns_[i];
+    int flags = def.flags;
+    if (style_.notruncate)
+        flags &= ~SCOLS_FL_TRUNC;
+    if (style_.nowrap)
+        flags &= ~SCOLS_FL_WRAP;
+    if (i == shape_.tree_column)
+        flags = (flags & ~SCOLS_FL_RIGHT) | SCOLS_FL_TREE;
+    auto* cl = scols_table_new_column(table_, def.name, def.width, flags);
+    if (!cl)
+        throw std::bad_alloc();
+    if (style_.json)
+        scols_column_set_json_type(cl, def.json == json_kind::number ? SCOLS_JSON_NUMBER : SCOLS_JSON_STRING);
+    if (def.multiline && !style_.nowrap) { // one part per line, as lsns's NSFS
+        scols_column_set_wrapfunc(cl, scols_wrapnl_chunksize, scols_wrapnl_nextchunk, nullptr);
+        scols_column_set_safechars(cl, "\n");
     }
 }
 
@@ -100,13 +124,17 @@ output::~output() { scols_unref_table(table_); }
 output::row output::add(const std::vector<cell>& cells, row parent)
 {
     const row r = rows_++;
-    if (!style_.json) {
+    if (table_) {
         auto* ln = scols_table_new_line(table_, parent == no_parent ? nullptr : lines_[parent]);
         if (!ln)
             throw std::bad_alloc();
-        for (std::size_t i = 0; i < columns_.size() && i < cells.size(); ++i)
-            if (!cells[i].text.empty())
-                scols_line_set_data(ln, i, cells[i].text.c_str());
+        for (std::size_t i = 0; i < columns_.size() && i < cells.size(); ++i) {
+            const cell& c = cells[i];
+            if (c.text.empty() || (c.unknown() && shape_.unknown_as_empty))
+                continue;
+            if (scols_line_set_data(ln, i, style_.json ? json_text(c.text).c_str() : c.text.c_str()) != 0)
+                throw std::bad_alloc();
+        }
         lines_.push_back(ln);
         return r;
     }
@@ -117,7 +145,9 @@ output::row output::add(const std::vector<cell>& cells, row parent)
         const cell& c = cells[i];
         if (c.unknown())
             unknown[key] = json_text(c.reason);
-        if (c.unknown() || c.text.empty())
+        if (!c.json.is_null())
+            n.cells[key] = c.json;
+        else if (c.unknown() || c.text.empty())
             n.cells[key] = nullptr;
         else if (columns_[i]->json == json_kind::number)
             n.cells[key] = number_or_null(c.text);
@@ -131,7 +161,11 @@ output::row output::add(const std::vector<cell>& cells, row parent)
     return r;
 }
 
-void output::set(std::string_view key, json::value v) { extra_[key] = std::move(v); }
+void output::set(std::string_view key, json::value v)
+{
+    if (!shape_.scols_json)
+        extra_[key] = std::move(v);
+}
 
 void output::set_title(std::string title)
 {
@@ -153,7 +187,7 @@ json::value output::tree_json(row r)
 
 void output::print(std::ostream& out)
 {
-    if (!style_.json) {
+    if (table_) {
         out.flush();
         scols_print_table(table_);
         std::fflush(stdout);
@@ -177,6 +211,26 @@ void print_column_list(const std::vector<column_set>& sets, const output_style& 
     for (const auto& s : sets)
         for (const auto* c : s.columns)
             o.add({{c->name, {}}, {std::string(s.mode), {}}, {c->help, {}}});
+    o.print(out);
+}
+
+} // namespace nskit::tools
+
+namespace nskit::tools {
+
+void print_holder_list(const char* table_name, const std::vector<const column_def*>& columns, output_style style,
+                       std::ostream& out)
+{
+    static const std::vector<column_def> cols = {{"HOLDER", "", json_kind::string, 0, SCOLS_FL_RIGHT},
+                                                 {"TYPE", "", json_kind::string, 0},
+                                                 {"DESCRIPTION", "", json_kind::string, 0}};
+    style.noheadings = true;
+    output_shape shape;
+    shape.scols_json = true;
+    shape.json_name = table_name;
+    output o(table_name, {&cols[0], &cols[1], &cols[2]}, style, shape);
+    for (const auto* c : columns)
+        o.add({{c->name, {}}, {c->json == json_kind::number ? "<integer>" : "<string>", {}}, {c->help, {}}});
     o.print(out);
 }
 

@@ -32,12 +32,14 @@ struct column_def {
     json_kind json = json_kind::string;
     double width = 0;   // libsmartcols width hint
     int flags = 0;      // SCOLS_FL_*
+    bool multiline = false; // cells hold '\n'-separated parts, one per line (unless nowrap)
 };
 
 // One cell: text ("" = nothing), or unknown with the reason.
 struct cell {
     std::string text;
     std::string reason; // non-empty: unknown; text is then "unknown (REASON)"
+    boost::json::value json{}; // non-null: the cell's JSON (an object), instead of the text
     bool unknown() const noexcept { return !reason.empty(); }
 };
 cell unknown_cell(std::string reason);
@@ -72,10 +74,22 @@ std::vector<const column_def*> definitions(const std::vector<const Col*>& cols)
     return {cols.begin(), cols.end()};
 }
 
+// How a table is drawn beyond the style.
+struct output_shape {
+    static constexpr std::size_t no_tree = static_cast<std::size_t>(-1);
+    std::size_t tree_column = no_tree; // the column that draws the tree
+    // JSON written by libsmartcols, as util-linux's tools write it (strings
+    // still through json_text()); no "unknown" objects.
+    bool scols_json = false;
+    bool unknown_as_empty = false; // unknown cells print nothing (as lsns)
+    const char* json_name = nullptr; // libsmartcols table name (scols_json)
+};
+
 class output {
 public:
     // `name`: the JSON key of the rows ("namespaces"); tree: the first column draws it.
     output(std::string name, std::vector<const column_def*> columns, const output_style& style, bool tree = false);
+    output(std::string name, std::vector<const column_def*> columns, const output_style& style, const output_shape& shape);
     ~output();
     output(const output&) = delete;
     output& operator=(const output&) = delete;
@@ -98,9 +112,12 @@ private:
     };
     boost::json::value tree_json(row r);
 
+    void add_scols_column(std::size_t i);
+
     std::string name_;
     std::vector<const column_def*> columns_;
     output_style style_;
+    output_shape shape_;
     libscols_table* table_ = nullptr;
     std::vector<libscols_line*> lines_;
     std::vector<node> nodes_;
@@ -115,5 +132,8 @@ struct column_set {
     std::vector<const column_def*> columns;
 };
 void print_column_list(const std::vector<column_set>& sets, const output_style& style, std::ostream& out);
+// util-linux's --list-columns: HOLDER, TYPE (<integer>, <string>), DESCRIPTION, no headings.
+void print_holder_list(const char* table_name, const std::vector<const column_def*>& columns, output_style style,
+                       std::ostream& out);
 
 } // namespace nskit::tools

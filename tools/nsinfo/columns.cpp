@@ -5,6 +5,7 @@
 #include <libsmartcols/libsmartcols.h>
 #include <pwd.h>
 
+#include <algorithm>
 #include <set>
 
 namespace nsinfo {
@@ -32,20 +33,16 @@ cell unknown(const row& r)
 
 cell text(std::string s) { return {std::move(s), {}}; }
 
-// A namespace named by index: its id where known, else dev:minor:inode
-// (null in JSON, with the reason).
-cell ns_name(const in::snapshot& s, std::size_t i)
-{
-    const auto& n = s.namespaces[i];
-    if (n.identity.id != 0)
-        return text(std::to_string(n.identity.id));
-    if (!nskit::sys::probe_nsfs().get_id) // no ids on this kernel: the text is the identity
-        return text(in::ns_id_text(n.identity));
-    return {in::ns_id_text(n.identity), reason_of(n.id_error)};
-}
+// A namespace named by index: its inode number, as /proc/PID/ns links,
+// stat and lsns show it (the library still tells namespaces apart by
+// sys::ns_identity; the id is the NSID column).
+cell ns_name(const in::snapshot& s, std::size_t i) { return text(std::to_string(s.namespaces[i].identity.inode.ino)); }
 
-// Namespace identities are numbers where the kernel gives ids (6.18), else dev:minor:inode text.
-json_kind id_kind() { return nskit::sys::probe_nsfs().get_id ? json_kind::number : json_kind::string; }
+// NSID: NS_GET_ID (Linux 6.18), never reused.
+cell ns_id(const in::namespace_info& n)
+{
+    return n.identity.id != 0 ? text(std::to_string(n.identity.id)) : tools::unknown_cell(reason_of(n.id_error));
+}
 
 template <class T, class F>
 cell from_maybe(const in::maybe<T>& m, F&& f)
@@ -55,6 +52,25 @@ cell from_maybe(const in::maybe<T>& m, F&& f)
     if (m.error)
         return tools::unknown_cell(reason_of(m.error));
     return {};
+}
+
+// PNS/ONS: the related namespace's inode; 0 when there is none (lsns's
+// spelling), unknown with the reason when the kernel would not tell.
+cell related(context& c, const in::maybe<std::size_t>& m)
+{
+    if (!m.value && (!m.error || c.lsns))
+        return text("0");
+    return from_maybe(m, [&](std::size_t i) { return ns_name(c.snap, i); });
+}
+
+// NETNSID: the nsid, "unassigned" for a net namespace without one (as lsns).
+cell netnsid_cell(const in::namespace_info& n)
+{
+    if (n.type != ns_type::net)
+        return {};
+    if (!n.netnsid.value && !n.netnsid.error)
+        return text("unassigned");
+    return from_maybe(n.netnsid, [](std::int32_t v) { return text(std::to_string(v)); });
 }
 
 // The user namespace whose owner OUID/OUSER show: itself, or its owner.
@@ -80,12 +96,17 @@ std::string held_text(const in::snapshot& s, std::size_t i)
     return out;
 }
 
-std::string nsfs_text(const in::namespace_info& n)
+// The bind mounts' paths, each once; lsns sees only its own mount namespace's.
+std::string nsfs_text(const context& c, const in::namespace_info& n)
 {
-    std::string out;
+    std::vector<std::string_view> paths;
     for (const auto& h : n.holders)
-        if (h.kind == in::holder_kind::bind_mount && out.find(h.path) == std::string::npos)
-            out += (out.empty() ? "" : "\n") + h.path;
+        if (h.kind == in::holder_kind::bind_mount && (!c.lsns || h.mount_ns == c.own_mntns) &&
+            std::find(paths.begin(), paths.end(), h.path) == paths.end())
+            paths.push_back(h.path);
+    std::string out;
+    for (auto p : paths)
+        out += (out.empty() ? "" : c.nowrap ? "," : "\n") + std::string(p);
     return out;
 }
 
@@ -93,6 +114,8 @@ cell path_cell(context& c, const row& r, const in::namespace_info& n)
 {
     if (auto* p = c.lowest(r))
         return text("/proc/" + std::to_string(p->pid) + "/ns/" + std::string(nskit::sys::info(n.type).proc_entry));
+    if (c.lsns)
+        return {};
     for (const auto& h : n.holders) {
         if (h.kind == in::holder_kind::bind_mount)
             return text(h.path);
@@ -102,11 +125,26 @@ cell path_cell(context& c, const row& r, const in::namespace_info& n)
     return {};
 }
 
+// The command line, as lsns shows it: comm where it is empty (kernel
+// threads, zombies, a process that cleared it).
 cell command_cell(const in::process_info& p)
 {
     if (p.details_error && p.command.empty())
         return tools::unknown_cell(reason_of(p.details_error));
-    return text(p.command + (p.state == in::process_state::running ? "" : " <" + std::string(to_string(p.state)) + ">"));
+    return text(p.command_line.empty() ? p.command : p.command_line);
+}
+
+// UID of a namespace no process is in: lsns asks NS_GET_OWNER_UID, which
+// only a user namespace answers (0 for the others); nsinfo gives the uid
+// that created its owning user namespace (OUID).
+cell fallback_uid(context& c, const in::namespace_info& n, bool name)
+{
+    auto show = [&](uid_t u) { return text(name ? c.user(u) : std::to_string(static_cast<int>(u))); };
+    if (c.lsns && n.type != ns_type::user)
+        return show(0);
+    cell why;
+    const auto* u = owner_uid(c, n, why);
+    return u ? from_maybe(*u, show) : why;
 }
 
 cell nspid_cell(const row& r)
@@ -145,6 +183,12 @@ using N = const in::namespace_info&;
 constexpr auto num = json_kind::number;
 constexpr auto str = json_kind::string;
 
+column multiline(column c)
+{
+    c.multiline = true;
+    return c;
+}
+
 column col(const char* name, const char* help, json_kind j, double w, int flags,
            std::function<cell(context&, const row&)> f)
 {
@@ -179,6 +223,8 @@ const std::string& context::user(uid_t uid)
 
 const in::process_info* context::lowest(const row& r) const
 {
+    if (r.process)
+        return r.process;
     auto* n = ns(r);
     return n && !n->processes.empty() ? &snap.processes[n->processes.front()] : nullptr;
 }
@@ -188,8 +234,11 @@ const std::vector<column>& ns_columns()
     static const std::vector<column> cols = {
         col("TARGET", "the process asked about", num, 5, SCOLS_FL_RIGHT,
             [](context&, const row& r) { return r.target ? text(std::to_string(r.target->pid)) : cell{}; }),
-        col("NS", "namespace identity (NS_GET_ID, else dev:minor:inode)", id_kind(), 10, SCOLS_FL_RIGHT, of_ns([](context& c, const row& r, N) { return ns_name(c.snap, r.ns); })),
-        col("TYPE", "namespace type (pid_for_children/time_for_children in pid mode)", str, 5, 0,
+        col("NS", "namespace identifier (inode number)", num, 10, SCOLS_FL_RIGHT,
+            of_ns([](context& c, const row& r, N) { return ns_name(c.snap, r.ns); })),
+        col("NSID", "namespace id (NS_GET_ID, Linux 6.18; never reused)", num, 10, SCOLS_FL_RIGHT,
+            of_ns([](context&, const row&, N n) { return ns_id(n); })),
+        col("TYPE", "kind of namespace", str, 5, 0,
             [](context& c, const row& r) {
                 if (r.entry != none)
                     return text(std::string(in::ns_entry_name(r.entry)));
@@ -197,33 +246,40 @@ const std::vector<column>& ns_columns()
             }),
         col("INODE", "inode number of the namespace file", num, 10, SCOLS_FL_RIGHT,
             of_ns([](context&, const row&, N n) { return text(std::to_string(n.identity.inode.ino)); })),
-        col("PATH", "a path to the namespace (/proc/PID/ns/TYPE, fd link or bind mount)", str, 20, 0,
+        col("PATH", "path to the namespace", str, 0, 0,
             of_ns(path_cell)),
         col("NPROCS", "number of processes in the namespace", num, 5, SCOLS_FL_RIGHT,
             of_ns([](context&, const row&, N n) { return text(std::to_string(n.processes.size())); })),
         col("NTHREADS", "number of non-leader threads in it (with --threads)", num, 5, SCOLS_FL_RIGHT,
             of_ns([](context&, const row&, N n) { return text(std::to_string(n.threads.size())); })),
-        col("PID", "lowest pid in the namespace", num, 5, SCOLS_FL_RIGHT,
+        col("PID", "lowest PID in the namespace", num, 5, SCOLS_FL_RIGHT,
             of_lowest([](context&, const in::process_info& p) { return text(std::to_string(p.pid)); })),
-        col("PPID", "parent of that process", num, 5, SCOLS_FL_RIGHT,
+        col("PPID", "PPID of the PID", num, 5, SCOLS_FL_RIGHT,
             of_lowest([](context&, const in::process_info& p) {
                 return p.details_error ? tools::unknown_cell(reason_of(p.details_error)) : text(std::to_string(p.ppid));
             })),
-        col("COMMAND", "command of that process", str, 0.2, SCOLS_FL_TRUNC,
+        col("COMMAND", "command line of the PID", str, 0, SCOLS_FL_TRUNC,
             of_lowest([](context&, const in::process_info& p) { return command_cell(p); })),
-        col("UID", "uid of that process", num, 5, SCOLS_FL_RIGHT,
-            of_lowest([](context&, const in::process_info& p) { return text(std::to_string(p.uid)); })),
-        col("USER", "user name of that process", str, 8, 0,
-            of_lowest([](context& c, const in::process_info& p) { return text(c.user(p.uid)); })),
+        col("STATE", "state of the PID: running, zombie, kernel_thread", str, 5, 0,
+            of_lowest([](context&, const in::process_info& p) { return text(std::string(to_string(p.state))); })),
+        col("UID", "UID of the PID", num, 0, SCOLS_FL_RIGHT,
+            of_ns([](context& c, const row& r, N n) {
+                const auto* p = c.lowest(r);
+                return p ? text(std::to_string(static_cast<int>(p->uid))) : fallback_uid(c, n, false);
+            })),
+        col("USER", "username of the PID", str, 0, 0,
+            of_ns([](context& c, const row& r, N n) {
+                const auto* p = c.lowest(r);
+                return p ? text(c.user(p->uid)) : fallback_uid(c, n, true);
+            })),
         col("ISOLATED", "differs from PID 1's namespace of that type (yes/no)", str, 3, 0,
             of_ns([](context& c, const row&, N n) {
                 if (!c.init_known && !n.initial)
                     return tools::unknown_cell("initial namespaces not readable");
                 return text(n.initial ? "no" : "yes");
             })),
-        col("ONS", "owning user namespace", id_kind(), 10, SCOLS_FL_RIGHT, of_ns([](context& c, const row&, N n) {
-                return from_maybe(n.owner, [&](std::size_t o) { return ns_name(c.snap, o); });
-            })),
+        col("ONS", "owner namespace identifier (inode number)", num, 10, SCOLS_FL_RIGHT,
+            of_ns([](context& c, const row&, N n) { return related(c, n.owner); })),
         col("OUID", "uid owning that user namespace", num, 5, SCOLS_FL_RIGHT, of_ns([](context& c, const row&, N n) {
                 cell why;
                 const auto* u = owner_uid(c, n, why);
@@ -234,20 +290,16 @@ const std::vector<column>& ns_columns()
                 const auto* u = owner_uid(c, n, why);
                 return u ? from_maybe(*u, [&](uid_t v) { return text(c.user(v)); }) : why;
             })),
-        col("PNS", "parent namespace (pid and user namespaces)", id_kind(), 10, SCOLS_FL_RIGHT,
-            of_ns([](context& c, const row&, N n) {
-                return from_maybe(n.parent, [&](std::size_t p) { return ns_name(c.snap, p); });
-            })),
-        col("NETNSID", "nsid of a net namespace as the caller's net namespace knows it", num, 5, SCOLS_FL_RIGHT,
-            of_ns([](context&, const row&, N n) {
-                return from_maybe(n.netnsid, [](std::int32_t v) { return text(std::to_string(v)); });
-            })),
+        col("PNS", "parent namespace identifier (inode number)", num, 10,
+            SCOLS_FL_RIGHT, of_ns([](context& c, const row&, N n) { return related(c, n.parent); })),
+        col("NETNSID", "namespace ID as used by network subsystem", str, 0,
+            SCOLS_FL_RIGHT, of_ns([](context&, const row&, N n) { return netnsid_cell(n); })),
         col("MOUNTS", "number of mounts in a mount namespace (NS_MNT_GET_INFO)", num, 5, SCOLS_FL_RIGHT,
             of_ns([](context&, const row&, N n) {
                 return from_maybe(n.mount_count, [](std::uint32_t v) { return text(std::to_string(v)); });
             })),
-        col("NSFS", "nsfs bind mounts of the namespace", str, 10, SCOLS_FL_WRAP,
-            of_ns([](context&, const row&, N n) { return text(nsfs_text(n)); })),
+        multiline(col("NSFS", "nsfs mountpoint (usually used network subsystem)", str,
+                      0, SCOLS_FL_WRAP, of_ns([](context& c, const row&, N n) { return text(nsfs_text(c, n)); }))),
         col("HELD", "what holds it: process,thread,fd,bind_mount,socket,for_children,child,owner", str, 8, 0,
             of_ns([](context& c, const row& r, N) { return text(held_text(c.snap, r.ns)); })),
         col("NSPID", "pid at each PID namespace level, outermost first (pid mode, pid row)", str, 6, 0,
@@ -273,12 +325,12 @@ const std::vector<column>& why_columns()
             auto* p = r.ref->pid ? c.snap.find_process(r.ref->pid) : nullptr;
             return p ? command_cell(*p) : cell{};
         }),
-        col("MNTNS", "mount namespace of a bind mount", id_kind(), 10, SCOLS_FL_RIGHT, [](context& c, R r) {
+        col("MNTNS", "mount namespace of a bind mount (inode number)", num, 10, SCOLS_FL_RIGHT, [](context& c, R r) {
             return r.ref->mount_ns != in::ns_reference::npos ? ns_name(c.snap, r.ref->mount_ns) : cell{};
         }),
         col("PATH", "bind mount path, as seen in that mount namespace", str, 20, 0,
             [](context&, R r) { return text(r.ref->path); }),
-        col("NS", "child or owned namespace (kinds child, owner)", id_kind(), 10, SCOLS_FL_RIGHT, [](context& c, R r) {
+        col("NS", "child or owned namespace (kinds child, owner; inode number)", num, 10, SCOLS_FL_RIGHT, [](context& c, R r) {
             return r.ref->other != in::ns_reference::npos ? ns_name(c.snap, r.ref->other) : cell{};
         }),
         col("TYPE", "type of that namespace", str, 5, 0, [](context& c, R r) {

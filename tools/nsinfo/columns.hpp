@@ -24,6 +24,7 @@ struct row {
     std::size_t entry = none;              // its /proc/PID/ns entry (pid mode)
     std::error_code error;                 // why ns is unknown
     const in::ns_reference* ref = nullptr; // --why rows
+    const in::process_info* process = nullptr; // a process row (lsns NS): instead of the lowest pid
 };
 
 class context {
@@ -31,6 +32,9 @@ public:
     explicit context(const in::snapshot& s);
     const in::snapshot& snap;
     bool init_known = false;
+    bool lsns = false;   // lsns's entry point: its cells exactly (PATH, NSFS, UID of no process)
+    bool nowrap = false; // multi-line cells as one line, ',' between the parts
+    std::size_t own_mntns = none; // nsinfo's own mount namespace (lsns's NSFS)
     const std::string& user(uid_t uid);
     const in::namespace_info* ns(const row& r) const { return r.ns == none ? nullptr : &snap.namespaces[r.ns]; }
     const in::process_info* lowest(const row& r) const;

@@ -2,11 +2,16 @@
 
 #include "cli.hpp"
 #include "columns.hpp"
+#include "plan.hpp"
 #include "text.hpp"
 
 #include <nskit/sys/error.hpp>
 
+#include <sys/stat.h>
+
 #include <algorithm>
+#include <charconv>
+#include <stdexcept>
 #include <functional>
 #include <iostream>
 #include <set>
@@ -17,32 +22,22 @@ namespace {
 using nskit::sys::ns_type;
 namespace json = boost::json;
 
-constexpr const char* pid_columns_one = "TYPE,NS,INODE,ISOLATED,ONS,OUID,OUSER,PNS,NPROCS,PID,COMMAND,NSPID";
-constexpr const char* pid_columns_many = "TARGET,TYPE,NS,INODE,ISOLATED,ONS,OUID,OUSER,PNS,NPROCS,PID,COMMAND,NSPID";
+constexpr const char* pid_columns_one = "TYPE,NS,ISOLATED,ONS,OUID,OUSER,PNS,NPROCS,PID,COMMAND,NSPID";
+constexpr const char* pid_columns_many = "TARGET,TYPE,NS,ISOLATED,ONS,OUID,OUSER,PNS,NPROCS,PID,COMMAND,NSPID";
 
-std::set<ns_type> parse_types(const std::string& text)
+std::set<ns_type> parse_types(const std::vector<std::string>& lists, bool lsns)
 {
     std::set<ns_type> types;
-    for (const auto& name : tools::split_list(text)) {
-        auto t = nskit::sys::ns_type_from_name(name);
-        if (!t)
-            tools::fail("unknown namespace type '" + name + "' (mnt, uts, ipc, net, pid, user, cgroup, time)");
-        types.insert(*t);
-    }
+    for (const auto& list : lists)
+        for (const auto& name : tools::split_list(list)) {
+            auto t = nskit::sys::ns_type_from_name(name);
+            if (!t)
+                tools::fail(lsns ? "unknown namespace type: " + name
+                                 : "unknown namespace type '" + name + "' (mnt, uts, ipc, net, pid, user, cgroup, time)");
+            types.insert(*t);
+        }
     return types;
 }
-
-struct plan {
-    std::set<ns_type> types;
-    std::vector<const column*> cols;
-    std::vector<nskit::sys::pidref> targets;
-    int status = exit_ok;
-    bool type_ok(ns_type t) const { return types.empty() || types.count(t) != 0; }
-    bool shows(std::string_view name) const
-    {
-        return std::any_of(cols.begin(), cols.end(), [&](const column* c) { return name == c->name; });
-    }
-};
 
 // Validate every pid before any work; keep the good ones, held by pidfd.
 void open_targets(const request& q, plan& p)
@@ -69,16 +64,62 @@ void open_targets(const request& q, plan& p)
     }
 }
 
+constexpr const char* lsns_all_columns = "NS,TYPE,PATH,NPROCS,PID,PPID,COMMAND,UID,USER,NETNSID,NSFS,PNS,ONS";
+
+// lsns's defaults: NS,TYPE,NPROCS,PID,USER[,NETNSID,NSFS with -t net],COMMAND;
+// for one namespace's processes PID,PPID,USER,COMMAND.
+std::string lsns_defaults(const request& q, const plan& p)
+{
+    if (!q.lsns_namespace.empty())
+        return "PID,PPID,USER,COMMAND";
+    return p.types.count(ns_type::net) ? "NS,TYPE,NPROCS,PID,USER,NETNSID,NSFS,COMMAND" : "NS,TYPE,NPROCS,PID,USER,COMMAND";
+}
+
 void pick(const request& q, plan& p)
 {
     using R = request::mode;
     const bool many = q.pid_args.size() > 1;
-    const char* defaults = q.what == R::why    ? "KIND,PID,TID,FD,COMMAND,MNTNS,PATH,NS,TYPE"
-                           : q.what == R::all  ? "NS,TYPE,NPROCS,PID,USER,COMMAND,HELD"
-                           : q.what == R::tree ? "NS,TYPE,NPROCS,PID,COMMAND,OUID,HELD"
-                           : many              ? pid_columns_many
-                                               : pid_columns_one;
+    const std::string defaults = q.what == R::why    ? "KIND,PID,TID,FD,COMMAND,MNTNS,PATH,NS,TYPE"
+                                 : q.what == R::all  ? "NS,TYPE,NPROCS,PID,USER,COMMAND,HELD"
+                                 : q.what == R::tree ? "NS,TYPE,NPROCS,PID,COMMAND,OUID,HELD"
+                                 : q.what == R::lsns ? lsns_defaults(q, p)
+                                 : many              ? pid_columns_many
+                                                     : pid_columns_one;
+    if (q.what == R::lsns && q.output_all) { // lsns's own columns, in its order
+        p.cols = tools::pick_columns(ns_columns(), lsns_all_columns, "", false);
+        return;
+    }
     p.cols = tools::pick_columns(q.what == R::why ? why_columns() : ns_columns(), defaults, q.output, q.output_all);
+}
+
+// -Q: parsed and its columns resolved before any work.
+void prepare_filter(const request& q, plan& p)
+{
+    if (q.filter.empty())
+        return;
+    const bool lsns = q.what == request::mode::lsns;
+    try {
+        p.filter = tools::filter::parse(q.filter);
+    } catch (const tools::filter_syntax_error& e) {
+        tools::fail((lsns ? "failed to parse \"" : "--filter '") + q.filter + (lsns ? "\": " : "': ") + "column " +
+                    std::to_string(e.column) + ": " + e.what);
+    }
+    std::string unknown;
+    for (const auto& name : p.filter->holders()) {
+        const column* found = nullptr;
+        for (const auto& c : ns_columns())
+            if (tools::upper(name) == c.name)
+                found = &c;
+        if (!found) {
+            unknown += (unknown.empty() ? "" : ", ") + name + " (column " + std::to_string(p.filter->holder_column(name)) + ")";
+            continue;
+        }
+        p.filter_cols.push_back(found);
+        p.filter_types.push_back(found->json == tools::json_kind::number ? tools::filter::holder_type::number
+                                                                           : tools::filter::holder_type::string);
+    }
+    if (!unknown.empty())
+        tools::fail("--filter: unknown column " + unknown);
 }
 
 // The scan reads only what the columns need.
@@ -87,28 +128,32 @@ in::scan_options scan_for(const request& q, const plan& p)
     using R = request::mode;
     in::scan_options so;
     so.threads = q.threads;
-    so.details = q.what == R::why; // other modes show only each namespace's lowest-pid process
-    so.netnsid = q.what != R::why && p.shows("NETNSID");
+    so.details = q.what == R::why || !q.lsns_namespace.empty(); // else only each namespace's lowest pid
+    so.command_lines = p.needs("COMMAND");
+    so.netnsid = q.what != R::why && p.needs("NETNSID");
     if (q.what != R::pids)
         return so;
-    const bool held = p.shows("HELD"), path = p.shows("PATH");
+    const bool held = p.needs("HELD"), path = p.needs("PATH");
     so.fds = so.sockets = held || path;
-    so.mounts = held || path || p.shows("NSFS");
+    so.mounts = held || path || p.needs("NSFS");
     so.targets = p.targets;
     // Columns about one process's namespaces need no system-wide scan.
     bool all = so.mounts || so.fds;
-    for (const char* c : {"NPROCS", "NTHREADS", "PID", "PPID", "COMMAND", "UID", "USER"})
-        all = all || p.shows(c);
+    for (const char* c : {"NPROCS", "NTHREADS", "PID", "PPID", "COMMAND", "STATE", "UID", "USER"})
+        all = all || p.needs(c);
     if (!all)
         so.targets_only = true;
     return so;
 }
 
 // Says so (stderr; JSON "partial" and "missing") when something could not be read.
-bool report_gaps(const in::snapshot& s, tools::output& out)
+// Says so (stderr; JSON "partial" and "missing") when something could not
+// be read — or a filter decided on a cell that is unknown.  lsns never does.
+bool report_gaps(const in::snapshot& s, tools::output& out, const plan& p, bool lsns)
 {
-    out.set("partial", s.partial());
-    if (!s.partial())
+    const bool partial = s.partial() || p.filter_read_unknown;
+    out.set("partial", partial);
+    if (!partial || lsns)
         return false;
     json::array missing;
     for (const auto& g : s.gaps) {
@@ -122,6 +167,10 @@ bool report_gaps(const in::snapshot& s, tools::output& out)
                                        {"processes", g.count},
                                        {"first-pid", g.first_pid},
                                        {"reason", tools::json_text(why)}});
+    }
+    if (p.filter_read_unknown) {
+        std::cerr << "nsinfo: partial result: the filter read cells that are unknown (taken as empty)\n";
+        missing.push_back(json::object{{"what", "filter"}, {"reason", "a filtered column was unknown for some rows"}});
     }
     out.set("missing", std::move(missing));
     return true;
@@ -137,7 +186,7 @@ bool lost(const in::snapshot& s, pid_t pid, std::error_code& why)
     return false;
 }
 
-void show_pids(context& ctx, const plan& p, tools::output& out, int& status)
+void show_pids(context& ctx, plan& p, tools::output& out, int& status)
 {
     for (std::size_t i = 0; i < p.targets.size(); ++i) {
         const auto& t = p.targets[i];
@@ -166,66 +215,20 @@ void show_pids(context& ctx, const plan& p, tools::output& out, int& status)
                    : k == in::process_info::pid_for_children_entry ? proc->pid_for_children
                                                                    : proc->time_for_children;
             r.error = proc->ns_errors[k];
-            out.add(cells(ctx, p.cols, r));
+            emit(ctx, p, out, r);
         }
     }
 }
 
-void show_all(context& ctx, const plan& p, tools::output& out)
-{
-    const auto& ns = ctx.snap.namespaces;
-    std::vector<std::size_t> order(ns.size());
-    for (std::size_t i = 0; i < order.size(); ++i)
-        order[i] = i;
-    std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-        return std::tie(ns[a].identity.id, ns[a].identity.inode.ino) < std::tie(ns[b].identity.id, ns[b].identity.inode.ino);
-    });
-    for (std::size_t i : order)
-        if (p.type_ok(ns[i].type)) {
-            row r;
-            r.ns = i;
-            out.add(cells(ctx, p.cols, r));
-        }
-}
-
-void show_tree(context& ctx, const plan& p, bool by_owner, tools::output& out)
-{
-    const auto& ns = ctx.snap.namespaces;
-    // Children of each node: owner tree = owned namespaces; parent tree = pid/user children.
-    std::vector<std::vector<std::size_t>> kids(ns.size());
-    std::vector<std::size_t> roots;
-    for (std::size_t i = 0; i < ns.size(); ++i) {
-        const auto& n = ns[i];
-        const bool hierarchical = n.type == ns_type::pid || n.type == ns_type::user;
-        if ((!by_owner && !hierarchical) || !(p.type_ok(n.type) || (by_owner && n.type == ns_type::user)))
-            continue;
-        const auto& up = by_owner ? n.owner : n.parent;
-        (up.value ? kids[*up.value] : roots).push_back(i);
-    }
-    std::function<void(std::size_t, tools::output::row)> add = [&](std::size_t i, tools::output::row parent) {
-        row r;
-        r.ns = i;
-        const auto line = out.add(cells(ctx, p.cols, r), parent);
-        auto& k = kids[i];
-        // child user namespaces last, so what a namespace owns reads first
-        std::stable_sort(k.begin(), k.end(),
-                         [&](std::size_t a, std::size_t b) { return (ns[a].type == ns_type::user) < (ns[b].type == ns_type::user); });
-        for (std::size_t c : k)
-            add(c, line);
-    };
-    for (std::size_t r : roots)
-        add(r, tools::output::no_parent);
-}
-
-int show_why(context& ctx, const plan& p, const std::string& spec, tools::output& out)
+int show_why(context& ctx, plan& p, const std::string& spec, tools::output& out)
 {
     std::error_code ec;
     const std::size_t i = in::find_namespace(ctx.snap, spec, ec);
     if (ec) {
         std::cerr << "nsinfo: --why '" << spec << "': "
-                  << (ec == std::errc::invalid_argument ? "not a namespace (give an id, an inode, TYPE:[INODE] or a path)"
+                  << (ec == std::errc::invalid_argument ? "not a namespace (give an inode, TYPE:[INODE], :NSID or a path)"
                       : ec == std::errc::no_such_file_or_directory && spec.find('/') == std::string::npos
-                          ? "no such namespace (give an id, an inode, TYPE:[INODE] or a path)"
+                          ? "no such namespace (give an inode, TYPE:[INODE], :NSID or a path)"
                           : nskit::describe(ec, nskit::op_kind::namespace_open, "open"))
                   << '\n';
         return exit_error;
@@ -234,22 +237,114 @@ int show_why(context& ctx, const plan& p, const std::string& spec, tools::output
         row r;
         r.ns = i;
         r.ref = &ref;
-        out.add(cells(ctx, p.cols, r));
+        emit(ctx, p, out, r);
     }
     return exit_ok;
 }
 
+tools::output_shape shape_for(const request& q, const plan& p)
+{
+    tools::output_shape shape;
+    const bool lsns = q.what == request::mode::lsns;
+    shape.scols_json = shape.unknown_as_empty = lsns;
+    auto index_of = [&](std::string_view name) {
+        for (std::size_t i = 0; i < p.cols.size(); ++i)
+            if (p.cols[i]->name == name)
+                return i;
+        return tools::output_shape::no_tree;
+    };
+    if (q.what == request::mode::tree || (lsns && q.tree_given)) {
+        if (q.tree == "process")
+            shape.tree_column = index_of("COMMAND");
+        else
+            shape.tree_column = lsns ? index_of("NS") : 0;
+    }
+    return shape;
+}
+
+// The namespace lsns was given (lsns NS): an inode.
+std::size_t lsns_namespace(const context& c, const request& q)
+{
+    std::uint64_t ino = 0;
+    const auto& t = q.lsns_namespace;
+    if (auto [end, e] = std::from_chars(t.data(), t.data() + t.size(), ino); e != std::errc() || end != t.data() + t.size())
+        tools::fail("invalid namespace argument: '" + q.lsns_namespace + "'");
+    const std::size_t i = c.snap.find_inode(ino);
+    if (i == in::snapshot::npos)
+        throw std::runtime_error("not found namespace: " + q.lsns_namespace);
+    return i;
+}
+
+int show(context& ctx, plan& p, tools::output& out)
+{
+    using R = request::mode;
+    int status = p.status;
+    switch (p.q.what) {
+    case R::pids: show_pids(ctx, p, out, status); break;
+    case R::all: show_list(ctx, p, out); break;
+    case R::tree: show_tree(ctx, p, out); break;
+    case R::why: status = show_why(ctx, p, p.q.why, out); break;
+    case R::lsns:
+        if (!p.q.lsns_namespace.empty())
+            show_namespace_processes(ctx, p, lsns_namespace(ctx, p.q), out);
+        else if (p.q.tree == "process" || !p.q.tree_given)
+            show_list(ctx, p, out); // lsns's list, nested by process when --tree=process
+        else
+            show_tree(ctx, p, out);
+        break;
+    }
+    return status;
+}
+
+std::size_t own_mount_namespace(const in::snapshot& s)
+{
+    struct stat st{};
+    return ::stat("/proc/self/ns/mnt", &st) == 0 ? s.find_inode(st.st_ino) : in::snapshot::npos;
+}
+
 } // namespace
+
+bool plan::needs(std::string_view name) const
+{
+    auto named = [&](const column* c) { return name == c->name; };
+    return std::any_of(cols.begin(), cols.end(), named) || std::any_of(filter_cols.begin(), filter_cols.end(), named);
+}
+
+bool passes(context& c, plan& p, const row& r)
+{
+    if (!p.filter)
+        return true;
+    return p.filter->matches(p.filter_types, [&](std::size_t h) -> std::optional<std::string> {
+        const tools::cell cell = p.filter_cols[h]->get(c, r);
+        if (cell.unknown()) {
+            p.filter_read_unknown = true;
+            return std::nullopt;
+        }
+        if (cell.text.empty())
+            return std::nullopt;
+        return cell.text;
+    });
+}
+
+tools::output::row emit(context& c, plan& p, tools::output& out, const row& r, tools::output::row parent)
+{
+    if (!passes(c, p, r))
+        return tools::output::no_parent;
+    return out.add(cells(c, p.cols, r), parent);
+}
 
 int run(const request& q)
 {
     using R = request::mode;
-    tools::check_style(q.style);
-    if (q.what == R::tree && q.tree != "owner" && q.tree != "parent")
-        tools::fail("--tree takes 'owner' or 'parent', not '" + q.tree + "'");
-    plan p;
-    p.types = parse_types(q.types);
-    pick(q, p); // a bad -o is a usage error before any work
+    const bool lsns = q.what == R::lsns;
+    if (!lsns)
+        tools::check_style(q.style);
+    if (q.what == R::tree && q.tree != "owner" && q.tree != "parent" && q.tree != "process")
+        tools::fail("--tree takes 'owner', 'parent' or 'process', not '" + q.tree + "'");
+    plan p{q};
+    p.types = parse_types(q.types, lsns);
+    pick(q, p); // a bad -o or -Q is a usage error before any work
+    prepare_filter(q, p);
     if (q.what == R::pids) {
         open_targets(q, p);
         if (p.targets.empty())
@@ -265,24 +360,35 @@ int run(const request& q)
         return exit_error;
     }
     context ctx{snap};
+    ctx.lsns = lsns;
+    ctx.nowrap = q.style.nowrap;
+    ctx.own_mntns = own_mount_namespace(snap);
     tools::output out(q.what == R::why ? "references" : "namespaces", tools::definitions(p.cols), q.style,
-                      q.what == R::tree);
-    int status = p.status;
-    switch (q.what) {
-    case R::pids: show_pids(ctx, p, out, status); break;
-    case R::all: show_all(ctx, p, out); break;
-    case R::tree: show_tree(ctx, p, q.tree == "owner", out); break;
-    case R::why: status = show_why(ctx, p, q.why, out); break;
+                      shape_for(q, p));
+    int status = exit_ok;
+    try {
+        status = show(ctx, p, out);
+    } catch (const tools::filter_eval_error& e) {
+        std::cerr << (lsns ? "lsns" : "nsinfo") << ": --filter: " << e.text << '\n';
+        return exit_error;
     }
     if (status == exit_error && out.empty())
         return status;
-    const bool partial = report_gaps(snap, out);
+    const bool partial = report_gaps(snap, out, p, lsns);
     out.print(std::cout);
+    if (lsns)
+        return status == exit_ok ? exit_ok : exit_error;
     return status != exit_ok ? status : partial ? exit_partial : exit_ok;
 }
 
-void list_columns(const nskit::tools::output_style& style)
+void list_columns(const nskit::tools::output_style& style, bool lsns)
 {
+    if (lsns) {
+        tools::print_holder_list("lsns-columns",
+                                 tools::definitions(tools::pick_columns(ns_columns(), lsns_all_columns, "", false)), style,
+                                 std::cout);
+        return;
+    }
     tools::check_style(style);
     tools::print_column_list({{"namespaces", tools::definitions(tools::pick_columns(ns_columns(), "", "", true))},
                               {"why", tools::definitions(tools::pick_columns(why_columns(), "", "", true))}},

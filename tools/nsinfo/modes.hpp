@@ -1,4 +1,4 @@
-// nsinfo's four modes: PIDs, --all, --tree, --why.
+// nsinfo's modes: PIDs, --all, --tree, --why, and lsns's entry point.
 #pragma once
 
 #include "table.hpp"
@@ -8,25 +8,30 @@
 
 namespace nsinfo {
 
-// Exit statuses (nsinfo.1).
+// Exit statuses (nsinfo.1).  lsns's entry point uses lsns's: 0, and 1 for
+// every error, usage errors included; it never says "partial".
 constexpr int exit_ok = 0;
 constexpr int exit_error = 1;   // a bad or vanished PID, no such namespace, no /proc
 constexpr int exit_usage = 2;
 constexpr int exit_partial = 3; // something could not be read: the answer is incomplete
 
 struct request {
-    enum class mode { pids, all, tree, why };
+    enum class mode { pids, all, tree, why, lsns };
     mode what = mode::pids;
     std::vector<std::string> pid_args;
-    std::string why, tree = "owner", types, output;
-    bool output_all = false, threads = false;
+    std::vector<std::string> types;
+    std::string why, tree = "owner", output, filter;
+    bool tree_given = false;    // -T (lsns: --tree; else its default)
+    bool output_all = false, threads = false, persistent = false, force_list = false;
+    std::string lsns_task;      // lsns -p PID: only namespaces this process is in
+    std::string lsns_namespace; // lsns NS: the processes in that namespace
     nskit::tools::output_style style;
 };
 
 // Runs one mode; returns the exit status.  Usage errors throw tools::usage_error.
 int run(const request& q);
 
-// --list-columns
-void list_columns(const nskit::tools::output_style& style);
+// --list-columns (lsns: its HOLDER/TYPE/DESCRIPTION table)
+void list_columns(const nskit::tools::output_style& style, bool lsns);
 
 } // namespace nsinfo

@@ -42,6 +42,16 @@ std::string_view next_word(std::string_view& rest) noexcept
 
 } // namespace
 
+std::string command_line_text(std::string raw)
+{
+    if (!raw.empty() && raw.back() == '\0')
+        raw.pop_back();
+    for (auto& c : raw)
+        if (c == '\0')
+            c = ' ';
+    return raw;
+}
+
 bool parse_decimal(std::string_view s, std::uint64_t& out) noexcept
 {
     if (s.empty() || s.front() < '0' || s.front() > '9')

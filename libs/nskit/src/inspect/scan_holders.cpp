@@ -183,6 +183,11 @@ void scanner::fill_details()
             p.details_error = ec ? ec : make_error_code(error::malformed_reply);
             continue;
         }
+        std::string line;
+        if (opt_.command_lines && !(f.flags & pf_kthread)) {
+            std::snprintf(name, sizeof name, "%d/cmdline", p.pid);
+            line = command_line_text(read_text_at(proc_.get(), name, ec));
+        }
         // Same process?  Its user namespace link must still match.
         std::snprintf(name, sizeof name, "%d/ns/user", p.pid);
         const std::string link = read_link_at(proc_.get(), name, ec);
@@ -194,6 +199,7 @@ void scanner::fill_details()
             continue;
         }
         p.command.assign(f.comm);
+        p.command_line = std::move(line);
         p.ppid = f.ppid;
         p.state = f.state == 'Z' || f.state == 'X' ? process_state::zombie
                   : (f.flags & pf_kthread)         ? process_state::kernel_thread

@@ -237,6 +237,7 @@ void scanner::add_process(raw_process& r)
         ti.ppid = lp.ppid;
         ti.uid = lp.uid;
         ti.command = lp.command;
+        ti.command_line = lp.command_line;
         ti.state = lp.state;
         ti.ns_errors = t.l.error;
         ti.ns_error = t.l.first_error();

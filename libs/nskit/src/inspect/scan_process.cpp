@@ -187,8 +187,11 @@ void read_details(const read_context& c, int dir, raw_process& out, bool& alive)
     if (!need_stat)
         return;
     std::error_code ec;
-    if (read_stat(dir, p, ec))
+    if (read_stat(dir, p, ec)) {
+        if (c.opt.command_lines && c.opt.details && p.state == process_state::running)
+            p.command_line = command_line_text(read_text_at(dir, "cmdline", ec)); // gone meanwhile: empty
         return;
+    }
     if (gone(ec))
         alive = false;
     else

@@ -8,9 +8,31 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <cstdint>
+#include <optional>
 #include <string>
 
 namespace nskit::inspect {
+namespace {
+
+// Decimal digits only, no sign or blank, fits 64 bits.
+bool parse_u64(std::string_view digits, std::uint64_t& v) noexcept
+{
+    if (digits.empty() || digits.size() > 20)
+        return false;
+    v = 0;
+    for (char c : digits) {
+        if (c < '0' || c > '9')
+            return false;
+        const auto d = static_cast<std::uint64_t>(c - '0');
+        if (v > (UINT64_MAX - d) / 10)
+            return false;
+        v = v * 10 + d;
+    }
+    return true;
+}
+
+} // namespace
 
 std::vector<ns_reference> why_alive(const snapshot& snap, std::size_t index)
 {
@@ -54,9 +76,13 @@ std::size_t find_namespace(const snapshot& snap, std::string_view spec, std::err
             ec = std::make_error_code(std::errc::no_such_file_or_directory);
         return i;
     }
+    // ":ID" is an NS_GET_ID id; "TYPE:[INODE]" and a bare number are inodes.
     std::string_view digits = spec;
     std::optional<ns_type> type;
-    if (auto colon = spec.find(":["); colon != std::string_view::npos && spec.back() == ']') {
+    const bool by_id = !spec.empty() && spec.front() == ':';
+    if (by_id) {
+        digits = spec.substr(1);
+    } else if (auto colon = spec.find(":["); colon != std::string_view::npos && spec.back() == ']') {
         type = sys::ns_type_from_name(spec.substr(0, colon));
         if (!type) {
             ec = std::make_error_code(std::errc::invalid_argument);
@@ -64,21 +90,12 @@ std::size_t find_namespace(const snapshot& snap, std::string_view spec, std::err
         }
         digits = spec.substr(colon + 2, spec.size() - colon - 3);
     }
-    if (digits.empty() || digits.size() > 20) {
+    std::uint64_t v = 0;
+    if (!parse_u64(digits, v)) {
         ec = std::make_error_code(std::errc::invalid_argument);
         return snapshot::npos;
     }
-    std::uint64_t v = 0;
-    for (char c : digits) {
-        if (c < '0' || c > '9') {
-            ec = std::make_error_code(std::errc::invalid_argument);
-            return snapshot::npos;
-        }
-        v = v * 10 + static_cast<std::uint64_t>(c - '0');
-    }
-    std::size_t i = type ? snapshot::npos : snap.find_id(v);
-    if (i == snapshot::npos)
-        i = snap.find_inode(v);
+    const std::size_t i = by_id ? snap.find_id(v) : snap.find_inode(v);
     if (i == snapshot::npos || (type && snap.namespaces[i].type != *type))
         ec = std::make_error_code(std::errc::no_such_file_or_directory);
     return ec ? snapshot::npos : i;

@@ -25,6 +25,10 @@ struct process_info {
     pid_t ppid = 0;
     uid_t uid = 0;             // owner of /proc/PID (the effective uid)
     std::string command;       // comm, never truncated beyond what the kernel keeps (15 bytes)
+    // The command line (scan_options::command_lines): /proc/PID/cmdline with
+    // each NUL between arguments as a space and the final NUL dropped; empty
+    // for kernel threads, zombies and processes that cleared it.
+    std::string command_line;
     process_state state = process_state::running;
     bool is_thread() const noexcept { return tid != pid; }
 

@@ -27,6 +27,8 @@ struct scan_options {
     // false, only of the lowest-pid process of each namespace, PID 1 and 2,
     // and processes whose namespaces could not be read (zombies).
     bool details = true;
+    // With the details, the command line too (process_info::command_line).
+    bool command_lines = false;
     // Empty: every process.  Otherwise only these (plus PID 1 and 2, to know
     // the initial namespaces); process counts then cover only them.
     std::vector<pid_t> pids{};

@@ -17,8 +17,8 @@ namespace nskit::inspect {
 std::vector<ns_reference> why_alive(const snapshot& snap, std::size_t index);
 
 // Find a namespace by what a user typed: a path to a namespace file (contains
-// '/'), "TYPE:[INODE]", an NS_GET_ID id, or an inode number.  Ids are tried
-// before inodes.  Errors: errno of opening the path, nskit::error::not_a_namespace
+// '/'), "TYPE:[INODE]", an inode number (what /proc/PID/ns links and stat
+// show), or ":ID", an NS_GET_ID id (Linux 6.18).  Errors: errno of opening the path, nskit::error::not_a_namespace
 // when the path is not a namespace, std::errc::no_such_file_or_directory when
 // nothing in the snapshot matches, std::errc::invalid_argument for unparsable text.
 std::size_t find_namespace(const snapshot& snap, std::string_view spec, std::error_code& ec);
