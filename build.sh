@@ -176,6 +176,17 @@ fuzz_check() { # bounded libFuzzer runs of every fuzz target
     done
 }
 
+demo_check() { # the README's main job must keep working: run it as ./build.sh demo does
+    echo "=== demo"
+    local log; log=$(mktemp /tmp/nskit-demo.XXXXXX)
+    if "$ROOT/scripts/demo.sh" >"$log" 2>&1; then
+        echo "demo: ok"; add_result 1 0
+    else
+        tail -n 30 "$log"; echo "demo: FAILED"; add_result 0 1
+    fi
+    rm -f "$log"
+}
+
 report() {
     local p f s
     read -r p f s < <(awk '{p+=$1; f+=$2; s+=$3} END {print p+0, f+0, s+0}' "$SUMMARY")
@@ -200,6 +211,7 @@ test)
     ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:abort_on_error=0 \
     UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 b2_tests sanitize run variant=sanitize test
     TSAN_OPTIONS=halt_on_error=0:second_deadlock_stack=1 b2_tests tsan tsan test-tsan
+    demo_check
     consumer_check
     fuzz_check
     report ;;

@@ -3,6 +3,14 @@
 set -euo pipefail
 cd "$(dirname "$(readlink -f "$0")")/.."
 bin() { find bin -path '*/release/*' -name "$1" -type f -perm -u+x | head -n1; }
+# nsinfo exits 3 for a partial result (something could not be read, e.g. a
+# PID 1 that refuses even root); the demo shows it and goes on.
+partial_ok() {
+    local rc=0
+    "$@" || rc=$?
+    [ $rc -eq 0 ] || [ $rc -eq 3 ] || return $rc
+    [ $rc -eq 0 ] || echo "(exit 3: partial result, as the line above says)"
+}
 echo "### sys_tour: namespaces, clone into new UTS+PID namespaces, kcmp"
 "$(bin sys_tour)"
 
@@ -23,7 +31,7 @@ nsinfo=$(bin nsinfo)
 if [ -n "$nsinfo" ]; then
     echo
     echo "### nsinfo: the namespaces of this demo's shell (pid $$)"
-    "$nsinfo" $$
+    partial_ok "$nsinfo" $$
     echo
     echo "### a helper in new user + UTS + network namespaces (unshare from util-linux)"
     unshare --user --map-root-user --uts --net sleep 60 &
@@ -33,16 +41,16 @@ if [ -n "$nsinfo" ]; then
         [ "$(readlink /proc/$helper/ns/net 2>/dev/null)" != "$(readlink /proc/$$/ns/net)" ] && break
         sleep 0.05
     done
-    "$nsinfo" $helper
+    partial_ok "$nsinfo" $helper
     echo
     echo "### nsinfo --all -t net: every network namespace on the system"
-    "$nsinfo" --all -t net
+    partial_ok "$nsinfo" --all -t net
     echo
     echo "### nsinfo --why: what keeps the helper's network namespace alive"
-    "$nsinfo" --why /proc/$helper/ns/net
+    partial_ok "$nsinfo" --why /proc/$helper/ns/net
     echo
     echo "### nsinfo --tree: user namespaces and what they own"
-    "$nsinfo" --tree -t net,uts
+    partial_ok "$nsinfo" --tree -t net,uts
     if [ -n "$(bin nscmp)" ]; then
         echo
         echo "### nscmp: what this shell and the helper share"
