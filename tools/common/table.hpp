@@ -24,7 +24,7 @@ struct libscols_line;
 
 namespace nskit::tools {
 
-enum class json_kind { string, number };
+enum class json_kind { string, number, object }; // object: the cell gives its JSON, else its text
 
 struct column_def {
     const char* name;

@@ -182,6 +182,7 @@ auto of_lowest(F f)
 using N = const in::namespace_info&;
 constexpr auto num = json_kind::number;
 constexpr auto str = json_kind::string;
+constexpr auto obj = json_kind::object;
 
 column multiline(column c)
 {
@@ -304,6 +305,13 @@ const std::vector<column>& ns_columns()
             of_ns([](context& c, const row& r, N) { return text(held_text(c.snap, r.ns)); })),
         col("NSPID", "pid at each PID namespace level, outermost first (pid mode, pid row)", str, 6, 0,
             [](context&, const row& r) { return nspid_cell(r); }),
+        col("CONTAINER", "container of its processes (engine/name; mixed) from cgroups and engine state", obj, 0, 0,
+            container_cell),
+        col("UNIT", "systemd unit or scope of its processes, when not in a container", str, 0, 0, unit_cell),
+        col("CAPS", "capabilities the process (TARGET, else PID) holds in the owning user namespace", str, 0,
+            SCOLS_FL_TRUNC, [](context& c, const row& r) { return caps_cell(c, r, false); }),
+        col("CAPSRULE", "the kernel's rule that gave CAPS: same_user_namespace, owner_of_ancestor, outside, not_owner",
+            str, 0, 0, [](context& c, const row& r) { return caps_cell(c, r, true); }),
     };
     return cols;
 }

@@ -35,6 +35,7 @@ public:
     bool lsns = false;   // lsns's entry point: its cells exactly (PATH, NSFS, UID of no process)
     bool nowrap = false; // multi-line cells as one line, ',' between the parts
     std::size_t own_mntns = none; // nsinfo's own mount namespace (lsns's NSFS)
+    in::owner_finder owners;      // containers and units, each cgroup path classified once
     const std::string& user(uid_t uid);
     const in::namespace_info* ns(const row& r) const { return r.ns == none ? nullptr : &snap.namespaces[r.ns]; }
     const in::process_info* lowest(const row& r) const;
@@ -49,6 +50,11 @@ struct column : tools::column_def {
 
 const std::vector<column>& ns_columns();
 const std::vector<column>& why_columns();
+
+// Whose namespace (whose.cpp): CONTAINER, UNIT; CAPS (rule: CAPSRULE).
+tools::cell container_cell(context& c, const row& r);
+tools::cell unit_cell(context& c, const row& r);
+tools::cell caps_cell(context& c, const row& r, bool rule);
 
 // The cells of `r` for `cols`.
 std::vector<tools::cell> cells(context& c, const std::vector<const column*>& cols, const row& r);

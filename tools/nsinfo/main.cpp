@@ -53,6 +53,7 @@ void nsinfo_options(po::options_description& d, request& q)
         ("task,p", po::value(&q.pid_args)->composing(), "process to describe (same as a PID argument)")
         ("why", po::value(&q.why), "every reference holding namespace NS alive (inode, TYPE:[INODE], :NSID or path)")
         ("threads", po::bool_switch(&q.threads), "also look at threads (/proc/PID/task/TID/ns)")
+        ("caps", "--caps PID NS: may PID act on namespace NS (its capabilities in NS's owning user namespace, and the rule)")
         ("lsns", "behave as util-linux's lsns (its options, columns, order and exit statuses)");
 }
 
@@ -106,9 +107,17 @@ void lsns_request(request& q, const po::variables_map& vm, const std::vector<std
 
 void nsinfo_request(request& q, const po::variables_map& vm)
 {
-    const int modes = int(vm.count("all")) + int(vm.count("why")) + int(vm.count("tree"));
+    const int modes = int(vm.count("all")) + int(vm.count("why")) + int(vm.count("tree")) + int(vm.count("caps"));
     if (modes > 1)
-        nskit::tools::fail("--all, --tree and --why do not combine");
+        nskit::tools::fail("--all, --tree, --why and --caps do not combine");
+    if (vm.count("caps")) {
+        if (q.pid_args.size() != 2)
+            nskit::tools::fail("--caps takes a PID and a namespace (--caps PID NS)");
+        q.what = request::mode::caps;
+        q.why = q.pid_args[1];
+        q.pid_args.resize(1);
+        return;
+    }
     q.what = vm.count("all") ? request::mode::all : vm.count("why") ? request::mode::why
              : vm.count("tree")                    ? request::mode::tree
                                                    : request::mode::pids;

@@ -81,7 +81,8 @@ void pick(const request& q, plan& p)
     const bool many = q.pid_args.size() > 1;
     const std::string defaults = q.what == R::why    ? "KIND,PID,TID,FD,COMMAND,MNTNS,PATH,NS,TYPE"
                                  : q.what == R::all  ? "NS,TYPE,NPROCS,PID,USER,COMMAND,HELD"
-                                 : q.what == R::tree ? "NS,TYPE,NPROCS,PID,COMMAND,OUID,HELD"
+                                 : q.what == R::tree ? "NS,TYPE,NPROCS,PID,COMMAND,OUID,CONTAINER,HELD"
+                                 : q.what == R::caps ? "TARGET,NS,TYPE,ONS,CAPS,CAPSRULE"
                                  : q.what == R::lsns ? lsns_defaults(q, p)
                                  : many              ? pid_columns_many
                                                      : pid_columns_one;
@@ -131,6 +132,10 @@ in::scan_options scan_for(const request& q, const plan& p)
     so.details = q.what == R::why || !q.lsns_namespace.empty(); // else only each namespace's lowest pid
     so.command_lines = p.needs("COMMAND");
     so.netnsid = q.what != R::why && p.needs("NETNSID");
+    so.cgroups = p.needs("CONTAINER") || p.needs("UNIT");
+    so.credentials = p.needs("CAPS") || p.needs("CAPSRULE");
+    if (q.what == R::caps)
+        so.targets = p.targets; // the whole system: NS may be any namespace
     if (q.what != R::pids)
         return so;
     const bool held = p.needs("HELD"), path = p.needs("PATH");
@@ -242,6 +247,28 @@ int show_why(context& ctx, plan& p, const std::string& spec, tools::output& out)
     return exit_ok;
 }
 
+// --caps PID NS: one row, the process and the namespace.
+int show_caps(context& ctx, plan& p, tools::output& out)
+{
+    std::error_code why;
+    const std::size_t at = ctx.snap.targets.empty() ? in::snapshot::npos : ctx.snap.targets[0];
+    if (at == in::snapshot::npos || lost(ctx.snap, p.targets[0].pid(), why)) {
+        std::cerr << "nsinfo: process " << p.targets[0].pid() << ": exited before it could be read\n";
+        return exit_error;
+    }
+    std::error_code ec;
+    const std::size_t ns = in::find_namespace(ctx.snap, p.q.why, ec);
+    if (ec) {
+        std::cerr << "nsinfo: --caps '" << p.q.why << "': no such namespace (give an inode, TYPE:[INODE], :NSID or a path)\n";
+        return exit_error;
+    }
+    row r;
+    r.ns = ns;
+    r.target = &ctx.snap.processes[at];
+    emit(ctx, p, out, r);
+    return exit_ok;
+}
+
 tools::output_shape shape_for(const request& q, const plan& p)
 {
     tools::output_shape shape;
@@ -284,6 +311,7 @@ int show(context& ctx, plan& p, tools::output& out)
     case R::all: show_list(ctx, p, out); break;
     case R::tree: show_tree(ctx, p, out); break;
     case R::why: status = show_why(ctx, p, p.q.why, out); break;
+    case R::caps: status = show_caps(ctx, p, out); break;
     case R::lsns:
         if (!p.q.lsns_namespace.empty())
             show_namespace_processes(ctx, p, lsns_namespace(ctx, p.q), out);
@@ -345,7 +373,7 @@ int run(const request& q)
     p.types = parse_types(q.types, lsns);
     pick(q, p); // a bad -o or -Q is a usage error before any work
     prepare_filter(q, p);
-    if (q.what == R::pids) {
+    if (q.what == R::pids || q.what == R::caps) {
         open_targets(q, p);
         if (p.targets.empty())
             return p.status;

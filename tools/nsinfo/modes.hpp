@@ -16,11 +16,11 @@ constexpr int exit_usage = 2;
 constexpr int exit_partial = 3; // something could not be read: the answer is incomplete
 
 struct request {
-    enum class mode { pids, all, tree, why, lsns };
+    enum class mode { pids, all, tree, why, lsns, caps };
     mode what = mode::pids;
     std::vector<std::string> pid_args;
     std::vector<std::string> types;
-    std::string why, tree = "owner", output, filter;
+    std::string why, tree = "owner", output, filter; // why: also --caps's NS
     bool tree_given = false;    // -T (lsns: --tree; else its default)
     bool output_all = false, threads = false, persistent = false, force_list = false;
     std::string lsns_task;      // lsns -p PID: only namespaces this process is in

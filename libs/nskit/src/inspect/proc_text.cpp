@@ -42,6 +42,46 @@ std::string_view next_word(std::string_view& rest) noexcept
 
 } // namespace
 
+bool parse_status_credentials(std::string_view status, uid_t& euid, std::uint64_t& cap_effective) noexcept
+{
+    bool uid = false, caps = false;
+    while (!status.empty()) {
+        const auto eol = status.find('\n');
+        std::string_view line = status.substr(0, eol);
+        status = eol == std::string_view::npos ? std::string_view{} : status.substr(eol + 1);
+        if (line.starts_with("Uid:")) {
+            line.remove_prefix(4);
+            std::uint64_t v = 0;
+            for (int field = 0; field < 2; ++field) { // real, then effective
+                while (!line.empty() && (line.front() == '\t' || line.front() == ' '))
+                    line.remove_prefix(1);
+                const auto end = line.find_first_of("\t ");
+                if (!parse_decimal(line.substr(0, end), v) || v > 0xffffffffu)
+                    return false;
+                line = end == std::string_view::npos ? std::string_view{} : line.substr(end);
+            }
+            euid = static_cast<uid_t>(v);
+            uid = true;
+        } else if (line.starts_with("CapEff:")) {
+            line.remove_prefix(7);
+            while (!line.empty() && (line.front() == '\t' || line.front() == ' '))
+                line.remove_prefix(1);
+            if (line.empty() || line.size() > 16)
+                return false;
+            std::uint64_t v = 0;
+            for (char c : line) {
+                const int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+                if (d < 0)
+                    return false;
+                v = v << 4 | static_cast<std::uint64_t>(d);
+            }
+            cap_effective = v;
+            caps = true;
+        }
+    }
+    return uid && caps;
+}
+
 std::string command_line_text(std::string raw)
 {
     if (!raw.empty() && raw.back() == '\0')

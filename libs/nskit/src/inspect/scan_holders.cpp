@@ -183,6 +183,18 @@ void scanner::fill_details()
             p.details_error = ec ? ec : make_error_code(error::malformed_reply);
             continue;
         }
+        if (opt_.credentials && !p.euid) {
+            std::snprintf(name, sizeof name, "%d/status", p.pid);
+            const std::string status = read_text_at(proc_.get(), name, ec);
+            uid_t euid = 0;
+            std::uint64_t caps = 0;
+            if (ec || !parse_status_credentials(status, euid, caps)) {
+                p.credentials_error = ec ? ec : make_error_code(error::malformed_reply);
+            } else {
+                p.euid = euid;
+                p.cap_effective = caps;
+            }
+        }
         std::string line;
         if (opt_.command_lines && !(f.flags & pf_kthread)) {
             std::snprintf(name, sizeof name, "%d/cmdline", p.pid);
@@ -196,6 +208,9 @@ void scanner::fill_details()
         const std::size_t u = p.ns[static_cast<std::size_t>(ns_type::user)];
         if (u != none && (ec || !parse_ns_link(link, t, ino) || ino != snap_.namespaces[u].identity.inode.ino)) {
             p.details_error = std::make_error_code(std::errc::no_such_process); // exited, pid reused
+            p.euid.reset();
+            p.cap_effective.reset();
+            p.credentials_error = p.details_error;
             continue;
         }
         p.command.assign(f.comm);

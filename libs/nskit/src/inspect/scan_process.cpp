@@ -178,6 +178,21 @@ bool is_process(pid_t pid, raw_process& out)
     return false;
 }
 
+// euid and CapEff from status text (scan_options::credentials).
+void take_credentials(process_info& p, const std::string& status, const std::error_code& read_error)
+{
+    uid_t euid = 0;
+    std::uint64_t caps = 0;
+    if (read_error)
+        p.credentials_error = read_error;
+    else if (!parse_status_credentials(status, euid, caps))
+        p.credentials_error = make_error_code(error::malformed_reply);
+    else {
+        p.euid = euid;
+        p.cap_effective = caps;
+    }
+}
+
 void read_details(const read_context& c, int dir, raw_process& out, bool& alive)
 {
     process_info& p = out.info;
@@ -190,6 +205,10 @@ void read_details(const read_context& c, int dir, raw_process& out, bool& alive)
     if (read_stat(dir, p, ec)) {
         if (c.opt.command_lines && c.opt.details && p.state == process_state::running)
             p.command_line = command_line_text(read_text_at(dir, "cmdline", ec)); // gone meanwhile: empty
+        if (c.opt.credentials && c.opt.details) {
+            const std::string status = read_text_at(dir, "status", ec);
+            take_credentials(p, status, ec);
+        }
         return;
     }
     if (gone(ec))
@@ -290,6 +309,12 @@ void read_process(const read_context& c, pid_t pid, raw_process& out)
     read_details(c, dir.get(), out, alive);
     if (!alive)
         return; // exited mid-scan: skipped quietly
+    if (c.opt.cgroups) {
+        std::error_code ec;
+        p.cgroup = read_text_at(dir.get(), "cgroup", ec);
+        if (ec && !gone(ec))
+            p.cgroup_error = ec;
+    }
     if (c.opt.threads && p.state != process_state::zombie)
         read_threads(dir.get(), pid, out);
     if ((c.opt.fds || c.opt.sockets) && p.state == process_state::running)
@@ -300,6 +325,8 @@ void read_process(const read_context& c, pid_t pid, raw_process& out)
         if (!ec && !parse_status_nspid(status, p.nspid))
             p.nspid = {pid}; // kernels before 4.1: one level
         p.nspid_error = ec;
+        if (c.opt.credentials)
+            take_credentials(p, status, ec);
         check_target(c, *target, out);
     }
     if (!target && !still_there(dir.get(), p, clean))

@@ -9,6 +9,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -29,6 +30,14 @@ struct process_info {
     // each NUL between arguments as a space and the final NUL dropped; empty
     // for kernel threads, zombies and processes that cleared it.
     std::string command_line;
+    // /proc/PID/cgroup as the kernel gives it (scan_options::cgroups).
+    std::string cgroup;
+    std::error_code cgroup_error;
+    // Effective uid and capabilities (/proc/PID/status Uid, CapEff), with
+    // the details when scan_options::credentials.
+    std::optional<uid_t> euid;
+    std::optional<std::uint64_t> cap_effective;
+    std::error_code credentials_error;
     process_state state = process_state::running;
     bool is_thread() const noexcept { return tid != pid; }
 

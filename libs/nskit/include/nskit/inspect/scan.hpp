@@ -29,6 +29,10 @@ struct scan_options {
     bool details = true;
     // With the details, the command line too (process_info::command_line).
     bool command_lines = false;
+    // With the details, euid and effective capabilities (process_info::euid, cap_effective).
+    bool credentials = false;
+    // /proc/PID/cgroup of every process (process_info::cgroup).
+    bool cgroups = false;
     // Empty: every process.  Otherwise only these (plus PID 1 and 2, to know
     // the initial namespaces); process counts then cover only them.
     std::vector<pid_t> pids{};

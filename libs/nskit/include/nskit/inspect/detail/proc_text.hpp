@@ -64,6 +64,9 @@ std::vector<epoll_item> parse_epoll_fdinfo(std::string_view text);
 // Kernel dev_t (MKDEV: major << 20 | minor, as fdinfo prints sdev) -> st_dev.
 std::uint64_t kernel_dev_to_user(std::uint64_t kdev) noexcept;
 
+// The effective uid (second field of "Uid:") and CapEff of /proc/PID/status.
+bool parse_status_credentials(std::string_view status, uid_t& euid, std::uint64_t& cap_effective) noexcept;
+
 // /proc/PID/cmdline as one line: each NUL a space, the final NUL dropped
 // ("sleep\0100\0" -> "sleep 100"); a line rewritten without one is kept whole.
 std::string command_line_text(std::string raw);
