@@ -57,7 +57,7 @@ const json::array& rows(const json::value& v, const char* name)
 // The columns nsinfo.1 documents.
 const std::vector<std::string> documented_columns = {
     "TARGET", "NS", "NSID", "TYPE", "INODE", "PATH", "NPROCS", "NTHREADS", "PID", "PPID", "COMMAND", "STATE", "UID", "USER",
-    "ISOLATED", "ONS", "OUID", "OUSER", "PNS", "NETNSID", "MOUNTS", "NSFS", "HELD", "NSPID"};
+    "ISOLATED", "ONS", "OUID", "OUSER", "PNS", "NETNSID", "MOUNTS", "NSFS", "HELD", "NSPID", "CONTAINER", "UNIT", "CAPS", "CAPSRULE"};
 const std::vector<std::string> documented_why_columns = {"KIND", "PID",  "TID", "FD",  "COMMAND",
                                                          "MNTNS", "PATH", "NS",  "TYPE"};
 
