@@ -16,7 +16,8 @@ JOBS=$(nproc 2>/dev/null || echo 2)
 
 PACKAGES=(g++ libboost1.81-tools-dev libboost1.81-dev libboost-program-options1.81-dev
           libboost-test1.81-dev libboost-json1.81-dev libmnl-dev libsmartcols-dev
-          pkg-config cmake iproute2 util-linux bubblewrap clang libclang-rt-14-dev)
+          pkg-config cmake iproute2 util-linux bubblewrap clang libclang-rt-14-dev
+          podman runc)
 
 ensure_packages() {
     local missing=()

@@ -232,28 +232,82 @@ BOOST_AUTO_TEST_CASE(container_and_unit_for_every_engine_layout, *boost::unit_te
     }));
 }
 
-// cgroup v1 (this machine mounts v1 controllers): a named hierarchy of our
-// own, /docker/ID as docker's cgroupfs driver makes it.
+// cgroup v1 (this machine mounts v1 controllers): the pids hierarchy, mounted
+// again in the child's mount namespace, /docker/ID as docker's cgroupfs driver
+// makes it under a directory of this test's own.  (Not a new named hierarchy:
+// one whose last cgroups are still being released when it is unmounted
+// outlives its mount on this kernel, and would be left behind.)
 BOOST_AUTO_TEST_CASE(container_on_cgroup_v1, *boost::unit_test::precondition(t::privileged()))
 {
     NSKIT_CHECK_CHILD(t::in_child([] {
         NSKIT_EXPECT(private_engine_state());
-        const std::string name = "name=nskit-test-" + std::to_string(::getpid());
-        NSKIT_EXPECT(mkdirs("/tmp/cg1") && ::mount("cgroup", "/tmp/cg1", "cgroup", 0, ("none," + name).c_str()) == 0);
-        const std::string dir = "/tmp/cg1/docker/" + docker_id;
+        NSKIT_EXPECT(mkdirs("/tmp/cg1") && ::mount("cgroup", "/tmp/cg1", "cgroup", 0, "pids") == 0);
+        const std::string top = "/tmp/cg1/nskit-test-" + std::to_string(::getpid());
+        const std::string dir = top + "/docker/" + docker_id;
         NSKIT_EXPECT(mkdirs(dir));
         auto s = std::make_unique<t::sleeper>(CLONE_NEWUTS);
         NSKIT_EXPECT(s->pid > 0 && move_into(dir, s->pid));
         const std::string pid = std::to_string(s->pid);
+        const std::string line = t::read_file("/proc/" + pid + "/cgroup");
         auto r = t::run_tool("nsinfo", {pid, "-n", "-r", "-o", "TYPE,CONTAINER", "-t", "uts"});
-        const std::string want = "uts docker/shop/web-1\n";
-        const std::string got = r.out;
         s.reset();
-        ::rmdir(dir.c_str());
-        ::rmdir("/tmp/cg1/docker");
-        ::umount2("/tmp/cg1", MNT_DETACH); // the hierarchy goes with its last mount
-        if (got != want)
-            return "nsinfo said '" + got + "' " + r.err;
+        for (const std::string& d : {dir, top + "/docker", top})
+            ::rmdir(d.c_str());
+        NSKIT_EXPECT(line.find(":pids:/nskit-test-") != std::string::npos); // v1, and only v1, names it
+        NSKIT_EXPECT(line.find("0::/nskit-test-") == std::string::npos);
+        if (r.out != "uts docker/shop/web-1\n")
+            return "nsinfo said '" + r.out + "' " + r.err;
+        return std::string();
+    }));
+}
+
+// A real engine: podman 4.3 (Debian 12) with runc (crun refuses this
+// machine's hybrid cgroups), cgroupfs manager, no network, limits lowered to
+// what root without CAP_SYS_RESOURCE may set, a rootfs of sleep and its
+// libraries; its state on tmpfs in a child's own mount namespace, its
+// cgroups (/libpod_parent/...) removed at the end.
+BOOST_AUTO_TEST_CASE(a_real_podman_container, *boost::unit_test::precondition(t::privileged()))
+{
+    NSKIT_CHECK_CHILD(t::in_child([] {
+        NSKIT_EXPECT(::unshare(CLONE_NEWNS) == 0 && ::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) == 0);
+        for (const char* at : {"/var/lib", "/run", "/tmp"})
+            NSKIT_EXPECT(::mount("tmpfs", at, "tmpfs", 0, "size=64m") == 0);
+        for (const std::string f : {"/usr/bin/sleep", "/lib/x86_64-linux-gnu/libc.so.6", "/lib64/ld-linux-x86-64.so.2"}) {
+            const std::string text = t::read_file(f);
+            NSKIT_EXPECT(!text.empty() && put("/tmp/rootfs" + f, text) && ::chmod(("/tmp/rootfs" + f).c_str(), 0755) == 0);
+        }
+        const std::vector<std::string> podman = {"podman", "--cgroup-manager=cgroupfs", "--events-backend=file",
+                                                 "--storage-driver=vfs", "--runtime", "runc"};
+        auto run = [&](std::vector<std::string> args, int& status) {
+            args.insert(args.begin(), podman.begin(), podman.end());
+            return t::run_program(args, &status);
+        };
+        int status = -1;
+        run({"run", "-d", "--name", "nskit-web-1", "--network", "none", "--ulimit", "nofile=1024:1024", "--ulimit",
+             "nproc=1024:1024", "--rootfs", "/tmp/rootfs", "/usr/bin/sleep", "300"},
+            status);
+        std::string pid = run({"inspect", "-f", "{{.State.Pid}}", "nskit-web-1"}, status);
+        while (!pid.empty() && pid.back() == '\n')
+            pid.pop_back();
+        std::string out, all;
+        if (status == 0 && !pid.empty() && pid != "0") {
+            out = t::run_tool("nsinfo", {pid, "-n", "-r", "-o", "TYPE,CONTAINER", "-t", "net"}).out;
+            all = t::run_tool("nsinfo", {"--all", "-n", "-r", "-o", "PID", "-t", "net", "-Q", "CONTAINER =~ \"web\""}).out;
+        }
+        run({"rm", "-f", "-t", "0", "nskit-web-1"}, status);
+        t::wait_until([] { // conmon leaves its cgroups a moment after rm returns
+            bool gone = true;
+            for (const char* h : {"blkio", "cpu", "cpuacct", "cpuset", "devices", "freezer", "memory", "pids", "systemd", "unified"}) {
+                const std::string base = std::string("/sys/fs/cgroup/") + h + "/libpod_parent";
+                ::rmdir((base + "/conmon").c_str());
+                gone = (::rmdir(base.c_str()) == 0 || errno == ENOENT) && gone;
+            }
+            return gone;
+        });
+        NSKIT_EXPECT(!pid.empty() && pid != "0");
+        if (out != "net podman/nskit-web-1\n")
+            return "nsinfo said '" + out + "'";
+        NSKIT_EXPECT(all == pid + "\n");
         return std::string();
     }));
 }

@@ -166,10 +166,22 @@ void docker(const engine_roots& r, container_ref& c)
     c.project = get(t, "Config/Labels/com.docker.compose.project");
 }
 
+// containers/storage keeps DRIVER-containers/containers.json for its storage driver.
+std::string storage_file(const engine_roots& r, const std::string& rest)
+{
+    for (const char* driver : {"overlay", "vfs", "btrfs", "zfs", "aufs", "devmapper"}) {
+        const std::string p = r.containers_storage + "/" + driver + "-containers" + rest;
+        struct stat st{};
+        if (::lstat(p.c_str(), &st) == 0)
+            return p;
+    }
+    return r.containers_storage + "/overlay-containers" + rest;
+}
+
 void podman(const engine_roots& r, container_ref& c)
 {
     pt::ptree t;
-    if (!read_json(r.containers_storage + "/overlay-containers/containers.json", r.max_file_size, t, c.unknown))
+    if (!read_json(storage_file(r, "/containers.json"), r.max_file_size, t, c.unknown))
         return;
     for (const auto& [key, entry] : t)
         if (get(entry, "id") == c.id) {
@@ -198,8 +210,7 @@ void annotations(const pt::ptree& spec, container_ref& c, const char* container,
 void crio(const engine_roots& r, container_ref& c)
 {
     pt::ptree t;
-    if (read_json(r.containers_storage + "/overlay-containers/" + c.id + "/userdata/config.json", r.max_file_size, t,
-                  c.unknown))
+    if (read_json(storage_file(r, "/" + c.id + "/userdata/config.json"), r.max_file_size, t, c.unknown))
         annotations(t, c, "io.kubernetes.container.name", "io.kubernetes.pod.name", "io.kubernetes.pod.namespace",
                     "io.kubernetes.pod.uid");
 }
