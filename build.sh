@@ -222,6 +222,15 @@ test)
     consumer_check
     fuzz_check
     report ;;
+test-gate)  # what a branch must pass to land; ./build.sh test adds sanitizers, TSan, fuzz
+    ensure_packages
+    b2_build release
+    b2_tests privileged run test
+    unprivileged_suite
+    rootless_suite
+    demo_check
+    consumer_check
+    report ;;
 test-sanitize)
     ensure_packages
     ASAN_OPTIONS=detect_leaks=1:halt_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
@@ -238,5 +247,5 @@ install)
     [ $# -ge 2 ] || { echo "usage: ./build.sh install PREFIX" >&2; exit 2; }
     ensure_packages; b2 -j"$JOBS" -q install --prefix="$2" ;;
 *)
-    echo "usage: ./build.sh {demo|test|test-sanitize|test-tsan|bench|install PREFIX|build}" >&2; exit 2 ;;
+    echo "usage: ./build.sh {demo|test|test-gate|test-sanitize|test-tsan|bench|install PREFIX|build}" >&2; exit 2 ;;
 esac
