@@ -1,0 +1,272 @@
+// The parent side of run() and spawn(): pipes, clone (one function per
+// strategy), the user namespace maps and veth, the child's report.
+#include "network.hpp"
+#include "run_internal.hpp"
+
+#include <nskit/sys/error.hpp>
+#include <nskit/sys/nsfs.hpp>
+#include <nskit/sys/pidfd.hpp>
+#include <nskit/sys/detail/clone_args.hpp>
+#include <nskit/sys/detail/syscall.hpp>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <iostream>
+#include <memory>
+
+namespace nskit::ns {
+
+struct detail::process_access {
+    static void set_status_fd(process& p, unique_fd fd) noexcept { p.status_fd_ = std::move(fd); }
+    static void set_init_stack(process& p, sys::clone_stack s) noexcept { p.init_stack_ = std::move(s); }
+    static void set_on_reaped(process& p, std::function<void()> f) noexcept { p.on_reaped_ = std::move(f); }
+};
+
+namespace detail::run_impl {
+
+using nskit::detail::last_error;
+
+namespace {
+
+// A program's child shares our memory until it execs, like posix_spawn's:
+// nothing is copied at clone (~0.4 ms per sandbox here), and nothing else
+// is in the sandbox yet to reach it.  An init for a program may keep
+// sharing it (spawn_options::share_memory_with_init), then nothing is torn
+// down at its exit either; not with a user namespace (the sandbox has other
+// credentials then, and must not reach our memory by ptracing its PID 1)
+// nor a time namespace (a task sharing memory stays in the old one).
+// Not under ASan (it does not know the child's stack), and only where
+// clone3_run exists.
+#if NSKIT_NS_RAW_SYSCALLS && defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__)
+constexpr bool child_can_share_memory = true;
+#else
+constexpr bool child_can_share_memory = false;
+#endif
+
+std::error_code write_proc(pid_t pid, const char* file, const std::string& text)
+{
+    const std::string path = "/proc/" + std::to_string(pid) + "/" + file;
+    unique_fd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
+    if (!fd)
+        return last_error();
+    // uid_map and gid_map take the whole map in one write at offset 0
+    const ssize_t n = ::write(fd.get(), text.data(), text.size());
+    if (n < 0)
+        return last_error();
+    if (static_cast<std::size_t>(n) != text.size())
+        return std::make_error_code(std::errc::io_error);
+    return {};
+}
+
+
+} // namespace
+
+std::error_code write_maps(pid_t pid, const plan& p)
+{
+    if (p.o->user->deny_setgroups)
+        if (auto ec = write_proc(pid, "setgroups", "deny"))
+            return make_setup_error(setup_step::setgroups, ec.value());
+    if (auto ec = write_proc(pid, "gid_map", p.gid_text))
+        return make_setup_error(setup_step::gid_map, ec.value());
+    if (auto ec = write_proc(pid, "uid_map", p.uid_text))
+        return make_setup_error(setup_step::uid_map, ec.value());
+    return {};
+}
+
+std::error_code as_setup_error(setup_step s, const std::error_code& ec)
+{
+    if (ec.category() == std::system_category() || ec.category() == std::generic_category())
+        return make_setup_error(s, ec.value());
+    return ec;
+}
+
+// Reads the child's report: EOF means every step passed.
+std::error_code read_report(int fd) noexcept
+{
+    wire w{};
+    ssize_t n;
+    do
+        n = ::read(fd, &w, sizeof w);
+    while (n < 0 && errno == EINTR);
+    if (n == static_cast<ssize_t>(sizeof w))
+        return make_setup_error(static_cast<setup_step>(w.step), w.err);
+    if (n != 0)
+        return make_setup_error(setup_step::pipe, n < 0 ? errno : EPROTO);
+    return {};
+}
+
+namespace {
+
+// The outer veth end would outlive the child until the kernel's
+// asynchronous namespace cleanup: the process deletes it when it reaps
+// the child, so the same name can be used again at once.
+std::function<void()> veth_cleanup(const options& o, std::error_code& ec) noexcept
+{
+    std::function<void()> delete_veth;
+    if (o.veth) {
+        try {
+            std::shared_ptr<unique_fd> outer;
+            if (o.veth->peer_netns_fd >= 0) {
+                outer = std::make_shared<unique_fd>(::fcntl(o.veth->peer_netns_fd, F_DUPFD_CLOEXEC, 3));
+                if (!*outer) {
+                    ec = make_setup_error(setup_step::veth, errno);
+                    return delete_veth;
+                }
+            }
+            delete_veth = [v = *o.veth, outer] { detail::remove_veth(v, outer ? outer->get() : -1); };
+        } catch (...) {
+            ec = std::make_error_code(std::errc::not_enough_memory);
+            return delete_veth;
+        }
+    }
+    return delete_veth;
+}
+
+// Clone sharing our memory, on its own stack: vfork-like for a program
+// without an init or handshake.  Returns false where clone3 is missing.
+bool clone_sharing_memory(const plan& p, const sys::clone3_args& a, init_args& ia, sys::clone_result& r,
+                          sys::clone_stack& child_stack, std::error_code& ec) noexcept
+{
+    // The child runs on its own stack in our memory.  Until the program
+    // is exec'd we are suspended (vfork) or blocked reading the report,
+    // except during a handshake, when it is blocked reading `go`; an
+    // init then makes raw system calls only: the two never use shared
+    // state at once.
+    const bool vfork = !p.init && !p.handshake;
+    child_stack = sys::clone_stack(p.init ? 64 * 1024 : 256 * 1024, ec); // 256 KiB: for pre_exec
+    if (ec) {
+        ec = as_setup_error(setup_step::clone, ec);
+        return false;
+    }
+    sys::clone3_args shared = a;
+    shared.flags |= sys::clone_flag::vm;
+    if (vfork)
+        shared.flags |= sys::clone_flag::vfork;
+    shared.stack = static_cast<char*>(child_stack.top()) - child_stack.size();
+    shared.stack_size = child_stack.size();
+    int pidfd = -1;
+    auto k = sys::detail::to_kernel(shared, &pidfd);
+    const long pid = sys::detail::clone3_run(&k, shared_memory_init, &ia);
+    if (pid >= 0) {
+        r.pid = static_cast<pid_t>(pid);
+        r.pidfd.reset(pidfd);
+        return true;
+    }
+    if (errno != ENOSYS)
+        ec = as_setup_error(setup_step::clone, nskit::detail::last_error());
+    else
+        child_stack = sys::clone_stack(); // no clone3: forked below
+    return false;
+}
+
+// The handshake: maps and veth written while the child waits on `go`.
+bool release_child(const plan& p, pid_t pid, process& proc, std::function<void()>& delete_veth, pipe_pair& go,
+                   std::error_code& ec) noexcept
+{
+    const auto& o = *p.o;
+    if (o.user && (ec = write_maps(pid, p)))
+        return false; // ~process kills and reaps the waiting child
+    if (o.veth) {
+        auto inner = sys::open_ns(pid, sys::ns_type::net, ec);
+        if (!ec)
+            detail::connect_veth(*o.veth, o.veth->peer_netns_fd, inner.get(), ec);
+        if (ec) {
+            ec = as_setup_error(setup_step::veth, ec);
+            return false;
+        }
+        detail::process_access::set_on_reaped(proc, std::move(delete_veth));
+    }
+    if (::write(go.w.get(), "g", 1) != 1) {
+        ec = make_setup_error(setup_step::user_wait, errno);
+        return false;
+    }
+    go.w.reset();
+    return true;
+}
+
+} // namespace
+
+// With `report_out`, returns as soon as the child is released and hands the
+// report pipe to the caller (read it after the child exits: run() saves a
+// round trip); without, waits for the setup verdict (spawn: the exec).
+process launch(const plan& p, std::error_code& ec, unique_fd* report_out) noexcept
+{
+    const auto& o = *p.o;
+    pipe_pair report, go, status;
+    if ((ec = report.open()))
+        return {};
+    if (p.handshake && (ec = go.open()))
+        return {};
+    if (p.init && (ec = status.open()))
+        return {};
+    std::function<void()> delete_veth = veth_cleanup(o, ec);
+    if (ec)
+        return {};
+    unique_fd parent_pidfd;
+    if (o.die_with_parent) {
+        parent_pidfd = sys::pidfd_open(::getpid(), ec);
+        if (ec) {
+            ec = as_setup_error(setup_step::die_with_parent, ec);
+            return {};
+        }
+    }
+    sys::clone3_args a;
+    a.flags = (p.ns - sys::clone_flag::newtime) | sys::clone_flag::pidfd | sys::clone_flag::clear_sighand;
+    a.exit_signal = p.exit_signal;
+    if (o.cgroup_fd >= 0) {
+        a.flags |= sys::clone_flag::into_cgroup;
+        a.cgroup_fd = o.cgroup_fd;
+    }
+    std::cout.flush();
+    std::cerr.flush();
+    std::fflush(nullptr); // nothing buffered twice
+    sys::clone_result r;
+    bool cloned = false;
+    sys::clone_stack child_stack; // outlives `proc` below: freed after the child is reaped or has exec'd
+    init_args ia{&p, report.w.get(), go.r.get(), status.w.get(), parent_pidfd.get()};
+    if (child_can_share_memory && p.fn == nullptr &&
+        (!p.init || (p.so->share_memory_with_init && !o.user && !p.ns.contains(sys::clone_flag::newtime)))) {
+        cloned = clone_sharing_memory(p, a, ia, r, child_stack, ec);
+        if (ec)
+            return {};
+    }
+    if (!cloned) {
+        r = sys::clone3(a, ec);
+        if (ec) {
+            ec = as_setup_error(setup_step::clone, ec);
+            return {};
+        }
+        if (r.pid == 0)
+            child_main(p, report.w.get(), go.r.get(), status.w.get(), parent_pidfd.get());
+    }
+
+    report.w.reset();
+    go.r.reset();
+    status.w.reset();
+    process proc(r.pid, std::move(r.pidfd));
+    if (p.init)
+        detail::process_access::set_status_fd(proc, std::move(status.r));
+    if (p.init && child_stack.valid()) // the init lives on: freed once it is reaped
+        detail::process_access::set_init_stack(proc, std::move(child_stack));
+    if (p.handshake) {
+        if (!release_child(p, r.pid, proc, delete_veth, go, ec))
+            return {};
+    }
+    if (report_out != nullptr) {
+        *report_out = std::move(report.r);
+        ec.clear();
+        return proc;
+    }
+    if ((ec = read_report(report.r.get()))) {
+        std::error_code ignore;
+        proc.wait(ignore);
+        return {};
+    }
+    return proc;
+}
+
+} // namespace detail::run_impl
+
+} // namespace nskit::ns

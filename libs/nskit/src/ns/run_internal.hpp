@@ -1,0 +1,92 @@
+// Private to the ns layer: the pieces of run(), spawn() and setup() shared
+// between their files (see doc/architecture.md, "Running in new namespaces").
+#pragma once
+
+#include <nskit/ns/options.hpp>
+#include <nskit/ns/process.hpp>
+#include <nskit/ns/run.hpp>
+#include <nskit/sys/clone.hpp>
+#include <nskit/sys/unique_fd.hpp>
+
+#include <fcntl.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <system_error>
+
+namespace nskit::ns::detail::run_impl {
+
+// A failed child step, as written to the report pipe.
+struct wire {
+    std::int32_t step;
+    std::int32_t err;
+};
+
+constexpr int setup_failed_exit = 125;
+
+constexpr int forwarded_signals[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
+
+// Everything the child needs, computed (and allocated) before clone: the
+// child makes system calls only.
+struct plan {
+    const options* o = nullptr;
+    sys::clone_flags ns;
+    std::string uid_text, gid_text;
+    std::string tmp_data;
+    unsigned long tmp_flags = 0;
+    std::string timens_text;
+    bool handshake = false, init = false;
+    bool become_root = false; // inside ids 0 are mapped: switch to them, like unshare -r
+    int exit_signal = SIGCHLD;
+    // payload: a callable, or a program
+    const std::function<int()>* fn = nullptr;
+    const char* path = nullptr;
+    char* const* argv = nullptr;
+    char* const* envp = nullptr;
+    const spawn_options* so = nullptr;
+};
+
+// plan.cpp
+std::error_code make_plan(const options& o, plan& p);
+
+// child_steps.cpp: async-signal-safe, raw system calls only (see raw.hpp).
+[[noreturn]] void fail(int report_w, setup_step s, int err, int code = setup_failed_exit) noexcept;
+int mount_steps(const plan& p, setup_step& step) noexcept; // also run by setup(): no allocation
+int uts_steps(const plan& p, setup_step& step) noexcept;
+int time_steps(const plan& p, setup_step& step) noexcept;
+[[noreturn]] void run_payload(const plan& p, int report_w) noexcept;
+
+// init.cpp: the child after clone, and the PID-1 init.
+[[noreturn]] void child_main(const plan& p, int report_w, int go_r, int status_w, int parent_pidfd) noexcept;
+
+struct init_args {
+    const plan* p;
+    int report_w, go_r, status_w, parent_pidfd;
+};
+
+int shared_memory_init(void* a) noexcept; // clone3_run entry: child_main(*init_args)
+
+// launch.cpp: the parent side.
+struct pipe_pair {
+    unique_fd r, w;
+    std::error_code open() noexcept
+    {
+        int fds[2];
+        if (::pipe2(fds, O_CLOEXEC) != 0)
+            return make_setup_error(setup_step::pipe, errno);
+        r.reset(fds[0]);
+        w.reset(fds[1]);
+        return {};
+    }
+};
+
+std::error_code write_maps(pid_t pid, const plan& p);
+std::error_code as_setup_error(setup_step s, const std::error_code& ec);
+std::error_code read_report(int fd) noexcept;
+process launch(const plan& p, std::error_code& ec, unique_fd* report_out = nullptr) noexcept;
+
+} // namespace nskit::ns::detail::run_impl

@@ -1,0 +1,160 @@
+#include <nskit/ns/run.hpp>
+#include <nskit/sys/error.hpp>
+
+#include <cerrno>
+#include <cstring>
+
+namespace nskit::ns {
+
+std::string_view to_string(setup_step s) noexcept
+{
+    switch (s) {
+    case setup_step::none: return "none";
+    case setup_step::validate: return "validate options";
+    case setup_step::threads: return "check threads";
+    case setup_step::pipe: return "pipe2";
+    case setup_step::clone: return "clone3";
+    case setup_step::fork: return "fork";
+    case setup_step::user_wait: return "wait for the user namespace maps";
+    case setup_step::setgroups: return "write setgroups";
+    case setup_step::gid_map: return "write gid_map";
+    case setup_step::uid_map: return "write uid_map";
+    case setup_step::unshare: return "unshare";
+    case setup_step::make_private: return "make / private (MS_REC | MS_PRIVATE)";
+    case setup_step::tmp_check: return "check /tmp";
+    case setup_step::mount_tmp: return "mount tmpfs on /tmp";
+    case setup_step::mount_proc: return "mount proc on /proc";
+    case setup_step::hostname: return "sethostname";
+    case setup_step::domainname: return "setdomainname";
+    case setup_step::loopback: return "bring up lo";
+    case setup_step::veth: return "create veth";
+    case setup_step::timens_offsets: return "write timens_offsets";
+    case setup_step::sysvsem: return "unshare sysvsem";
+    case setup_step::die_with_parent: return "die with parent";
+    case setup_step::signals: return "signal setup";
+    case setup_step::close_fds: return "close_range";
+    case setup_step::chdir: return "chdir";
+    case setup_step::exec: return "execve";
+    case setup_step::enter_userns: return "setns user";
+    case setup_step::setns: return "setns";
+    case setup_step::chroot: return "chroot";
+    case setup_step::become_root: return "setresuid/setresgid 0";
+    }
+    return "unknown step";
+}
+
+namespace {
+
+class setup_category_impl final : public std::error_category {
+public:
+    const char* name() const noexcept override { return "nskit.ns.setup"; }
+    std::string message(int v) const override; // "step: hint: strerror"
+    std::error_condition default_error_condition(int v) const noexcept override
+    {
+        return {v & 0xffff, std::generic_category()};
+    }
+};
+
+} // namespace
+
+const std::error_category& setup_category() noexcept
+{
+    static const setup_category_impl c;
+    return c;
+}
+
+std::error_code make_setup_error(setup_step step, int err) noexcept
+{
+    return {(static_cast<int>(step) << 16) | (err & 0xffff), setup_category()};
+}
+
+setup_step failed_step(const std::error_code& ec) noexcept
+{
+    return ec.category() == setup_category() ? static_cast<setup_step>(ec.value() >> 16) : setup_step::none;
+}
+
+int failed_errno(const std::error_code& ec) noexcept
+{
+    return ec.category() == setup_category() ? (ec.value() & 0xffff) : ec.value();
+}
+
+namespace {
+
+// What kind of operation a step is, for nskit::hint.
+op_kind step_kind(setup_step s) noexcept
+{
+    switch (s) {
+    case setup_step::clone:
+    case setup_step::fork:
+    case setup_step::unshare:
+    case setup_step::sysvsem: return op_kind::namespace_create;
+    case setup_step::setgroups:
+    case setup_step::gid_map:
+    case setup_step::uid_map: return op_kind::id_map_write;
+    case setup_step::make_private:
+    case setup_step::tmp_check:
+    case setup_step::mount_tmp:
+    case setup_step::mount_proc: return op_kind::mount;
+    case setup_step::hostname:
+    case setup_step::domainname: return op_kind::set_hostname;
+    case setup_step::loopback:
+    case setup_step::veth: return op_kind::netlink;
+    case setup_step::timens_offsets: return op_kind::timens_offsets;
+    case setup_step::exec: return op_kind::exec;
+    case setup_step::enter_userns:
+    case setup_step::setns: return op_kind::namespace_enter;
+    default: return op_kind::other;
+    }
+}
+
+// Advice for a step that knows more than its kind.
+std::string_view step_hint(setup_step s, int e) noexcept
+{
+    switch (s) {
+    case setup_step::setgroups:
+        if (e == EACCES)
+            return "cannot open the child's /proc files: make the caller dumpable (prctl PR_SET_DUMPABLE)";
+        break;
+    case setup_step::uid_map:
+    case setup_step::gid_map:
+        if (e == EINVAL)
+            return "the kernel refused the map (overlapping ranges, zero count, or ids not mapped in the parent)";
+        if (e == EPERM)
+            return "mapping ids other than your own needs CAP_SETUID/CAP_SETGID (run as root, or map only your "
+                   "own id)";
+        break;
+    case setup_step::tmp_check:
+        if (e == ELOOP)
+            return "/tmp is a symbolic link: refusing to mount over it";
+        break;
+    case setup_step::veth:
+        if (e == ENOTSUP || e == ENOSYS)
+            return "net layer not merged";
+        break;
+    case setup_step::exec:
+        if (e == EACCES)
+            return "not executable";
+        break;
+    default: break;
+    }
+    return hint(std::error_code(e, std::system_category()), step_kind(s));
+}
+
+} // namespace
+
+std::string setup_category_impl::message(int v) const
+{
+    const auto s = static_cast<setup_step>(v >> 16);
+    const int e = v & 0xffff;
+    std::string out(to_string(s));
+    if (auto h = step_hint(s, e); !h.empty())
+        out.append(": ").append(h);
+    return out.append(": ").append(std::strerror(e));
+}
+
+std::string explain(const std::error_code& ec)
+{
+    return ec.category() == setup_category() ? ec.message() : describe(ec, op_kind::other);
+}
+
+} // namespace nskit::ns
