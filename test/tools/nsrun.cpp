@@ -239,7 +239,7 @@ BOOST_AUTO_TEST_CASE(enter_another_process)
     BOOST_TEST(r.out == "enter-me\n");
     auto t = nsrun({"--enter", std::to_string(target.pid()), "--types", "ipc", "--", "hostname"});
     BOOST_TEST(t.out != "enter-me\n");
-    auto gone = nsrun({"--enter", "999999999", "--", "true"});
+    auto gone = nsrun({"--enter", "4194304", "--", "true"}); // a valid pid no process has (pid_max at most 4194304)
     BOOST_TEST(gone.status == 125, gone.out);
 }
 

@@ -19,6 +19,7 @@ const char* const usage = "Usage: nsinfo [options] [PID...]\n"
                           "       nsinfo --all [-t TYPE] [-P] [-Q EXPR]\n"
                           "       nsinfo --tree[=owner|parent|process]\n"
                           "       nsinfo --why NS\n"
+                          "       nsinfo --mounts PID|PATH\n"
                           "       nsinfo --lsns [lsns options] [NS]   (also: invoked as lsns)\n\n"
                           "Show the namespaces of processes (default: nsinfo's own, i.e. the caller's), every namespace\n"
                           "on the system, how they relate, and what keeps them alive.\n\n";
@@ -53,6 +54,7 @@ void nsinfo_options(po::options_description& d, request& q)
         ("task,p", po::value(&q.pid_args)->composing(), "process to describe (same as a PID argument)")
         ("why", po::value(&q.why), "every reference holding namespace NS alive (inode, TYPE:[INODE], :NSID or path)")
         ("threads", po::bool_switch(&q.threads), "also look at threads (/proc/PID/task/TID/ns)")
+        ("mounts", po::value(&q.mounts), "the mounts of mount namespace TARGET (a PID or a path), from listmount/statmount")
         ("caps", "--caps PID NS: may PID act on namespace NS (its capabilities in NS's owning user namespace, and the rule)")
         ("lsns", "behave as util-linux's lsns (its options, columns, order and exit statuses)");
 }
@@ -110,6 +112,11 @@ void nsinfo_request(request& q, const po::variables_map& vm)
     const int modes = int(vm.count("all")) + int(vm.count("why")) + int(vm.count("tree")) + int(vm.count("caps"));
     if (modes > 1)
         nskit::tools::fail("--all, --tree, --why and --caps do not combine");
+    if (vm.count("mounts")) {
+        if (modes > 0 || !q.pid_args.empty())
+            nskit::tools::fail("--mounts takes one TARGET and combines only with -J, -l, -o, -n, -r, -u");
+        return;
+    }
     if (vm.count("caps")) {
         if (q.pid_args.size() != 2)
             nskit::tools::fail("--caps takes a PID and a namespace (--caps PID NS)");
@@ -164,7 +171,7 @@ int nsinfo_main(int argc, char** argv, bool lsns)
         q.pid_args.insert(q.pid_args.end(), positional.begin(), positional.end());
         nsinfo_request(q, vm);
     }
-    return nsinfo::run(q);
+    return vm.count("mounts") && !lsns ? nsinfo::run_mounts(q) : nsinfo::run(q);
 }
 
 // lsns's words for the errors scripts may match.

@@ -23,6 +23,7 @@ struct request {
     std::string why, tree = "owner", output, filter; // why: also --caps's NS
     bool tree_given = false;    // -T (lsns: --tree; else its default)
     bool output_all = false, threads = false, persistent = false, force_list = false;
+    std::string mounts;         // --mounts TARGET
     std::string lsns_task;      // lsns -p PID: only namespaces this process is in
     std::string lsns_namespace; // lsns NS: the processes in that namespace
     nskit::tools::output_style style;
@@ -30,6 +31,8 @@ struct request {
 
 // Runs one mode; returns the exit status.  Usage errors throw tools::usage_error.
 int run(const request& q);
+// --mounts TARGET (mounts.cpp)
+int run_mounts(const request& q);
 
 // --list-columns (lsns: its HOLDER/TYPE/DESCRIPTION table)
 void list_columns(const nskit::tools::output_style& style, bool lsns);

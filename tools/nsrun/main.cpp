@@ -1,6 +1,8 @@
 // nsrun — run a program in new namespaces (unshare/bwrap-like), or in
 // another process's namespaces (--enter, nsenter-like).  A thin front end
 // to nskit::ns: options -> nskit::ns::options -> spawn + supervise.
+#include "cli.hpp"
+
 #include <nskit/ns.hpp>
 #include <nskit/sys/error.hpp>
 
@@ -12,6 +14,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <charconv>
 #include <cmath>
 #include <cstdlib>
 #include <iostream>
@@ -41,31 +44,37 @@ struct usage_error : std::runtime_error {
     using std::runtime_error::runtime_error;
 };
 
-int signal_number(const std::string& s)
+// A whole decimal number within [lo, hi], or a usage error naming the option.
+unsigned long whole_number(const std::string& option, const std::string& s, unsigned long lo, unsigned long hi)
 {
-    if (s.empty())
-        return SIGTERM;
-    if (std::isdigit(static_cast<unsigned char>(s[0]))) {
-        const int n = std::atoi(s.c_str());
-        if (n > 0 && n < NSIG)
-            return n;
-        throw usage_error("bad signal '" + s + "'");
-    }
-    std::string name = s.rfind("SIG", 0) == 0 ? s.substr(3) : s;
-    for (int i = 1; i < NSIG; ++i)
-        if (const char* abbrev = ::sigabbrev_np(i); abbrev && name == abbrev)
-            return i;
-    throw usage_error("bad signal '" + s + "'");
+    unsigned long v = 0;
+    const auto r = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (s.empty() || r.ec != std::errc() || r.ptr != s.data() + s.size() || v < lo || v > hi)
+        throw usage_error(option + ": '" + s + "' is not a number from " + std::to_string(lo) + " to " +
+                          std::to_string(hi));
+    return v;
 }
 
-std::chrono::nanoseconds seconds_offset(const std::string& s)
+int signal_number(const std::string& s)
+{
+    if (!s.empty() && std::isdigit(static_cast<unsigned char>(s[0])))
+        return static_cast<int>(whole_number("--kill-child", s, 1, NSIG - 1));
+    std::string name = s.rfind("SIG", 0) == 0 ? s.substr(3) : s;
+    for (int i = 1; i < NSIG && !name.empty(); ++i)
+        if (const char* abbrev = ::sigabbrev_np(i); abbrev && name == abbrev)
+            return i;
+    throw usage_error("--kill-child: bad signal '" + s + "' (a name like TERM or a number from 1 to " +
+                      std::to_string(NSIG - 1) + ")");
+}
+
+std::chrono::nanoseconds seconds_offset(const std::string& option, const std::string& s)
 {
     char* end = nullptr;
     errno = 0;
     const double v = std::strtod(s.c_str(), &end);
     // Within ±9e9 s the nanoseconds fit a long long (the kernel's limit, KTIME_SEC_MAX, is 9.2e9 s).
     if (s.empty() || *end != '\0' || errno != 0 || !std::isfinite(v) || std::fabs(v) > 9e9)
-        throw usage_error("bad offset '" + s + "' (seconds, e.g. 3600 or -1.5)");
+        throw usage_error(option + ": bad offset '" + s + "' (seconds, e.g. 3600 or -1.5)");
     // chrono::round, not llround: nsrun then needs no libm (one library less to load)
     return std::chrono::round<std::chrono::nanoseconds>(std::chrono::duration<double>(v));
 }
@@ -84,7 +93,7 @@ ns::tmp_options tmp_from(const std::string& text)
             char* end = nullptr;
             const unsigned long m = std::strtoul(item.c_str() + 5, &end, 8);
             if (*end != '\0' || m > 07777 || item.size() == 5)
-                throw usage_error("bad tmpfs mode '" + item.substr(5) + "' (octal, e.g. 1777)");
+                throw usage_error("--tmp: bad tmpfs mode '" + item.substr(5) + "' (octal, e.g. 1777)");
             t.mode = static_cast<mode_t>(m);
         } else if (item == "exec")
             t.noexec = false;
@@ -141,8 +150,8 @@ int main(int argc, char** argv)
         "Run PROGRAM in new namespaces (or in those of process PID).\n\nOptions");
     std::string tmp, uts, user, gid_map, veth, addr, peer_addr, monotonic, boottime, kill_child, enter_types,
         domainname, cgroup_dir, chdir_to;
+    std::string enter_arg, grace = "200";
     pid_t enter_pid = 0;
-    unsigned grace_ms = 200;
     desc.add_options()
         ("help,h", "print this help and exit")
         ("version,V", "print the version and exit")
@@ -170,10 +179,10 @@ int main(int argc, char** argv)
         ("kill-child", po::value(&kill_child)->implicit_value("TERM"),
          "on a signal to nsrun: forward it, send SIG (default TERM), SIGKILL after the grace period (default on)")
         ("no-kill-child", "only forward signals")
-        ("grace", po::value(&grace_ms), "milliseconds between SIG and SIGKILL (default 200)")
+        ("grace", po::value(&grace), "milliseconds between SIG and SIGKILL (default 200)")
         ("die-with-parent", "PROGRAM (and its init) get SIGKILL when nsrun dies")
         ("chdir", po::value(&chdir_to), "working directory of PROGRAM")
-        ("enter", po::value(&enter_pid), "join the namespaces of process PID instead of creating new ones")
+        ("enter", po::value(&enter_arg), "join the namespaces of process PID instead of creating new ones")
         ("types", po::value(&enter_types), "with --enter: namespace types, e.g. net,uts (default: all that differ)");
     po::options_description hidden;
     std::vector<std::string> command;
@@ -186,7 +195,7 @@ int main(int argc, char** argv)
     po::variables_map vm;
     ns::options o;
     try {
-        po::store(po::command_line_parser(argc, argv).options(all).positional(pos).run(), vm);
+        po::store(po::command_line_parser(nskit::tools::normalize_args(argc, argv, all)).options(all).positional(pos).run(), vm);
         po::notify(vm);
         if (vm.count("help")) {
             std::cout << desc << "\nExit status: PROGRAM's, 128+N when killed by signal N; 120 bad arguments, "
@@ -200,8 +209,20 @@ int main(int argc, char** argv)
         }
         if (command.empty())
             throw usage_error("no PROGRAM given (nsrun [OPTIONS] -- PROGRAM [ARGS])");
-        if (vm.count("enter") && enter_pid <= 0)
-            throw usage_error("--enter needs a positive PID");
+        if (vm.count("enter")) {
+            std::string why;
+            if (!nskit::tools::parse_pid_arg(enter_arg, enter_pid, why))
+                throw usage_error("--enter: " + why);
+            for (const char* creating : {"mount", "tmp", "pid", "no-proc", "net", "veth", "addr", "peer-addr",
+                                         "no-routes", "ipc", "sysvsem", "uts", "domainname", "user", "gid-map",
+                                         "cgroup", "cgroup-dir", "time", "monotonic", "boottime"})
+                if (vm.count(creating))
+                    throw usage_error(std::string("--") + creating + " creates a namespace: not with --enter");
+            if (vm.count("types") && enter_types.empty())
+                throw usage_error("--types: no namespace types given");
+        } else if (vm.count("types")) {
+            throw usage_error("--types needs --enter");
+        }
         o.mount = vm.count("mount") > 0;
         if (vm.count("tmp"))
             o.tmp = tmp_from(tmp);
@@ -239,16 +260,19 @@ int main(int argc, char** argv)
         o.cgroup = vm.count("cgroup") > 0;
         o.time = vm.count("time") > 0;
         if (vm.count("monotonic"))
-            o.monotonic_offset = seconds_offset(monotonic);
+            o.monotonic_offset = seconds_offset("--monotonic", monotonic);
         if (vm.count("boottime"))
-            o.boottime_offset = seconds_offset(boottime);
+            o.boottime_offset = seconds_offset("--boottime", boottime);
         o.kill_child = vm.count("no-kill-child") == 0;
         if (vm.count("kill-child"))
             o.kill_signal = signal_number(kill_child);
-        o.kill_grace = std::chrono::milliseconds(grace_ms);
+        o.kill_grace = std::chrono::milliseconds(whole_number("--grace", grace, 0, 86400000));
         o.die_with_parent = vm.count("die-with-parent") > 0;
         if (auto ec = o.validate())
             throw std::system_error(ec, "options");
+    } catch (const nskit::tools::usage_error& e) {
+        std::cerr << "nsrun: " << e.text << " (see nsrun --help)\n";
+        return exit_usage;
     } catch (const po::error& e) {
         std::cerr << "nsrun: " << e.what() << " (see nsrun --help)\n";
         return exit_usage;
@@ -285,7 +309,9 @@ int main(int argc, char** argv)
             eo.follow_root_and_cwd = true;
         ns::enter_pid(enter_pid, eo, ec);
         if (ec) {
-            std::cerr << "nsrun: enter " << enter_pid << ": " << one_line(ec) << "\n";
+            std::cerr << "nsrun: enter " << enter_pid << ": "
+                      << (ec == std::errc::no_such_process ? std::string("the process has exited") : one_line(ec))
+                      << "\n";
             return ec == std::errc::no_such_process ? exit_enter : (failure_exit(ec) == exit_setup ? exit_enter
                                                                                                  : failure_exit(ec));
         }

@@ -36,10 +36,12 @@ struct ns_side {
     std::string reason;
 };
 
-ns_side open_side(pid_t pid, sys::ns_type t)
+// From the pidfd (the process's own, no /proc), or /proc confirmed by it.
+ns_side open_side(const sys::pidref& p, sys::ns_type t)
 {
+    const pid_t pid = p.pid();
     ns_side s;
-    s.fd = sys::open_ns(pid, t, s.error);
+    s.fd = p.open_namespace(t, s.error);
     if (!s.error)
         s.inode = sys::ns_stat(s.fd.get(), s.error);
     if (s.error)
@@ -85,10 +87,10 @@ void compare_namespaces(const sys::pidref& a, const sys::pidref& b, const compar
         return;
     std::vector<ns_side> sa, sb;
     for (auto t : types) {
-        sa.push_back(open_side(a.pid(), t));
-        sb.push_back(open_side(b.pid(), t));
+        sa.push_back(open_side(a, t));
+        sb.push_back(open_side(b, t));
     }
-    ns_side ua = open_side(a.pid(), sys::ns_type::user), ub = open_side(b.pid(), sys::ns_type::user);
+    ns_side ua = open_side(a, sys::ns_type::user), ub = open_side(b, sys::ns_type::user);
     // What was opened by pid belongs to a and b only if both are still alive now.
     const bool a_ok = a.alive(), b_ok = b.alive();
     const bool have_id = sys::probe_nsfs().get_id;

@@ -99,8 +99,10 @@ sys::clone_flags differing_namespaces(int pidfd, std::error_code& ec) noexcept
         std::error_code e1, e2;
         auto mine = namespace_handle::current(t.type, e1);
         auto theirs = namespace_handle::from_pidfd(pidfd, t.type, e2);
-        if (e2 && e2 != std::errc::no_such_file_or_directory) { // ENOENT: type not in this kernel
-            ec = e2;
+        // ENOENT where our own file exists: the target has exited (a zombie
+        // has no namespace files), not a type this kernel lacks.
+        if (e2 && (e2 != std::errc::no_such_file_or_directory || !e1)) {
+            ec = e2 == std::errc::no_such_file_or_directory ? std::make_error_code(std::errc::no_such_process) : e2;
             return {};
         }
         if (!e1 && !e2 && !(mine == theirs))

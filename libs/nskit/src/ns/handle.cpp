@@ -46,6 +46,12 @@ namespace_handle namespace_handle::from_pid(pid_t pid, sys::ns_type type)
 
 namespace_handle namespace_handle::from_pidfd(int pidfd, sys::ns_type type, std::error_code& ec) noexcept
 {
+    // The process's own namespace, no /proc (6.11); older kernels: by pid below.
+    auto fd = sys::pidfd_get_namespace(pidfd, type, ec);
+    if (!ec)
+        return adopt(std::move(fd), ec);
+    if (ec != std::errc::inappropriate_io_control_operation && ec != std::errc::invalid_argument)
+        return {};
     const pid_t pid = sys::pidfd_get_pid(pidfd, ec);
     if (ec)
         return {};

@@ -3,6 +3,7 @@
 #include <nskit/sys/pidfd.hpp>
 
 #include <fcntl.h>
+#include <sys/ioctl.h>
 #include <signal.h>
 #include <sys/wait.h>
 
@@ -69,6 +70,53 @@ unique_fd pidfd_getfd(int pidfd, int target_fd)
     std::error_code ec;
     auto fd = pidfd_getfd(pidfd, target_fd, ec);
     throw_if(ec, op_kind::pidfd, "pidfd_getfd(fd " + std::to_string(target_fd) + ")");
+    return fd;
+}
+
+namespace {
+// <linux/pidfd.h> of 6.11; Debian 12's headers predate it.
+constexpr unsigned long pidfs_ioctl(unsigned nr) noexcept { return _IO(0xFF, nr); }
+unsigned long namespace_request(ns_type t, bool for_children) noexcept
+{
+    if (for_children)
+        return t == ns_type::pid ? pidfs_ioctl(6) : t == ns_type::time ? pidfs_ioctl(8) : 0;
+    switch (t) {
+    case ns_type::cgroup: return pidfs_ioctl(1);  // PIDFD_GET_CGROUP_NAMESPACE
+    case ns_type::ipc: return pidfs_ioctl(2);
+    case ns_type::mnt: return pidfs_ioctl(3);
+    case ns_type::net: return pidfs_ioctl(4);
+    case ns_type::pid: return pidfs_ioctl(5);
+    case ns_type::time: return pidfs_ioctl(7);
+    case ns_type::user: return pidfs_ioctl(9);
+    case ns_type::uts: return pidfs_ioctl(10);
+    }
+    return 0;
+}
+} // namespace
+
+unique_fd pidfd_get_namespace(int pidfd, ns_type type, std::error_code& ec, bool for_children) noexcept
+{
+    ec.clear();
+    const unsigned long req = namespace_request(type, for_children);
+    if (req == 0) {
+        ec = std::make_error_code(std::errc::invalid_argument);
+        return {};
+    }
+    const int fd = ::ioctl(pidfd, req, 0); // the kernel opens it O_CLOEXEC
+    if (fd < 0) {
+        ec = last_error();
+        return {};
+    }
+    return unique_fd(fd);
+}
+
+unique_fd pidfd_get_namespace(int pidfd, ns_type type, bool for_children)
+{
+    std::error_code ec;
+    auto fd = pidfd_get_namespace(pidfd, type, ec, for_children);
+    throw_if(ec, op_kind::namespace_open,
+             "PIDFD_GET_" + std::string(to_string(type)) + (for_children ? "_FOR_CHILDREN" : "") + "_NAMESPACE(pidfd " +
+                 std::to_string(pidfd) + ")");
     return fd;
 }
 

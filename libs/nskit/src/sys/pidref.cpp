@@ -1,5 +1,6 @@
 #include <nskit/sys/detail/syscall.hpp>
 #include <nskit/sys/error.hpp>
+#include <nskit/sys/nsfs.hpp>
 #include <nskit/sys/pidfd.hpp>
 #include <nskit/sys/pidref.hpp>
 
@@ -98,6 +99,39 @@ void pidref::verify() const
     std::error_code ec;
     verify(ec);
     throw_if(ec, op_kind::pidfd, "pidref verify(" + std::to_string(pid_) + ")");
+}
+
+unique_fd pidref::open_namespace(ns_type type, std::error_code& ec, bool for_children) const noexcept
+{
+    if (!pidfd_) {
+        ec = std::make_error_code(std::errc::bad_file_descriptor);
+        return {};
+    }
+    auto fd = pidfd_get_namespace(pidfd_.get(), type, ec, for_children);
+    if (ec != std::errc::inappropriate_io_control_operation && ec != std::errc::invalid_argument)
+        return fd; // the namespace, or the kernel's refusal (ESRCH, EACCES ...)
+    fd = for_children ? open_ns_for_children(pid_, type, ec) : open_ns(pid_, type, ec);
+    if (ec) {
+        std::error_code now;
+        verify(now); // a pid that names no process now: say it exited
+        if (now)
+            ec = now;
+        return {};
+    }
+    verify(ec); // the file was this process's only if it is still alive now
+    if (ec)
+        return {};
+    return fd;
+}
+
+unique_fd pidref::open_namespace(ns_type type, bool for_children) const
+{
+    std::error_code ec;
+    auto fd = open_namespace(type, ec, for_children);
+    throw_if(ec, op_kind::namespace_open,
+             "open namespace " + std::string(to_string(type)) + (for_children ? "_for_children" : "") + " of pid " +
+                 std::to_string(pid_));
+    return fd;
 }
 
 void pidref::send_signal(int sig, std::error_code& ec) const noexcept

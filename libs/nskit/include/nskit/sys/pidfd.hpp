@@ -2,6 +2,7 @@
 // pidfd_getfd (5.6), waitid(P_PIDFD) (5.4), with decoded exit status.
 #pragma once
 
+#include <nskit/sys/ns_type.hpp>
 #include <nskit/sys/unique_fd.hpp>
 
 #include <sys/types.h>
@@ -53,6 +54,14 @@ struct wait_options {
 // waitid(P_PIDFD, WEXITED), restarting on EINTR.
 exit_status pidfd_wait(int pidfd, std::error_code& ec, wait_options options = {}) noexcept;
 exit_status pidfd_wait(int pidfd, wait_options options = {});
+
+// PIDFD_GET_<TYPE>_NAMESPACE (6.11): an O_CLOEXEC fd of the namespace the
+// process holds, taken from the process itself (no /proc, no pid reuse).
+// for_children: PIDFD_GET_{PID,TIME}_FOR_CHILDREN_NAMESPACE (other types: EINVAL).
+// ENOTTY/EINVAL: the kernel lacks the ioctl (pidfds before pidfs, 6.9) or it
+// is filtered; ESRCH: the process has exited (a zombie has no namespaces).
+unique_fd pidfd_get_namespace(int pidfd, ns_type type, std::error_code& ec, bool for_children = false) noexcept;
+unique_fd pidfd_get_namespace(int pidfd, ns_type type, bool for_children = false);
 
 // The pid a pidfd refers to, from /proc/self/fdinfo ("Pid:"); -1 when the
 // process has been reaped, 0 when it is in another PID namespace.

@@ -7,6 +7,7 @@
 // was not reused in between.
 #pragma once
 
+#include <nskit/sys/ns_type.hpp>
 #include <nskit/sys/unique_fd.hpp>
 
 #include <sys/types.h>
@@ -58,6 +59,15 @@ public:
     // may name another process by now), EBADF for an empty pidref.
     void verify(std::error_code& ec) const noexcept;
     void verify() const;
+
+    // An fd of the process's namespace of that type: from the pidfd
+    // (PIDFD_GET_<TYPE>_NAMESPACE, 6.11), so it is this process's by
+    // construction and needs no /proc.  Where the kernel lacks the ioctl
+    // (ENOTTY/EINVAL): /proc/PID/ns/<type>, confirmed against the pidfd
+    // afterwards (ESRCH when the process exited meanwhile).
+    // for_children: pid_for_children / time_for_children.
+    unique_fd open_namespace(ns_type type, std::error_code& ec, bool for_children = false) const noexcept;
+    unique_fd open_namespace(ns_type type, bool for_children = false) const;
 
     // pidfd_send_signal (5.1); signal 0 checks only that it can be signalled.
     void send_signal(int sig, std::error_code& ec) const noexcept;

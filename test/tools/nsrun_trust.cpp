@@ -1,0 +1,151 @@
+// nsrun against hostile and careless input (issue "trust": items 2, 17-19):
+// each case fails against the nsrun before that work.
+#include "hostile.hpp"
+#include "test_support.hpp"
+#include "tool_runner.hpp"
+
+#include <nskit/ns/enter.hpp>
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+namespace t = nskit::test;
+namespace h = nskit::test::hostile;
+
+namespace {
+
+constexpr int exit_usage = 120, exit_enter = 125;
+
+t::tool_result nsrun(const std::vector<std::string>& args)
+{
+    t::tool_run_options merged;
+    merged.merge_stderr = true;
+    return t::run_tool("nsrun", args, merged);
+}
+
+// With a user namespace when unprivileged, so the same test runs in every pass.
+std::vector<std::string> with_user(std::vector<std::string> args)
+{
+    if (t::missing_privilege())
+        args.insert(args.begin(), "--user");
+    return args;
+}
+
+std::string joined(const std::vector<std::string>& args)
+{
+    std::string s;
+    for (const auto& a : args)
+        s += a + " ";
+    return s;
+}
+
+std::string hostname()
+{
+    char h[65] = {};
+    ::gethostname(h, 64);
+    return h;
+}
+
+// One line, "nsrun: ...", naming `what`, with the usage status.
+void refused(const std::vector<std::string>& args, const std::string& what)
+{
+    const auto r = nsrun(args);
+    BOOST_TEST(r.status == exit_usage, joined(args) << "-> " << r.status << " " << r.out);
+    BOOST_TEST(r.out.rfind("nsrun: ", 0) == 0u, joined(args) << "-> " << r.out);
+    BOOST_TEST(std::count(r.out.begin(), r.out.end(), '\n') == 1, joined(args) << "-> " << r.out);
+    BOOST_TEST(r.out.find(what) != std::string::npos, joined(args) << "-> " << r.out << " (wanted " << what << ")");
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(tools_nsrun_trust)
+
+// Item 17: an optional value only after '=' or attached to a short option;
+// the next word is PROGRAM (the old nsrun took `id` as a map, `hostname` as
+// the host name, `ls` as tmpfs options and ran /tmp).
+BOOST_AUTO_TEST_CASE(optional_values_never_take_the_next_word)
+{
+    auto u = nsrun({"-U", "id"});
+    BOOST_TEST(u.status == 0, u.out);
+    BOOST_TEST(u.out.rfind("uid=0(", 0) == 0u, u.out);
+    auto attached = nsrun({"-U0:" + std::to_string(::geteuid()) + ":1", "id"});
+    BOOST_TEST(attached.status == 0, attached.out);
+    BOOST_TEST(attached.out.rfind("uid=0(", 0) == 0u, attached.out);
+    auto h = nsrun(with_user({"-u", "hostname"}));
+    BOOST_TEST(h.status == 0, h.out);
+    BOOST_TEST(h.out == hostname() + "\n");
+    auto named = nsrun(with_user({"-unsrun-box", "hostname"}));
+    BOOST_TEST(named.out == "nsrun-box\n", named.out);
+    auto tmp = nsrun(with_user({"--tmp", "ls", "/tmp"}));
+    BOOST_TEST(tmp.status == 0, tmp.out);
+    BOOST_TEST(tmp.out == "", "a fresh /tmp is empty: " << tmp.out);
+    auto kill = nsrun(with_user({"--kill-child", "true"}));
+    BOOST_TEST(kill.status == 0, kill.out);
+}
+
+// Item 18: options that cannot apply are refused, not ignored.
+BOOST_AUTO_TEST_CASE(enter_with_creation_options_is_a_usage_error)
+{
+    const std::string self = std::to_string(::getpid());
+    for (const auto& creating : std::vector<std::vector<std::string>>{
+             {"--net"}, {"--veth", "nsx0"}, {"--tmp"}, {"--user"}, {"--pid"}, {"--uts"}, {"--monotonic", "5"}}) {
+        std::vector<std::string> args{"--enter", self};
+        args.insert(args.end(), creating.begin(), creating.end());
+        args.insert(args.end(), {"--", "true"});
+        refused(args, creating.front());
+    }
+    refused({"--types", "net", "--", "true"}, "--types");
+    refused({"--net", "--types=uts", "--", "true"}, "--types");
+}
+
+// Item 19: every number whole, in range, refused with the option's name
+// (the old nsrun made --grace -1 4294967295 ms and --kill-child=2x SIGINT).
+BOOST_AUTO_TEST_CASE(numbers_are_parsed_whole_and_range_checked)
+{
+    for (const auto& bad : std::vector<std::vector<std::string>>{
+             {"--grace", "-1"}, {"--grace=4294967296"}, {"--grace", "10ms"}, {"--grace="}, {"--grace", "+5"}})
+    {
+        std::vector<std::string> args = bad;
+        args.insert(args.end(), {"--", "true"});
+        refused(args, "--grace");
+    }
+    for (const auto& v : {"2x", "4294967298", "0", "65", "-1", "", " 9"})
+        refused({std::string("--kill-child=") + v, "--", "true"}, "--kill-child");
+    for (const auto& v : {"1x", "-5", "4294967297", "0"})
+        refused({"--enter", v, "--", "true"}, "--enter");
+    refused({"--monotonic", "1e10", "--", "true"}, "--monotonic");
+    refused({"--boottime", "nan", "--", "true"}, "--boottime");
+    refused({"--tmp=mode=8", "--", "true"}, "--tmp");
+    // still accepted: the values that are right
+    auto ok = nsrun(with_user({"--kill-child=9", "--grace", "0", "--", "true"}));
+    BOOST_TEST(ok.status == 0, ok.out);
+    auto named = nsrun(with_user({"--kill-child=SIGUSR1", "--", "true"}));
+    BOOST_TEST(named.status == 0, named.out);
+}
+
+// Item 2: a zombie's namespaces cannot be opened; the old nsrun dropped
+// every type as "not in this kernel" and ran PROGRAM in its own namespaces.
+BOOST_AUTO_TEST_CASE(enter_a_zombie_fails)
+{
+    h::zombie_holder z;
+    BOOST_TEST_REQUIRE(z.pid() > 0);
+    BOOST_TEST_REQUIRE(z.zombie());
+    const std::string pid = std::to_string(z.pid());
+    for (const auto& args : std::vector<std::vector<std::string>>{
+             {"--enter", pid, "--", "true"}, {"--enter", pid, "--types", "uts", "--", "true"},
+             {"--enter", pid, "--types=net,ipc", "--", "true"}}) {
+        auto r = nsrun(args);
+        BOOST_TEST(r.status == exit_enter, joined(args) << "-> " << r.status << " " << r.out);
+        BOOST_TEST(r.out.find("process has exited") != std::string::npos, r.out);
+    }
+    std::error_code ec;
+    nskit::ns::enter_pid(z.pid(), {}, ec);
+    BOOST_TEST(ec == std::errc::no_such_process, ec.message());
+    // an empty list of types is no request
+    refused({"--enter", std::to_string(::getpid()), "--types=", "--", "true"}, "--types");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
