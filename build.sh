@@ -143,13 +143,19 @@ consumer_check() { # install into a temp prefix, build a consumer with pkg-confi
     # the tools and their man pages are installed, and the tools run from there
     for tool in nsinfo nscmp nsrun; do
         if [ -x "$prefix/bin/$tool" ] && "$prefix/bin/$tool" --version >/dev/null \
-           && [ -f "$prefix/share/man/man1/$tool.1" ]; then
+           && [ -f "$prefix/share/man/man1/$tool.1" ] \
+           && [ -f "$prefix/share/bash-completion/completions/$tool" ]; then
             echo "installed $tool: ok"; add_result 1 0
         else
             echo "installed $tool: FAILED"; add_result 0 1
         fi
     done
-    local line # glibc clashes, one version, SONAME, static link
+    local line
+    while read -r line; do # the installed completions, driven as bash drives them
+        echo "completion: $line"
+        case "$line" in *": ok") add_result 1 0 ;; *) add_result 0 1 ;; esac
+    done < <(test/tools/completion.sh "$prefix")
+    # glibc clashes, one version, SONAME, static link
     while read -r line; do
         echo "consumer: $line"
         case "$line" in *": ok") add_result 1 0 ;; *) add_result 0 1 ;; esac
