@@ -50,3 +50,14 @@ elif readelf -d "$work/static-consumer" | grep -q 'libnskit'; then
     why="still needs libnskit.so"
 fi
 report "static link via pkg-config --static" "$why"
+
+# Only the public API is exported (-fvisibility=hidden, nskit/export.hpp,
+# nskit.map): every defined dynamic symbol, demangled, is one of nskit's; no
+# standard-library instantiation, no Boost, no internal helper.
+why=""
+syms=$(nm -DC --defined-only "$prefix/lib/libnskit.so.$v" 2>/dev/null | cut -d' ' -f3-)
+n=$(printf '%s\n' "$syms" | grep -c .)
+foreign=$(printf '%s\n' "$syms" | grep -vE '^(typeinfo for |typeinfo name for |vtable for |VTT for |non-virtual thunk to )?nskit::' | head -n 3)
+[ "$n" -gt 0 ] || why="no dynamic symbols;"
+[ -z "$foreign" ] || why="$why exports $(printf '%s' "$foreign" | tr '\n' ';' | head -c 300)"
+report "exports only nskit:: ($n symbols)" "$why"

@@ -86,6 +86,20 @@ BOOST_AUTO_TEST_CASE(optional_values_never_take_the_next_word)
     BOOST_TEST(kill.status == 0, kill.out);
 }
 
+// PROGRAM's own options stay PROGRAM's: the first word that is not nsrun's
+// ends nsrun's options, with or without "--" (as unshare and bwrap).
+BOOST_AUTO_TEST_CASE(program_options_stay_the_programs)
+{
+    auto id = nsrun({"-U", "id", "-u"});
+    BOOST_TEST(id.status == 0, id.out);
+    BOOST_TEST(id.out == "0\n", "id -u inside, not nsrun's -u: " << id.out);
+    auto ls = nsrun({"-U", "ls", "-ld", "/"});
+    BOOST_TEST(ls.status == 0, ls.out);
+    BOOST_TEST(ls.out.find(" /\n") != std::string::npos, ls.out);
+    auto after = nsrun({"-U", "true", "--net"});
+    BOOST_TEST(after.status == 0, "--net after PROGRAM is PROGRAM's argument: " << after.out);
+}
+
 // Item 18: options that cannot apply are refused, not ignored.
 BOOST_AUTO_TEST_CASE(enter_with_creation_options_is_a_usage_error)
 {

@@ -40,7 +40,7 @@ int short_cluster_words(const po::options_description& d, std::string_view a)
 
 [[noreturn]] void fail(std::string text) { throw usage_error{std::move(text)}; }
 
-std::vector<std::string> normalize_args(int argc, char** argv, const po::options_description& d)
+std::vector<std::string> normalize_args(int argc, char** argv, const po::options_description& d, bool program_follows)
 {
     std::vector<std::string> opts, pos;
     bool only_positional = false;
@@ -48,6 +48,7 @@ std::vector<std::string> normalize_args(int argc, char** argv, const po::options
         const std::string a = argv[i];
         if (only_positional || a == "-" || a.empty() || a[0] != '-' || negative_number(a)) {
             pos.push_back(a);
+            only_positional = program_follows;
         } else if (a == "--") {
             only_positional = true;
         } else if (a.starts_with("--")) {

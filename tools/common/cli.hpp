@@ -22,11 +22,15 @@ struct usage_error {
 //   * a required option value given as the next word reaches the option even
 //     when it starts with '-' ("-p -5", "--why -1" are that option's values,
 //     to be judged there; "--why" alone is "missing argument");
+//   * with `program_follows` (nsrun: PROGRAM ARGS...), the first positional
+//     word ends the options: what follows is PROGRAM's, verbatim, as
+//     unshare and bwrap take it ("nsrun --uts id -u" runs "id -u");
 //   * an optional value is taken only after '=' (or attached to a short
 //     option), never from the next word;
 //   * every word that is not an option or an option's value — "-1"
 //     included — is a positional argument (they come last, after "--").
-std::vector<std::string> normalize_args(int argc, char** argv, const boost::program_options::options_description& d);
+std::vector<std::string> normalize_args(int argc, char** argv, const boost::program_options::options_description& d,
+                                        bool program_follows = false);
 
 // A process id as the tools take it: decimal digits only, 1..4194304
 // (PID_MAX_LIMIT).  Otherwise false and `message` is the one line every tool prints:

@@ -195,7 +195,7 @@ int main(int argc, char** argv)
     po::variables_map vm;
     ns::options o;
     try {
-        po::store(po::command_line_parser(nskit::tools::normalize_args(argc, argv, all)).options(all).positional(pos).run(), vm);
+        po::store(po::command_line_parser(nskit::tools::normalize_args(argc, argv, all, true)).options(all).positional(pos).run(), vm);
         po::notify(vm);
         if (vm.count("help")) {
             std::cout << desc << "\nExit status: PROGRAM's, 128+N when killed by signal N; 120 bad arguments, "

@@ -22,5 +22,7 @@ struct detail_access {
     // netlink::open_in for a caller whose `here` was opened in the calling
     // thread's current netns: the way back is taken from here's socket.
     static netlink open_in(const netlink& here, int ns_fd, std::error_code& ec) noexcept;
+    // The socket behind `n` (netlink_impl.hpp), for the net layer's requests.
+    static netlink::impl* impl_of(netlink& n) noexcept { return n.impl_.get(); }
 };
 } // namespace nskit::net

@@ -13,7 +13,9 @@
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <nskit/export.hpp>
 
+NSKIT_API_BEGIN
 namespace nskit::inspect {
 
 enum class caps_rule {
@@ -46,3 +48,4 @@ std::string capability_names(std::uint64_t mask);
 std::uint64_t all_capabilities() noexcept;
 
 } // namespace nskit::inspect
+NSKIT_API_END

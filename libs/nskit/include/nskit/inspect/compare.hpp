@@ -30,7 +30,9 @@
 #include <string_view>
 #include <system_error>
 #include <vector>
+#include <nskit/export.hpp>
 
+NSKIT_API_BEGIN
 namespace nskit::inspect {
 
 // The outcome of one comparison.
@@ -167,3 +169,4 @@ comparison compare(pid_t a, pid_t b, const compare_options& options, std::error_
 comparison compare(pid_t a, pid_t b, const compare_options& options = {});
 
 } // namespace nskit::inspect
+NSKIT_API_END

@@ -10,7 +10,9 @@
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <nskit/export.hpp>
 
+NSKIT_API_BEGIN
 namespace nskit::inspect {
 
 // A container as its engine knows it.
@@ -76,3 +78,4 @@ private:
 std::string container_text(const container_ref& c);
 
 } // namespace nskit::inspect
+NSKIT_API_END

@@ -23,7 +23,9 @@
 #include <string>
 #include <system_error>
 #include <vector>
+#include <nskit/export.hpp>
 
+NSKIT_API_BEGIN
 namespace nskit::inspect {
 
 // A process (or fd) that could not be placed in a class.
@@ -77,3 +79,4 @@ file_group_result group_files(std::span<const pid_t> pids, fd_grouping grouping,
 file_group_result group_files(std::span<const pid_t> pids, fd_grouping grouping = fd_grouping::target);
 
 } // namespace nskit::inspect
+NSKIT_API_END

@@ -15,7 +15,9 @@
 #include <string_view>
 #include <system_error>
 #include <vector>
+#include <nskit/export.hpp>
 
+NSKIT_API_BEGIN
 namespace nskit::inspect {
 
 using sys::ns_type;
@@ -86,3 +88,4 @@ struct namespace_info {
 };
 
 } // namespace nskit::inspect
+NSKIT_API_END

@@ -14,7 +14,9 @@
 #include <string_view>
 #include <system_error>
 #include <vector>
+#include <nskit/export.hpp>
 
+NSKIT_API_BEGIN
 namespace nskit::inspect {
 
 enum class process_state { running, zombie, kernel_thread };
@@ -93,3 +95,4 @@ pid_t pid_in_namespace(int pidns_fd, pid_t pid, std::error_code& ec) noexcept;
 pid_t pid_in_namespace(int pidns_fd, pid_t pid);
 
 } // namespace nskit::inspect
+NSKIT_API_END

@@ -14,7 +14,9 @@
 #include <string_view>
 #include <system_error>
 #include <vector>
+#include <nskit/export.hpp>
 
+NSKIT_API_BEGIN
 namespace nskit::inspect {
 
 struct scan_options {
@@ -113,3 +115,4 @@ snapshot scan(const scan_options& options, std::error_code& ec);
 snapshot scan(const scan_options& options = {});
 
 } // namespace nskit::inspect
+NSKIT_API_END

@@ -8,7 +8,9 @@
 #include <string_view>
 #include <system_error>
 #include <vector>
+#include <nskit/export.hpp>
 
+NSKIT_API_BEGIN
 namespace nskit::inspect {
 
 // Every reference to namespace `index` of `snap`: processes, threads,
@@ -25,3 +27,4 @@ std::size_t find_namespace(const snapshot& snap, std::string_view spec, std::err
 std::size_t find_namespace(const snapshot& snap, std::string_view spec);
 
 } // namespace nskit::inspect
+NSKIT_API_END

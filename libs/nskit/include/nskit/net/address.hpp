@@ -7,7 +7,9 @@
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <nskit/export.hpp>
 
+NSKIT_API_BEGIN
 namespace nskit::net {
 
 // An IPv4 or IPv6 address (family AF_INET or AF_INET6; 0 = none).
@@ -56,3 +58,4 @@ std::array<std::uint8_t, 6> parse_mac(std::string_view text);
 std::string mac_to_string(const std::uint8_t* bytes, std::size_t len);
 
 } // namespace nskit::net
+NSKIT_API_END

@@ -2,7 +2,9 @@
 #pragma once
 
 #include <system_error>
+#include <nskit/export.hpp>
 
+NSKIT_API_BEGIN
 namespace nskit::net {
 
 // Set `lo` (always ifindex 1) up in the calling thread's current network
@@ -21,3 +23,4 @@ void configure_loopback_in(int ns_fd, std::error_code& ec) noexcept;
 void configure_loopback_in(int ns_fd);
 
 } // namespace nskit::net
+NSKIT_API_END

@@ -30,7 +30,9 @@
 #include <string_view>
 #include <system_error>
 #include <vector>
+#include <nskit/export.hpp>
 
+NSKIT_API_BEGIN
 namespace nskit::net {
 
 // Context of the last failed nskit::net call in this thread: the step and the
@@ -208,3 +210,4 @@ private:
 };
 
 } // namespace nskit::net
+NSKIT_API_END

@@ -3,7 +3,9 @@
 
 #include <string>
 #include <system_error>
+#include <nskit/export.hpp>
 
+NSKIT_API_BEGIN
 namespace nskit::net {
 
 // A veth pair between the caller's current netns and another one.
@@ -30,3 +32,4 @@ void connect_veth(const veth_recipe& r, std::error_code& ec) noexcept;
 void connect_veth(const veth_recipe& r);
 
 } // namespace nskit::net
+NSKIT_API_END

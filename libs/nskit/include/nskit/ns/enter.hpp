@@ -7,7 +7,9 @@
 #include <sys/types.h>
 
 #include <system_error>
+#include <nskit/export.hpp>
 
+NSKIT_API_BEGIN
 namespace nskit::ns {
 
 struct enter_options {
@@ -34,3 +36,4 @@ void enter_each(int pidfd, const enter_options& opts, std::error_code& ec) noexc
 sys::clone_flags differing_namespaces(int pidfd, std::error_code& ec) noexcept;
 
 } // namespace nskit::ns
+NSKIT_API_END

@@ -10,7 +10,9 @@
 #include <cstdint>
 #include <string>
 #include <system_error>
+#include <nskit/export.hpp>
 
+NSKIT_API_BEGIN
 namespace nskit::ns {
 
 class namespace_handle {
@@ -62,3 +64,4 @@ private:
 };
 
 } // namespace nskit::ns
+NSKIT_API_END

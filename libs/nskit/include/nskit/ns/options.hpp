@@ -14,7 +14,9 @@
 #include <string_view>
 #include <system_error>
 #include <vector>
+#include <nskit/export.hpp>
 
+NSKIT_API_BEGIN
 namespace nskit::ns {
 
 // One line of /proc/PID/uid_map or gid_map: `inside outside count`.
@@ -93,3 +95,4 @@ struct options {
 };
 
 } // namespace nskit::ns
+NSKIT_API_END

@@ -14,7 +14,9 @@
 #include <functional>
 #include <optional>
 #include <system_error>
+#include <nskit/export.hpp>
 
+NSKIT_API_BEGIN
 namespace nskit::ns {
 
 namespace detail { struct process_access; }
@@ -79,3 +81,4 @@ private:
 };
 
 } // namespace nskit::ns
+NSKIT_API_END

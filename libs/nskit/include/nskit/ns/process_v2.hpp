@@ -36,7 +36,9 @@
 #include <string>
 #include <system_error>
 #include <vector>
+#include <nskit/export.hpp>
 
+NSKIT_API_BEGIN
 namespace nskit::ns::process_v2 {
 
 namespace bp2 = boost::process::v2;
@@ -122,3 +124,4 @@ private:
 };
 
 } // namespace nskit::ns::process_v2
+NSKIT_API_END

@@ -13,7 +13,9 @@
 #include <string_view>
 #include <system_error>
 #include <vector>
+#include <nskit/export.hpp>
 
+NSKIT_API_BEGIN
 namespace nskit::ns {
 
 // The steps of setting up namespaces; a failure names one of them.
@@ -86,3 +88,4 @@ process spawn(const std::string& program, const std::vector<std::string>& args, 
 std::string find_program(const std::string& program, std::error_code& ec);
 
 } // namespace nskit::ns
+NSKIT_API_END

@@ -13,7 +13,9 @@
 #include <memory>
 #include <span>
 #include <system_error>
+#include <nskit/export.hpp>
 
+NSKIT_API_BEGIN
 namespace nskit::sys {
 
 // Everything struct clone_args (5.3, set_tid 5.5, cgroup 5.7) can carry.
@@ -129,3 +131,4 @@ void pivot_root(const char* new_root, const char* put_old, std::error_code& ec) 
 void pivot_root(const char* new_root, const char* put_old);
 
 } // namespace nskit::sys
+NSKIT_API_END

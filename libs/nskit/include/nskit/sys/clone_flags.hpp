@@ -8,7 +8,9 @@
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <nskit/export.hpp>
 
+NSKIT_API_BEGIN
 namespace nskit::sys {
 
 // Values are the kernel's (uapi/linux/sched.h).  CLONE_NEWTIME shares bit 7
@@ -125,3 +127,4 @@ std::error_code check_unshare_flags(clone_flags flags) noexcept;
 std::error_code check_clone_flags(clone_flags flags, bool via_clone3) noexcept;
 
 } // namespace nskit::sys
+NSKIT_API_END

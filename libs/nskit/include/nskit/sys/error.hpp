@@ -11,7 +11,9 @@
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <nskit/export.hpp>
 
+NSKIT_API_BEGIN
 namespace nskit {
 
 enum class error {
@@ -93,6 +95,7 @@ inline std::error_code last_error() noexcept;
 } // namespace detail
 
 } // namespace nskit
+NSKIT_API_END
 
 template <>
 struct std::is_error_code_enum<nskit::error> : std::true_type {};

@@ -9,7 +9,9 @@
 #include <system_error>
 #include <type_traits>
 #include <utility>
+#include <nskit/export.hpp>
 
+NSKIT_API_BEGIN
 namespace nskit::sys {
 
 namespace detail {
@@ -68,3 +70,4 @@ std::invoke_result_t<F&> in_netns(int netns_fd, F&& fn)
 }
 
 } // namespace nskit::sys
+NSKIT_API_END

@@ -5,7 +5,9 @@
 
 #include <string_view>
 #include <system_error>
+#include <nskit/export.hpp>
 
+NSKIT_API_BEGIN
 namespace nskit::sys {
 
 // Named kcmp_resource, not kcmp_type: <linux/kcmp.h> declares a global
@@ -50,3 +52,4 @@ kcmp_order kcmp_epoll_tfd(pid_t pid1, int fd1, pid_t pid2, const kcmp_epoll_targ
 kcmp_order kcmp_epoll_tfd(pid_t pid1, int fd1, pid_t pid2, const kcmp_epoll_target& slot);
 
 } // namespace nskit::sys
+NSKIT_API_END

@@ -12,7 +12,9 @@
 #include <initializer_list>
 #include <string>
 #include <system_error>
+#include <nskit/export.hpp>
 
+NSKIT_API_BEGIN
 namespace nskit::sys {
 
 // While a namespace is alive, its nsfs device + inode name it alone; the
@@ -54,3 +56,4 @@ struct std::hash<nskit::sys::ns_identity> {
         return static_cast<std::size_t>(h ^ (h >> 29));
     }
 };
+NSKIT_API_END

@@ -8,7 +8,9 @@
 #include <optional>
 #include <span>
 #include <string_view>
+#include <nskit/export.hpp>
 
+NSKIT_API_BEGIN
 namespace nskit::sys {
 
 enum class ns_type { mnt, uts, ipc, net, pid, user, cgroup, time };
@@ -38,3 +40,4 @@ std::optional<ns_type> ns_type_from_flag(clone_flags flag) noexcept;
 std::optional<ns_type> ns_type_from_kernel(int nstype) noexcept;
 
 } // namespace nskit::sys
+NSKIT_API_END

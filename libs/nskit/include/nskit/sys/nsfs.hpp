@@ -9,7 +9,9 @@
 #include <cstdint>
 #include <string>
 #include <system_error>
+#include <nskit/export.hpp>
 
+NSKIT_API_BEGIN
 namespace nskit::sys {
 
 // Open /proc/PID/ns/<entry> (pid 0: "self") O_RDONLY|O_CLOEXEC.
@@ -88,3 +90,4 @@ struct nsfs_support {
 const nsfs_support& probe_nsfs() noexcept;
 
 } // namespace nskit::sys
+NSKIT_API_END

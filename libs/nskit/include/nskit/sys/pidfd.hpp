@@ -9,7 +9,9 @@
 
 #include <string>
 #include <system_error>
+#include <nskit/export.hpp>
 
+NSKIT_API_BEGIN
 namespace nskit::sys {
 
 // O_CLOEXEC is implied by the kernel for pidfds.  nonblocking: PIDFD_NONBLOCK (5.10).
@@ -67,3 +69,4 @@ pid_t pidfd_get_pid(int pidfd, std::error_code& ec) noexcept;
 pid_t pidfd_get_pid(int pidfd);
 
 } // namespace nskit::sys
+NSKIT_API_END

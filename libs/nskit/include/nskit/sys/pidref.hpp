@@ -13,7 +13,9 @@
 #include <sys/types.h>
 
 #include <system_error>
+#include <nskit/export.hpp>
 
+NSKIT_API_BEGIN
 namespace nskit::sys {
 
 struct pidref_options {
@@ -81,3 +83,4 @@ private:
 };
 
 } // namespace nskit::sys
+NSKIT_API_END

@@ -3,7 +3,9 @@
 #pragma once
 
 #include <utility>
+#include <nskit/export.hpp>
 
+NSKIT_API_BEGIN
 namespace nskit {
 
 class unique_fd {
@@ -35,3 +37,4 @@ private:
 };
 
 } // namespace nskit
+NSKIT_API_END
