@@ -1,6 +1,7 @@
 // The parent side of run() and spawn(): pipes, clone (one function per
 // strategy), the user namespace maps and veth, the child's report.
 #include "network.hpp"
+#include "raw.hpp" // NSKIT_NS_RAW_SYSCALLS
 #include "run_internal.hpp"
 
 #include <nskit/sys/error.hpp>
