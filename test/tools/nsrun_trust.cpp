@@ -6,6 +6,7 @@
 
 #include <nskit/ns/enter.hpp>
 
+#include <sched.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -84,6 +85,24 @@ BOOST_AUTO_TEST_CASE(optional_values_never_take_the_next_word)
     BOOST_TEST(tmp.out == "", "a fresh /tmp is empty: " << tmp.out);
     auto kill = nsrun(with_user({"--kill-child", "true"}));
     BOOST_TEST(kill.status == 0, kill.out);
+}
+
+// Item 3: root only in a user namespace of its own (unshare -r) has no
+// CAP_NET_ADMIN over the outer network namespace: --veth fails with 121 and
+// the reason, never aborts (it was 134, "setns back ... failed").
+BOOST_AUTO_TEST_CASE(rootless_veth_fails_with_the_reason)
+{
+    t::tool_run_options o;
+    o.before_exec = [uid = ::geteuid(), gid = ::getegid()] {
+        if (::unshare(CLONE_NEWUSER) != 0)
+            ::_exit(90);
+        h::write_text("/proc/self/setgroups", "deny");
+        h::write_text("/proc/self/uid_map", "0 " + std::to_string(uid) + " 1");
+        h::write_text("/proc/self/gid_map", "0 " + std::to_string(gid) + " 1");
+    };
+    const auto r = t::run_tool("nsrun", {"--veth", "nsxr0", "--", "true"}, o);
+    BOOST_TEST(r.status == 121, r.status << ": " << r.err);
+    BOOST_TEST(r.err.find("CAP_NET_ADMIN") != std::string::npos, r.err);
 }
 
 // PROGRAM's own options stay PROGRAM's: the first word that is not nsrun's
