@@ -46,37 +46,6 @@ std::string read_all_and_close(int fd)
     return out;
 }
 
-std::set<std::string> list_dir(const char* path)
-{
-    std::set<std::string> out;
-    if (DIR* d = ::opendir(path)) {
-        while (auto* e = ::readdir(d))
-            if (std::strcmp(e->d_name, ".") != 0 && std::strcmp(e->d_name, "..") != 0)
-                out.insert(e->d_name);
-        ::closedir(d);
-    }
-    return out;
-}
-
-std::set<std::string> open_fds()
-{
-    std::set<std::string> out;
-    DIR* d = ::opendir("/proc/self/fd");
-    if (d == nullptr)
-        return out;
-    const int own = ::dirfd(d);
-    while (auto* e = ::readdir(d)) {
-        if (e->d_name[0] == '.' || std::atoi(e->d_name) == own)
-            continue;
-        char target[512] = {};
-        std::string link = std::string("/proc/self/fd/") + e->d_name;
-        ssize_t n = ::readlink(link.c_str(), target, sizeof target - 1);
-        out.insert(std::string(e->d_name) + " -> " + (n > 0 ? std::string(target, static_cast<size_t>(n)) : "?"));
-    }
-    ::closedir(d);
-    return out;
-}
-
 std::set<std::string> mount_points()
 {
     std::set<std::string> out;
@@ -268,6 +237,37 @@ std::string drop_every_capability()
 }
 
 } // namespace
+
+std::set<std::string> list_dir(const char* path)
+{
+    std::set<std::string> out;
+    if (DIR* d = ::opendir(path)) {
+        while (auto* e = ::readdir(d))
+            if (std::strcmp(e->d_name, ".") != 0 && std::strcmp(e->d_name, "..") != 0)
+                out.insert(e->d_name);
+        ::closedir(d);
+    }
+    return out;
+}
+
+std::set<std::string> open_fds()
+{
+    std::set<std::string> out;
+    DIR* d = ::opendir("/proc/self/fd");
+    if (d == nullptr)
+        return out;
+    const int own = ::dirfd(d);
+    while (auto* e = ::readdir(d)) {
+        if (e->d_name[0] == '.' || std::atoi(e->d_name) == own)
+            continue;
+        char target[512] = {};
+        std::string link = std::string("/proc/self/fd/") + e->d_name;
+        ssize_t n = ::readlink(link.c_str(), target, sizeof target - 1);
+        out.insert(std::string(e->d_name) + " -> " + (n > 0 ? std::string(target, static_cast<size_t>(n)) : "?"));
+    }
+    ::closedir(d);
+    return out;
+}
 
 bool in_initial_user_namespace()
 {

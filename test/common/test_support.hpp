@@ -19,6 +19,7 @@
 
 #include <functional>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -56,6 +57,11 @@ std::string run_program(const std::vector<std::string>& argv, int* status = null
 // Make clone3 (and nothing else) return ENOSYS in this process (seccomp).
 // Call only in a child.  Returns false with errno on failure.
 bool forbid_syscall(long nr, int err);
+
+// The entries of a directory ("." and ".." left out; none when unreadable).
+std::set<std::string> list_dir(const char* path);
+// This process's open fds, "N -> link text" each.
+std::set<std::string> open_fds();
 
 // Read a whole small file ("" on failure).
 std::string read_file(const std::string& path);

@@ -38,6 +38,7 @@ constexpr bool callable_shares_memory = false;
 [[noreturn]] void init_loop(pid_t worker, int status_w, raw::sigmask waited) noexcept
 {
     int wstatus = 0;
+    int wait_failures = 0; // wait4 fails for good only with ECHILD; anything else is retried, boundedly
     for (bool done = false; !done;) {
         siginfo_t si;
         const long sig = raw::call(SYS_rt_sigtimedwait, raw::arg(&waited), raw::arg(&si), 0, sizeof waited);
@@ -50,8 +51,16 @@ constexpr bool callable_shares_memory = false;
                 if (r == worker) {
                     wstatus = st;
                     done = true;
+                } else if (r < 0 && r != -ECHILD && ++wait_failures < 3) {
+                    continue; // breaking out would wait for a SIGCHLD already taken: a hang
                 } else if (r < 0) {
-                    done = done || r == -ECHILD; // cannot happen before the worker is reaped
+                    // ECHILD cannot happen before the worker is reaped; after
+                    // repeated failures the worker's status is lost: a setup failure
+                    if (!done && r != -ECHILD) {
+                        raw::call(SYS_kill, worker, SIGKILL); // a keeper's worker would outlive it
+                        wstatus = setup_failed_exit << 8;
+                    }
+                    done = true;
                     break;
                 } else if (r == 0) {
                     break;
@@ -139,8 +148,11 @@ raw::sigmask child_prepare(const plan& p, int report_w, int go_r, int parent_pid
     raw::set_mask(p.init ? waited : 0);
     if (p.handshake) {
         char c = 0;
-        if (raw::read_some(go_r, &c, 1) != 1)
-            raw::exit_group(setup_failed_exit); // the parent gave up and reports why
+        const long n = raw::read_some(go_r, &c, 1);
+        if (n < 0)
+            fail(report_w, setup_step::user_wait, static_cast<int>(-n));
+        if (n != 1)
+            raw::exit_group(setup_failed_exit); // end of file: the parent gave up and reports why
     }
     if (p.become_root) { // raw: glibc's setresuid would signal the parent's threads
         long r = raw::call(SYS_setresgid, 0, 0, 0);

@@ -11,6 +11,8 @@
 #include <nskit/sys/detail/syscall.hpp>
 
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -163,6 +165,27 @@ bool clone_sharing_memory(const plan& p, const sys::clone3_args& a, init_args& i
 }
 
 // The handshake: maps and veth written while the child waits on `go`.
+// write(2) to a pipe whose reader may have died (a child that failed its
+// setup): EPIPE, not the SIGPIPE that would kill the caller before it cleans up.
+ssize_t write_without_sigpipe(int fd, const void* data, std::size_t len) noexcept
+{
+    sigset_t pipe_only, old, pending;
+    ::sigemptyset(&pipe_only);
+    ::sigaddset(&pipe_only, SIGPIPE);
+    ::pthread_sigmask(SIG_BLOCK, &pipe_only, &old);
+    ::sigpending(&pending);
+    const bool pending_before = ::sigismember(&pending, SIGPIPE) == 1;
+    const ssize_t n = ::write(fd, data, len);
+    const int err = errno;
+    if (n < 0 && err == EPIPE && !pending_before) {
+        const timespec now{};
+        ::sigtimedwait(&pipe_only, nullptr, &now); // take ours, leave anyone else's
+    }
+    ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
+    errno = err;
+    return n;
+}
+
 bool release_child(const plan& p, pid_t pid, process& proc, std::function<void()>& delete_veth, pipe_pair& go,
                    std::error_code& ec) noexcept
 {
@@ -179,7 +202,7 @@ bool release_child(const plan& p, pid_t pid, process& proc, std::function<void()
         }
         detail::process_access::set_on_reaped(proc, std::move(delete_veth));
     }
-    if (::write(go.w.get(), "g", 1) != 1) {
+    if (write_without_sigpipe(go.w.get(), "g", 1) != 1) {
         ec = make_setup_error(setup_step::user_wait, errno);
         return false;
     }
@@ -252,8 +275,18 @@ process launch(const plan& p, std::error_code& ec, unique_fd* report_out) noexce
     if (p.init && child_stack.valid()) // the init lives on: freed once it is reaped
         detail::process_access::set_init_stack(proc, std::move(child_stack));
     if (p.handshake) {
-        if (!release_child(p, r.pid, proc, delete_veth, go, ec))
+        if (!release_child(p, r.pid, proc, delete_veth, go, ec)) {
+            // A child that failed first (its map writes or go then fail:
+            // EPIPE, EPERM) has reported why: once it is gone (it holds the
+            // report pipe) the report is read; without one the parent's
+            // reason stands.
+            std::error_code ignore;
+            proc.signal(SIGKILL, ignore);
+            proc.wait(ignore);
+            if (auto why = read_report(report.r.get()); why && failed_step(why) != setup_step::pipe)
+                ec = why;
             return {};
+        }
     }
     if (report_out != nullptr) {
         *report_out = std::move(report.r);
