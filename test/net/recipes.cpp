@@ -136,6 +136,50 @@ BOOST_AUTO_TEST_CASE(veth_between_two_namespaces_carries_tcp, *boost::unit_test:
     }));
 }
 
+// Issue 10 item 6: a veth is deleted by the index connect_veth returned,
+// only while that link is still the end it made.  Renamed (another link
+// then takes the name) or deleted and the name reused: the other link
+// survives (ip -j link is the oracle).  Deleting by name removed it.
+BOOST_AUTO_TEST_CASE(delete_veth_spares_a_link_that_took_the_name, *boost::unit_test::precondition(t::privileged()))
+{
+    NSKIT_CHECK_CHILD(t::in_child([] {
+        two_namespaces ns;
+        NSKIT_EXPECT(ns.ok);
+        veth_recipe r;
+        r.local_name = "vd";
+        r.peer_name = "ve";
+        r.peer_netns_fd = ns.b.get();
+        auto here = netlink::open();
+        // happy path: the pair is gone at once
+        auto made = connect_veth(r);
+        NSKIT_EXPECT(made.index > 0 && made.peer_index > 0);
+        NSKIT_EXPECT(made.index == t::find_ip_link(t::ip_links(), "vd")->index);
+        here.delete_veth(made, "vd");
+        NSKIT_EXPECT(!t::find_ip_link(t::ip_links(), "vd"));
+        // renamed, and an unrelated link takes the name
+        made = connect_veth(r);
+        here.rename(made.index, "vd-renamed");
+        NSKIT_EXPECT(t::run_program({"ip", "link", "add", "vd", "type", "veth", "peer", "name", "vd-other"}) == "");
+        std::error_code ec;
+        here.delete_veth(made, "vd", ec);
+        NSKIT_EXPECT(ec == nskit::error::link_changed);
+        NSKIT_EXPECT(last_error_detail().find("is now 'vd-renamed'") != std::string::npos);
+        auto links = t::ip_links();
+        NSKIT_EXPECT(t::find_ip_link(links, "vd") && t::find_ip_link(links, "vd")->index != made.index);
+        NSKIT_EXPECT(t::find_ip_link(links, "vd-renamed"));
+        here.delete_link(made.index);
+        here.delete_link(here.index_of("vd")); // and vd-other with it
+        // deleted, and the name reused: the index names nothing
+        made = connect_veth(r);
+        here.delete_link(made.index);
+        NSKIT_EXPECT(t::run_program({"ip", "link", "add", "vd", "type", "veth", "peer", "name", "vd-other"}) == "");
+        here.delete_veth(made, "vd", ec);
+        NSKIT_EXPECT(ec == std::errc::no_such_device);
+        NSKIT_EXPECT(t::find_ip_link(t::ip_links(), "vd") && t::find_ip_link(t::ip_links(), "vd-other"));
+        return std::string();
+    }));
+}
+
 BOOST_AUTO_TEST_CASE(host_routes_and_ipv6_without_address_generation, *boost::unit_test::precondition(t::privileged()))
 {
     NSKIT_CHECK_CHILD(t::in_child([] {

@@ -262,6 +262,31 @@ BOOST_AUTO_TEST_CASE(veth_addresses_accepted, *boost::unit_test::precondition(t:
     BOOST_TEST(host_net_state() == before);
 }
 
+// Item 6: nsrun deletes its veth by index, only while it is still its
+// own.  In a network namespace of the test's, PROGRAM renames nsrun's
+// outer end and puts another veth under the name; that one outlives nsrun
+// (which warns, keeping PROGRAM's status).  The old nsrun deleted by name.
+BOOST_AUTO_TEST_CASE(veth_cleanup_spares_a_link_that_took_the_name, *boost::unit_test::precondition(t::privileged()))
+{
+    NSKIT_CHECK_CHILD(t::in_child([] {
+        NSKIT_EXPECT(::unshare(CLONE_NEWNET) == 0);
+        const std::string name = "nsxc0";
+        auto plain = nsrun({"--veth", name, "--", "true"});
+        NSKIT_EXPECT(plain.status == 0);
+        NSKIT_EXPECT(plain.out == "");
+        NSKIT_EXPECT(!t::find_ip_link(t::ip_links(), name)); // happy path: gone at once
+        const std::string swap = "nsenter --net=/proc/$PPID/ns/net sh -c 'ip link set " + name + " name " + name +
+                                 "o && ip link add " + name + " type veth peer name " + name + "p'";
+        auto r = nsrun({"--veth", name, "--", "sh", "-c", swap});
+        NSKIT_EXPECT(r.status == 0);
+        NSKIT_EXPECT(r.out.find("nsrun: warning: veth delete(") != std::string::npos);
+        NSKIT_EXPECT(r.out.find("is now '" + name + "o'") != std::string::npos);
+        const auto links = t::ip_links();
+        NSKIT_EXPECT(t::find_ip_link(links, name) && t::find_ip_link(links, name + "p"));
+        return std::string();
+    }));
+}
+
 // Item 2: a zombie's namespaces cannot be opened; the old nsrun dropped
 // every type as "not in this kernel" and ran PROGRAM in its own namespaces.
 BOOST_AUTO_TEST_CASE(enter_a_zombie_fails)

@@ -382,5 +382,7 @@ int main(int argc, char** argv)
         std::cerr << "nsrun: wait: " << nskit::describe(ec, nskit::op_kind::pidfd, "waitid") << "\n";
         return exit_setup;
     }
+    if (!proc.cleanup_note().empty()) // PROGRAM's status stays the exit status
+        std::cerr << "nsrun: warning: " << proc.cleanup_note() << "\n";
     return status.shell_status();
 }

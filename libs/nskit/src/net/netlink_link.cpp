@@ -209,6 +209,38 @@ void netlink::delete_link(int index, std::error_code& ec) noexcept
 }
 void netlink::delete_link(int index) { or_throw([&](std::error_code& ec) { delete_link(index, ec); }); }
 
+void netlink::delete_veth(const veth_pair& made, std::string_view name, std::error_code& ec) noexcept
+{
+    const auto op = [&] { return "veth delete(" + idx(made.index) + ", " + std::string(name) + ")"; };
+    ec.clear();
+    link_info now;
+    if (made.index <= 0)
+        ec = sys_error(ENODEV);
+    else if (!valid())
+        ec = not_open();
+    if (!ec)
+        ec = get_link(*impl_, made.index, {}, now);
+    if (ec) {
+        note_failure(ec, op, extack_of(impl_.get()));
+        return;
+    }
+    // The kernel has no "delete if still named": look, then delete by
+    // index.  Indexes are not reused while the namespace numbers onward.
+    if (now.name != name || now.kind != "veth" || (made.peer_index > 0 && now.peer_index != made.peer_index)) {
+        ec = error::link_changed;
+        note_failure(ec, [&] {
+            return op() + ": link " + idx(made.index) + " is now '" + now.name + "' (kind " +
+                   (now.kind.empty() ? std::string("none") : now.kind) + ", peer " + idx(now.peer_index) + ")";
+        }, {});
+        return;
+    }
+    delete_link(made.index, ec);
+}
+void netlink::delete_veth(const veth_pair& made, std::string_view name)
+{
+    or_throw([&](std::error_code& ec) { delete_veth(made, name, ec); });
+}
+
 void netlink::move_link(int index, const netns_target& to, std::error_code& ec) noexcept
 {
     ec.clear();

@@ -104,9 +104,9 @@ void configure_pair(const veth_recipe& r, const cidr& local, const cidr& peer, n
     }
 }
 
-// connect_veth's work; may throw only std::bad_alloc.  *made is the local
-// index once the pair exists, so the caller can delete it.
-void wire(const veth_recipe& r, netlink& here, int* made, std::error_code& ec)
+// connect_veth's work; may throw only std::bad_alloc.  *made is the pair
+// once it exists, so the caller can delete it.
+void wire(const veth_recipe& r, netlink& here, veth_pair* made, std::error_code& ec)
 {
     cidr local, peer;
     check_recipe(r, local, peer, ec);
@@ -126,7 +126,7 @@ void wire(const veth_recipe& r, netlink& here, int* made, std::error_code& ec)
     const auto pair = here.create_veth_pair(o, ec);
     if (ec)
         return fail_at("create veth " + r.local_name + " / " + r.peer_name); // the kernel left nothing
-    *made = pair.index;
+    *made = pair;
     std::string step;
     configure_pair(r, local, peer, here, there, pair.index, pair.peer_index, step, ec);
     if (ec)
@@ -135,31 +135,35 @@ void wire(const veth_recipe& r, netlink& here, int* made, std::error_code& ec)
 
 } // namespace
 
-void connect_veth(const veth_recipe& r, std::error_code& ec) noexcept
+veth_pair connect_veth(const veth_recipe& r, std::error_code& ec) noexcept
 {
     ec.clear();
     detail::set_error_detail({});
     netlink here;
-    int made = 0;
+    veth_pair made;
     try {
         wire(r, here, &made, ec);
     } catch (...) { // std::bad_alloc while building a request or a message
         ec = std::make_error_code(std::errc::not_enough_memory);
         detail::set_error_detail("connect_veth: out of memory");
     }
-    if (!ec || made <= 0)
-        return;
-    std::string saved = detail::take_error_detail();
-    std::error_code ignored;
-    here.delete_link(made, ignored); // removes the peer, addresses and routes with it
-    detail::set_error_detail(saved);
+    if (!ec)
+        return made;
+    if (made.index > 0) {
+        std::string saved = detail::take_error_detail();
+        std::error_code ignored;
+        here.delete_link(made.index, ignored); // removes the peer, addresses and routes with it
+        detail::set_error_detail(saved);
+    }
+    return {};
 }
 
-void connect_veth(const veth_recipe& r)
+veth_pair connect_veth(const veth_recipe& r)
 {
     std::error_code ec;
-    connect_veth(r, ec);
+    auto made = connect_veth(r, ec);
     throw_if(ec, detail::last_error_kind(), last_error_detail());
+    return made;
 }
 
 } // namespace nskit::net

@@ -24,7 +24,7 @@ namespace nskit::ns {
 struct detail::process_access {
     static void set_status_fd(process& p, unique_fd fd) noexcept { p.status_fd_ = std::move(fd); }
     static void set_init_stack(process& p, sys::clone_stack s) noexcept { p.init_stack_ = std::move(s); }
-    static void set_on_reaped(process& p, std::function<void()> f) noexcept { p.on_reaped_ = std::move(f); }
+    static void set_on_reaped(process& p, std::function<std::string()> f) noexcept { p.on_reaped_ = std::move(f); }
 };
 
 namespace detail::run_impl {
@@ -104,25 +104,25 @@ namespace {
 
 // The outer veth end would outlive the child until the kernel's
 // asynchronous namespace cleanup: the process deletes it when it reaps
-// the child, so the same name can be used again at once.
-std::function<void()> veth_cleanup(const options& o, std::error_code& ec) noexcept
+// the child, so the same name can be used again at once, by the index
+// connect_veth records in `made` (a name may be someone else's by then).
+// The socket it deletes with is opened now, in the outer namespace.
+std::function<std::string()> veth_cleanup(const options& o, detail::outer_veth*& made, std::error_code& ec) noexcept
 {
-    std::function<void()> delete_veth;
-    if (o.veth) {
-        try {
-            std::shared_ptr<unique_fd> outer;
-            if (o.veth->peer_netns_fd >= 0) {
-                outer = std::make_shared<unique_fd>(::fcntl(o.veth->peer_netns_fd, F_DUPFD_CLOEXEC, 3));
-                if (!*outer) {
-                    ec = make_setup_error(setup_step::veth, errno);
-                    return delete_veth;
-                }
-            }
-            delete_veth = [v = *o.veth, outer] { detail::remove_veth(v, outer ? outer->get() : -1); };
-        } catch (...) {
-            ec = std::make_error_code(std::errc::not_enough_memory);
-            return delete_veth;
-        }
+    std::function<std::string()> delete_veth;
+    made = nullptr;
+    if (!o.veth)
+        return delete_veth;
+    auto outer = detail::prepare_outer_veth(*o.veth, ec);
+    if (ec) {
+        ec = as_setup_error(setup_step::veth, ec);
+        return delete_veth;
+    }
+    try {
+        delete_veth = [outer] { return detail::remove_veth(*outer); };
+        made = outer.get();
+    } catch (...) {
+        ec = std::make_error_code(std::errc::not_enough_memory);
     }
     return delete_veth;
 }
@@ -186,8 +186,8 @@ ssize_t write_without_sigpipe(int fd, const void* data, std::size_t len) noexcep
     return n;
 }
 
-bool release_child(const plan& p, pid_t pid, process& proc, std::function<void()>& delete_veth, pipe_pair& go,
-                   std::error_code& ec) noexcept
+bool release_child(const plan& p, pid_t pid, process& proc, std::function<std::string()>& delete_veth,
+                   detail::outer_veth* made, pipe_pair& go, std::error_code& ec) noexcept
 {
     const auto& o = *p.o;
     if (o.user && (ec = write_maps(pid, p)))
@@ -195,7 +195,7 @@ bool release_child(const plan& p, pid_t pid, process& proc, std::function<void()
     if (o.veth) {
         auto inner = sys::open_ns(pid, sys::ns_type::net, ec);
         if (!ec)
-            detail::connect_veth(*o.veth, o.veth->peer_netns_fd, inner.get(), ec);
+            detail::connect_veth(*o.veth, o.veth->peer_netns_fd, inner.get(), ec, made);
         if (ec) {
             ec = as_setup_error(setup_step::veth, ec);
             return false;
@@ -225,7 +225,8 @@ process launch(const plan& p, std::error_code& ec, unique_fd* report_out) noexce
         return {};
     if (p.init && (ec = status.open()))
         return {};
-    std::function<void()> delete_veth = veth_cleanup(o, ec);
+    detail::outer_veth* made_veth = nullptr;
+    std::function<std::string()> delete_veth = veth_cleanup(o, made_veth, ec);
     if (ec)
         return {};
     unique_fd parent_pidfd;
@@ -275,7 +276,7 @@ process launch(const plan& p, std::error_code& ec, unique_fd* report_out) noexce
     if (p.init && child_stack.valid()) // the init lives on: freed once it is reaped
         detail::process_access::set_init_stack(proc, std::move(child_stack));
     if (p.handshake) {
-        if (!release_child(p, r.pid, proc, delete_veth, go, ec)) {
+        if (!release_child(p, r.pid, proc, delete_veth, made_veth, go, ec)) {
             // A child that failed first (its map writes or go then fail:
             // EPIPE, EPERM) has reported why: once it is gone (it holds the
             // report pipe) the report is read; without one the parent's

@@ -149,7 +149,41 @@ void check_veth(const veth_options& v)
 
 namespace nskit::ns::detail {
 
-void connect_veth(const veth_options& v, int outer_netns_fd, int inner_netns_fd, std::error_code& ec) noexcept
+#if NSKIT_NS_HAVE_NET
+struct outer_veth {
+    nskit::net::netlink nl;
+    std::string name;
+    nskit::net::veth_pair pair;
+};
+#else
+struct outer_veth {};
+#endif
+
+std::shared_ptr<outer_veth> prepare_outer_veth(const veth_options& v, std::error_code& ec) noexcept
+{
+    ec.clear();
+#if NSKIT_NS_HAVE_NET
+    try {
+        auto made = std::make_shared<outer_veth>();
+        made->name = v.name;
+        made->nl = v.peer_netns_fd >= 0 ? nskit::net::netlink::open_in(v.peer_netns_fd, ec)
+                                        : nskit::net::netlink::open(ec);
+        if (ec)
+            return {};
+        return made;
+    } catch (...) {
+        ec = std::make_error_code(std::errc::not_enough_memory);
+        return {};
+    }
+#else
+    (void)v;
+    ec = not_merged();
+    return {};
+#endif
+}
+
+void connect_veth(const veth_options& v, int outer_netns_fd, int inner_netns_fd, std::error_code& ec,
+                  outer_veth* made) noexcept
 {
     ec.clear();
 #if NSKIT_NS_HAVE_NET
@@ -161,15 +195,18 @@ void connect_veth(const veth_options& v, int outer_netns_fd, int inner_netns_fd,
         r.local_address = v.address;
         r.peer_address = v.peer_address;
         r.routes = v.routes;
+        nskit::net::veth_pair pair;
         if (outer_netns_fd < 0) {
-            nskit::net::connect_veth(r, ec);
-            return;
+            pair = nskit::net::connect_veth(r, ec);
+        } else {
+            // The outer end in another namespace: this thread goes there and back.
+            std::error_code failed;
+            sys::in_netns(outer_netns_fd, [&]() noexcept { pair = nskit::net::connect_veth(r, failed); }, ec);
+            if (!ec)
+                ec = failed;
         }
-        // The outer end in another namespace: this thread goes there and back.
-        std::error_code made;
-        sys::in_netns(outer_netns_fd, [&]() noexcept { nskit::net::connect_veth(r, made); }, ec);
-        if (!ec)
-            ec = made;
+        if (!ec && made)
+            made->pair = pair;
     } catch (...) {
         ec = std::make_error_code(std::errc::not_enough_memory);
     }
@@ -177,23 +214,28 @@ void connect_veth(const veth_options& v, int outer_netns_fd, int inner_netns_fd,
     (void)v;
     (void)outer_netns_fd;
     (void)inner_netns_fd;
+    (void)made;
     ec = not_merged();
 #endif
 }
 
-void remove_veth(const veth_options& v, int outer_netns_fd) noexcept
+std::string remove_veth(outer_veth& made) noexcept
 {
 #if NSKIT_NS_HAVE_NET
+    if (made.pair.index <= 0)
+        return {}; // never made
     std::error_code ec;
-    auto nl = outer_netns_fd >= 0 ? nskit::net::netlink::open_in(outer_netns_fd, ec) : nskit::net::netlink::open(ec);
-    if (ec)
-        return;
-    const int index = nl.index_of(v.name, ec);
-    if (!ec)
-        nl.delete_link(index, ec);
+    made.nl.delete_veth(made.pair, made.name, ec);
+    if (!ec || ec == std::errc::no_such_device)
+        return {};
+    try {
+        return nskit::net::last_error_detail() + ": " + ec.message();
+    } catch (...) {
+        return "veth left in place (out of memory for the reason)";
+    }
 #else
-    (void)v;
-    (void)outer_netns_fd;
+    (void)made;
+    return {};
 #endif
 }
 

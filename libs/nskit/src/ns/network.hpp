@@ -4,6 +4,8 @@
 
 #include <nskit/ns/options.hpp>
 
+#include <memory>
+#include <string>
 #include <system_error>
 
 namespace nskit::ns::detail {
@@ -19,13 +21,24 @@ void configure_loopback(std::error_code& ec) noexcept;
 // Returns 0 or an errno.
 int loopback_up_async_signal_safe() noexcept;
 
+// The outer end of a veth pair made for a child: a netlink socket in its
+// namespace (opened before the clone) and the end's index, name and peer.
+struct outer_veth;
+std::shared_ptr<outer_veth> prepare_outer_veth(const veth_options& v, std::error_code& ec) noexcept;
+
 // A veth pair between the namespace `outer_netns_fd` (-1: the caller's) and
 // `inner_netns_fd`: v.name/v.address outside, v.peer/v.peer_address inside.
-void connect_veth(const veth_options& v, int outer_netns_fd, int inner_netns_fd, std::error_code& ec) noexcept;
+// With `made` (prepared in the same outer namespace), records the pair.
+void connect_veth(const veth_options& v, int outer_netns_fd, int inner_netns_fd, std::error_code& ec,
+                  outer_veth* made = nullptr) noexcept;
 
-// Deletes the outer end (v.name) if it is still there: the kernel removes
-// the pair when the inner namespace dies, but asynchronously.  No error:
-// already gone is the expected case.
-void remove_veth(const veth_options& v, int outer_netns_fd) noexcept;
+// Deletes the pair `made` records, by index, if its outer end is still
+// there and still that end (net::netlink::delete_veth): the kernel removes
+// the pair when the inner namespace dies, but asynchronously.  Already gone
+// is the expected case; returns "" then and on success.  Otherwise the
+// pair is left alone and the text says why ("veth delete(7, nsv0): link 7
+// is now 'x' (kind dummy, peer 0): the link is no longer the one created
+// (renamed or replaced): left alone").
+std::string remove_veth(outer_veth& made) noexcept;
 
 } // namespace nskit::ns::detail

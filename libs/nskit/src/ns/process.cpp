@@ -58,7 +58,7 @@ process process::attach(pid_t pid)
 process::process(process&& o) noexcept
     : ref_(std::move(o.ref_)), reaped_(std::exchange(o.reaped_, false)),
       forwarded_(o.forwarded_), status_fd_(std::move(o.status_fd_)), init_stack_(std::move(o.init_stack_)),
-      on_reaped_(std::exchange(o.on_reaped_, nullptr))
+      on_reaped_(std::exchange(o.on_reaped_, nullptr)), cleanup_note_(std::move(o.cleanup_note_))
 {
 }
 
@@ -72,6 +72,7 @@ process& process::operator=(process&& o) noexcept
         status_fd_ = std::move(o.status_fd_);
         init_stack_ = std::move(o.init_stack_);
         on_reaped_ = std::exchange(o.on_reaped_, nullptr);
+        cleanup_note_ = std::move(o.cleanup_note_);
     }
     return *this;
 }
@@ -99,7 +100,8 @@ sys::exit_status process::reap_status(sys::exit_status s) noexcept
     reaped_ = true;
     init_stack_ = sys::clone_stack(); // the init is gone: its stack in our memory is free
     if (auto f = std::exchange(on_reaped_, nullptr))
-        f();
+        cleanup_note_ = f(); // a move: remove_veth never throws
+
     if (status_fd_.valid()) {
         int wstatus = 0;
         ssize_t n;

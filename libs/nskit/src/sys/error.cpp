@@ -32,6 +32,7 @@ public:
         case error::thread_id: return "the id names a thread, not a process (thread-group leader)";
         case error::netns_not_restored:
             return "the thread could not return to its original network namespace (it is still in the other one)";
+        case error::link_changed: return "the link is no longer the one created (renamed or replaced): left alone";
         }
         return "unknown nskit error";
     }
@@ -44,6 +45,7 @@ public:
         case error::needs_clone3: return std::errc::function_not_supported;
         case error::proc_not_mounted: return std::errc::no_such_file_or_directory;
         case error::netns_not_restored: return std::errc::state_not_recoverable;
+        case error::link_changed: return std::errc::device_or_resource_busy;
         default: return std::errc::invalid_argument;
         }
     }

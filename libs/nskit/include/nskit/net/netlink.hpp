@@ -168,6 +168,16 @@ public:
     void set_ipv6_addr_gen(int index, bool on);
     void delete_link(int index, std::error_code& ec) noexcept;
     void delete_link(int index);
+    // Delete a veth pair this process made, by index, but only while the
+    // link at made.index is still that end: name `name`, kind veth and peer
+    // made.peer_index (0: any).  An index names one link for its life,
+    // while a name is free for anyone to take once the link is gone or
+    // renamed: never delete by name.  Errors: ENODEV when no link has the
+    // index (already gone); nskit::error::link_changed when another link has
+    // it or the end was renamed, and then nothing is deleted and
+    // last_error_detail() says what is there now.
+    void delete_veth(const veth_pair& made, std::string_view name, std::error_code& ec) noexcept;
+    void delete_veth(const veth_pair& made, std::string_view name);
     // Move a link to another netns (the kernel takes ~20 ms here: prefer
     // creating the link in place, e.g. veth_options::peer_netns).
     void move_link(int index, const netns_target& to, std::error_code& ec) noexcept;

@@ -1,6 +1,8 @@
 // nskit/net/recipes.hpp — one call for the common wiring jobs, with rollback.
 #pragma once
 
+#include <nskit/net/netlink.hpp>
+
 #include <string>
 #include <system_error>
 #include <nskit/export.hpp>
@@ -28,8 +30,11 @@ struct veth_recipe {
 // the step, e.g. "connect_veth: add peer address 10.0.0.1/24: ...".
 // The target netns is reached through a netlink socket opened there
 // (netlink::open_in: this thread setns()es in and straight back).
-void connect_veth(const veth_recipe& r, std::error_code& ec) noexcept;
-void connect_veth(const veth_recipe& r);
+// Returns the two ends' indexes (local one in the caller's netns, the peer
+// in the target's; {0, 0} on failure): what netlink::delete_veth needs to
+// delete this pair and no other link that takes its name later.
+veth_pair connect_veth(const veth_recipe& r, std::error_code& ec) noexcept;
+veth_pair connect_veth(const veth_recipe& r);
 
 } // namespace nskit::net
 NSKIT_API_END

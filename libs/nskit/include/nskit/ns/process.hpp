@@ -13,6 +13,7 @@
 #include <chrono>
 #include <functional>
 #include <optional>
+#include <string>
 #include <system_error>
 #include <nskit/export.hpp>
 
@@ -58,6 +59,13 @@ public:
                                std::error_code& ec) noexcept;
     // The signal supervise() forwarded first (0 if none).
     int forwarded_signal() const noexcept { return forwarded_; }
+    // Once reaped: what undoing the child's leftovers did not do, and why;
+    // empty when it did it all.  The outer end of a veth pair spawn() made
+    // is deleted by its index, and only while that link is still that end:
+    // renamed, or its index taken by another link, it is left alone, e.g.
+    // "veth delete(7, nsv0): link 7 is now 'x' (kind dummy, peer 0): the
+    // link is no longer the one created (renamed or replaced): left alone".
+    const std::string& cleanup_note() const noexcept { return cleanup_note_; }
 
     // A namespace of the process (race-free: checked through the pidfd).
     namespace_handle ns(sys::ns_type type, std::error_code& ec) const noexcept;
@@ -77,7 +85,8 @@ private:
     int forwarded_ = 0;
     unique_fd status_fd_; // an init child writes the real wait status of its worker here
     sys::clone_stack init_stack_; // the stack of an init sharing our memory, until it is reaped
-    std::function<void()> on_reaped_; // undoes what outlives the child (the outer veth end)
+    std::function<std::string()> on_reaped_; // undoes what outlives the child (the outer veth end); "" or why not
+    std::string cleanup_note_;
 };
 
 } // namespace nskit::ns

@@ -35,6 +35,7 @@ enum class error {
     proc_not_mounted,           // inspect: /proc is missing or not procfs
     thread_id,                  // sys: a thread id where a process id is needed
     netns_not_restored,         // sys: the thread could not return to its network namespace
+    link_changed,               // net: the link at an index is no longer the one nskit created
 };
 
 const std::error_category& error_category() noexcept;
