@@ -89,6 +89,47 @@ BOOST_AUTO_TEST_CASE(cidr_parses_strictly)
     BOOST_CHECK_THROW(parse_cidr("10.0.0.1/33"), std::system_error);
 }
 
+// An address for an interface: a CIDR, not unspecified nor multicast; the
+// throwing form names the value and the reason.
+BOOST_AUTO_TEST_CASE(interface_addresses)
+{
+    BOOST_TEST(parse_interface_address("10.0.0.1/24").to_string() == "10.0.0.1/24");
+    BOOST_TEST(parse_interface_address("fd00::1").to_string() == "fd00::1/128");
+    BOOST_TEST(interface_address_problem("10.0.0.1/24") == "");
+    struct bad_case {
+        const char* text;
+        nskit::error expected;
+        const char* why;
+    };
+    for (auto [text, expected, why] : {
+             bad_case{"10.0.0.1/33", nskit::error::bad_prefix_length, "prefix length 33 out of range 0..32"},
+             bad_case{"fd00::1/129", nskit::error::bad_prefix_length, "prefix length 129 out of range 0..128"},
+             bad_case{"10.0.0.1/x", nskit::error::bad_prefix_length, "prefix length 'x' is not a number 0..32"},
+             bad_case{"10.0.0.1/", nskit::error::bad_prefix_length, "no prefix length after '/'"},
+             bad_case{"10.0.0.x/24", nskit::error::bad_address, "not an IPv4 or IPv6 address"},
+             bad_case{"", nskit::error::bad_address, "empty"},
+             bad_case{"0.0.0.0/24", nskit::error::bad_address, "the unspecified address cannot be assigned"},
+             bad_case{"0.0.0.0", nskit::error::bad_address, "the unspecified address cannot be assigned"},
+             bad_case{"::/64", nskit::error::bad_address, "the unspecified address cannot be assigned"},
+             bad_case{"224.0.0.1/24", nskit::error::bad_address, "a multicast address cannot be assigned"},
+             bad_case{"ff02::1/64", nskit::error::bad_address, "a multicast address cannot be assigned"},
+         }) {
+        std::error_code ec;
+        auto c = parse_interface_address(text, ec);
+        BOOST_TEST((ec == expected), "'" << text << "': " << ec.message());
+        BOOST_TEST(c.address.empty());
+        BOOST_TEST(interface_address_problem(text) == why, text);
+        try {
+            parse_interface_address(text);
+            BOOST_ERROR("no exception for " << text);
+        } catch (const std::system_error& e) {
+            const std::string wanted = "address '" + std::string(text) + "': " + why;
+            BOOST_TEST(std::string(e.what()).rfind(wanted, 0) == 0u, e.what() << " (wanted " << wanted << ")");
+            BOOST_TEST((e.code() == expected));
+        }
+    }
+}
+
 BOOST_AUTO_TEST_CASE(cidr_contains)
 {
     auto net = parse_cidr("10.1.2.3/24");

@@ -1,4 +1,5 @@
 #include <nskit/ns/options.hpp>
+#include <nskit/ns/run.hpp>
 #include "test_support.hpp"
 
 #include <nskit/sys/error.hpp>
@@ -89,9 +90,67 @@ BOOST_AUTO_TEST_CASE(validate)
     o.veth->name = "ok0";
     o.veth->peer = "a:b";
     BOOST_TEST((o.validate() == nskit::error::bad_interface_name));
+    o.veth->peer = "";
+    o.veth->address = "10.0.0.1/33";
+    BOOST_TEST((o.validate() == nskit::error::bad_prefix_length));
     o = {};
     o.user = ns::user_options{{{0, 0, 0}}, {}, true};
     BOOST_TEST((o.validate() == nskit::error::bad_id_map));
+}
+
+// Every veth field is checked before any side effect, and the throwing
+// form names the field and the value.
+BOOST_AUTO_TEST_CASE(check_veth_names_the_field)
+{
+    struct bad_case {
+        ns::veth_options v;
+        nskit::error expected;
+        std::string text;
+    };
+    const auto veth = [](std::string address, std::string peer_address) {
+        return ns::veth_options{"nsv0", "", std::move(address), std::move(peer_address), -1, true};
+    };
+    for (const auto& [v, expected, text] : std::vector<bad_case>{
+             {veth("10.0.0.1/33", ""), nskit::error::bad_prefix_length,
+              "veth address '10.0.0.1/33': prefix length 33 out of range 0..32: "},
+             {veth("", "fd00::2/129"), nskit::error::bad_prefix_length,
+              "veth peer address 'fd00::2/129': prefix length 129 out of range 0..128: "},
+             {veth("0.0.0.0/24", ""), nskit::error::bad_address,
+              "veth address '0.0.0.0/24': the unspecified address cannot be assigned: "},
+             {veth("10.0.0.1/24", "10.0.0.2,10.0.0.3"), nskit::error::bad_address,
+              "veth peer address '10.0.0.2,10.0.0.3': not an IPv4 or IPv6 address: "},
+             {veth("10.0.0.1/24", "fd00::2/64"), nskit::error::bad_address,
+              "veth addresses '10.0.0.1/24' and 'fd00::2/64': one is IPv4, the other IPv6: "},
+             {veth("10.0.0.1/24", "10.0.0.1/16"), nskit::error::bad_address,
+              "veth addresses '10.0.0.1/24' and '10.0.0.1/16': both ends would have 10.0.0.1: "},
+             {ns::veth_options{"a/b", "", "", "", -1, true}, nskit::error::bad_interface_name, "veth name 'a/b': bad interface name"},
+             {ns::veth_options{"nsv0", "..", "", "", -1, true}, nskit::error::bad_interface_name,
+              "veth peer name '..': bad interface name"},
+         }) {
+        std::error_code ec;
+        ns::check_veth(v, ec);
+        BOOST_TEST((ec == expected), text << ec.message());
+        try {
+            ns::check_veth(v);
+            BOOST_ERROR("no exception: " << text);
+        } catch (const std::system_error& e) {
+            BOOST_TEST(std::string(e.what()).rfind(text, 0) == 0u, e.what() << " (wanted " << text << ")");
+            BOOST_TEST(std::string(e.what()).find("nsrun") == std::string::npos, e.what());
+        }
+        ns::options o;
+        o.veth = v;
+        BOOST_TEST((o.validate() == expected), text);
+        // refused by the plan, before any clone: a plain nskit error, not a setup step's
+        ns::spawn("true", {}, o, {}, ec);
+        BOOST_TEST((ec == expected), text << ec.message());
+    }
+    std::error_code ec;
+    ns::check_veth(veth("10.0.0.1/24", "10.0.0.2/24"), ec);
+    BOOST_TEST(!ec);
+    ns::check_veth(veth("fd00::1/64", "fd00::2"), ec);
+    BOOST_TEST(!ec);
+    ns::check_veth(veth("", ""), ec);
+    BOOST_TEST(!ec);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

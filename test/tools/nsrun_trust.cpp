@@ -1,15 +1,19 @@
 // nsrun against hostile and careless input (issue "trust": items 2, 17-19):
 // each case fails against the nsrun before that work.
 #include "hostile.hpp"
+#include "net_oracle.hpp"
 #include "test_support.hpp"
 #include "tool_runner.hpp"
 
 #include <nskit/ns/enter.hpp>
 
 #include <sched.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <filesystem>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -58,6 +62,22 @@ void refused(const std::vector<std::string>& args, const std::string& what)
     BOOST_TEST(r.out.rfind("nsrun: ", 0) == 0u, joined(args) << "-> " << r.out);
     BOOST_TEST(std::count(r.out.begin(), r.out.end(), '\n') == 1, joined(args) << "-> " << r.out);
     BOOST_TEST(r.out.find(what) != std::string::npos, joined(args) << "-> " << r.out << " (wanted " << what << ")");
+}
+
+// The host's links (index and name) and named network namespaces: what a
+// refused nsrun must leave as it found it.
+std::string host_net_state()
+{
+    std::set<std::string> state;
+    for (const auto& l : t::ip_links())
+        state.insert("link " + std::to_string(l.index) + " " + l.name);
+    std::error_code ec;
+    for (const auto& e : std::filesystem::directory_iterator("/run/netns", ec))
+        state.insert("netns " + e.path().filename().string());
+    std::string s;
+    for (const auto& x : state)
+        s += x + "\n";
+    return s;
 }
 
 } // namespace
@@ -157,6 +177,89 @@ BOOST_AUTO_TEST_CASE(numbers_are_parsed_whole_and_range_checked)
     BOOST_TEST(ok.status == 0, ok.out);
     auto named = nsrun(with_user({"--kill-child=SIGUSR1", "--", "true"}));
     BOOST_TEST(named.status == 0, named.out);
+}
+
+// Item 20: every veth name and address is checked before the first side
+// effect.  nsrun runs with clone3, clone and unshare forbidden (EPERM): a
+// refusal that came after a clone could not say what it says.  The old
+// nsrun exited 124 after the namespaces existed ("bad prefix length" for
+// any of the three addresses), ignored --peer-addr beside a second --addr
+// part and assigned nothing for 0.0.0.0/24.
+BOOST_AUTO_TEST_CASE(veth_addresses_are_checked_before_anything_exists)
+{
+    const std::string name = "nsxa" + std::to_string(::getpid() % 100000);
+    struct bad_case {
+        std::vector<std::string> args;
+        std::string what;
+    };
+    const auto before = host_net_state();
+    for (const auto& [args, what] : std::vector<bad_case>{
+             {{"--addr", "10.0.0.1/33"}, "--addr: address '10.0.0.1/33': prefix length 33 out of range 0..32"},
+             {{"--addr", "10.0.0.1/24,10.0.0.2/33"}, "--addr: address '10.0.0.2/33': prefix length 33 out of range"},
+             {{"--peer-addr", "10.0.0.2/33"}, "--peer-addr: address '10.0.0.2/33': prefix length 33 out of range"},
+             {{"--peer-addr", "fd00::2/x"}, "--peer-addr: address 'fd00::2/x': prefix length 'x' is not a number 0..128"},
+             {{"--addr", "10.0.0.1/24,10.0.0.2/24,10.0.0.3/24"},
+              "--addr: '10.0.0.1/24,10.0.0.2/24,10.0.0.3/24': at most two addresses"},
+             {{"--addr", "10.0.0.1/24,10.0.0.2/24", "--peer-addr", "10.0.0.3/24"},
+              "--peer-addr: '10.0.0.3/24': the inside address is already given by --addr '10.0.0.1/24,10.0.0.2/24'"},
+             {{"--addr", "0.0.0.0/24"}, "--addr: address '0.0.0.0/24': the unspecified address cannot be assigned"},
+             {{"--peer-addr", "::/64"}, "--peer-addr: address '::/64': the unspecified address cannot be assigned"},
+             {{"--addr", "224.0.0.1/24"}, "--addr: address '224.0.0.1/24': a multicast address cannot be assigned"},
+             {{"--addr", "10.0.0.1/24,"}, "--addr: address '': empty"},
+             {{"--addr", "10.0.0.x/24"}, "--addr: address '10.0.0.x/24': not an IPv4 or IPv6 address"},
+             {{"--addr", "10.0.0.1/24,fd00::2/64"},
+              "--addr: veth addresses '10.0.0.1/24' and 'fd00::2/64': one is IPv4, the other IPv6"},
+             {{"--addr", "10.0.0.1/24", "--peer-addr", "fd00::2/64"},
+              "--addr, --peer-addr: veth addresses '10.0.0.1/24' and 'fd00::2/64': one is IPv4, the other IPv6"},
+             {{"--addr", "10.0.0.1/24,10.0.0.1/16"}, "--addr: veth addresses '10.0.0.1/24' and '10.0.0.1/16': both ends"},
+         }) {
+        std::vector<std::string> full{"--veth", name};
+        full.insert(full.end(), args.begin(), args.end());
+        full.insert(full.end(), {"--", "true"});
+        t::tool_run_options o;
+        o.merge_stderr = true;
+        o.before_exec = [] {
+            for (long nr : {SYS_clone3, SYS_clone, SYS_unshare})
+                if (!t::forbid_syscall(nr, EPERM))
+                    ::_exit(90);
+        };
+        const auto r = t::run_tool("nsrun", full, o);
+        BOOST_TEST(r.status == exit_usage, joined(full) << "-> " << r.status << " " << r.out);
+        BOOST_TEST(std::count(r.out.begin(), r.out.end(), '\n') == 1, joined(full) << "-> " << r.out);
+        BOOST_TEST(r.out.rfind("nsrun: " + what, 0) == 0u, joined(full) << "-> " << r.out << " (wanted " << what << ")");
+        refused(full, what); // and without the filter: refused all the same
+    }
+    refused({"--veth", name + ":", "--", "true"}, "--veth: '" + name + ":': no PEER name after ':'");
+    refused({"--veth", "a/b", "--", "true"}, "--veth: veth name 'a/b'");
+    BOOST_TEST(host_net_state() == before);
+    // The filter bites: an accepted request fails at the clone instead.
+    t::tool_run_options o;
+    o.before_exec = [] {
+        if (!t::forbid_syscall(SYS_clone3, EPERM) || !t::forbid_syscall(SYS_clone, EPERM))
+            ::_exit(90);
+    };
+    const auto accepted = t::run_tool("nsrun", {"--veth", name, "--addr", "10.0.0.1/24,10.0.0.2/24", "--", "true"}, o);
+    BOOST_TEST(accepted.status != exit_usage, accepted.err);
+    BOOST_TEST(accepted.status != 0, accepted.err);
+    BOOST_TEST(host_net_state() == before);
+}
+
+// Item 20's good side: both forms of the inside address, IPv4 and IPv6.
+BOOST_AUTO_TEST_CASE(veth_addresses_accepted, *boost::unit_test::precondition(t::privileged()))
+{
+    const std::string name = "nsxb" + std::to_string(::getpid() % 100000);
+    const auto before = host_net_state();
+    auto v4 = nsrun({"--veth", name, "--addr", "10.234.0.1/24", "--peer-addr", "10.234.0.2/24", "--", "ip", "-o",
+                     "-4", "addr", "show", "dev", "eth0"});
+    BOOST_TEST(v4.status == 0, v4.out);
+    BOOST_TEST(v4.out.find("inet 10.234.0.2/24") != std::string::npos, v4.out);
+    auto v6 = nsrun({"--veth", name + ":in0", "--addr", "fd00:234::1/64,fd00:234::2/64", "--", "ip", "-o", "-6",
+                     "addr", "show", "dev", "in0"});
+    BOOST_TEST(v6.status == 0, v6.out);
+    BOOST_TEST(v6.out.find("inet6 fd00:234::2/64") != std::string::npos, v6.out);
+    auto host_only = nsrun({"--veth", name, "--addr", "10.234.0.1", "--", "true"}); // a host prefix
+    BOOST_TEST(host_only.status == 0, host_only.out);
+    BOOST_TEST(host_net_state() == before);
 }
 
 // Item 2: a zombie's namespaces cannot be opened; the old nsrun dropped

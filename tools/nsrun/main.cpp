@@ -3,6 +3,7 @@
 // to nskit::ns: options -> nskit::ns::options -> spawn + supervise.
 #include "cli.hpp"
 
+#include <nskit/net/address.hpp>
 #include <nskit/ns.hpp>
 #include <nskit/sys/error.hpp>
 
@@ -107,6 +108,55 @@ ns::tmp_options tmp_from(const std::string& text)
     }
     t.extra = extra;
     return t;
+}
+
+// One address of --addr or --peer-addr, or a usage error naming the option.
+std::string interface_address(const char* option, const std::string& text)
+{
+    try {
+        nskit::net::parse_interface_address(text);
+    } catch (const std::system_error& e) {
+        throw usage_error(std::string(option) + ": " + e.what());
+    }
+    return text;
+}
+
+// --veth NAME[:PEER], --addr OUTSIDE[,INSIDE], --peer-addr INSIDE: every
+// part checked here, before anything is created.  A second --addr part
+// and --peer-addr both name the inside address: refused, not one ignored.
+ns::veth_options veth_from(const std::string& veth, const std::string* addr, const std::string* peer_addr)
+{
+    ns::veth_options v;
+    const auto colon = veth.find(':');
+    v.name = veth.substr(0, colon);
+    v.peer = colon == std::string::npos ? "eth0" : veth.substr(colon + 1);
+    if (colon != std::string::npos && v.peer.empty())
+        throw usage_error("--veth: '" + veth + "': no PEER name after ':'");
+    bool inside_from_addr = false;
+    if (addr) {
+        const auto comma = addr->find(',');
+        if (comma != std::string::npos && addr->find(',', comma + 1) != std::string::npos)
+            throw usage_error("--addr: '" + *addr + "': at most two addresses, OUTSIDE[,INSIDE]");
+        v.address = interface_address("--addr", addr->substr(0, comma));
+        if (comma != std::string::npos) {
+            if (peer_addr)
+                throw usage_error("--peer-addr: '" + *peer_addr + "': the inside address is already given by --addr '" +
+                                  *addr + "'");
+            v.peer_address = interface_address("--addr", addr->substr(comma + 1));
+            inside_from_addr = true;
+        }
+    }
+    if (peer_addr)
+        v.peer_address = interface_address("--peer-addr", *peer_addr);
+    try {
+        ns::check_veth(v);
+    } catch (const std::system_error& e) {
+        const char* option = e.code() == nskit::error::bad_interface_name ? "--veth"
+                             : inside_from_addr                           ? "--addr"
+                                                                          : "--addr, --peer-addr";
+        throw usage_error(std::string(option) + ": " + e.what());
+    }
+    return v;
 }
 
 int failure_exit(const std::error_code& ec)
@@ -230,15 +280,8 @@ int main(int argc, char** argv)
         o.proc = vm.count("no-proc") == 0;
         o.net = vm.count("net") > 0;
         if (vm.count("veth")) {
-            ns::veth_options v;
-            const auto colon = veth.find(':');
-            v.name = veth.substr(0, colon);
-            v.peer = colon == std::string::npos ? "eth0" : veth.substr(colon + 1);
-            const auto comma = addr.find(',');
-            v.address = addr.substr(0, comma);
-            v.peer_address = comma == std::string::npos ? peer_addr : addr.substr(comma + 1);
-            v.routes = vm.count("no-routes") == 0;
-            o.veth = v;
+            o.veth = veth_from(veth, vm.count("addr") ? &addr : nullptr, vm.count("peer-addr") ? &peer_addr : nullptr);
+            o.veth->routes = vm.count("no-routes") == 0;
         } else if (vm.count("addr") || vm.count("peer-addr")) {
             throw usage_error("--addr/--peer-addr need --veth NAME[:PEER]");
         }

@@ -136,8 +136,65 @@ cidr parse_cidr(std::string_view text)
 {
     std::error_code ec;
     auto c = parse_cidr(text, ec);
-    throw_if(ec, op_kind::input, "address parse(" + std::string(text) + ")");
+    throw_if(ec, op_kind::input, "address '" + std::string(text) + "': " + interface_address_problem(text));
     return c;
+}
+
+namespace {
+
+bool unspecified(const ip_address& a) noexcept
+{
+    for (std::size_t i = 0; i < a.size(); ++i)
+        if (a.bytes[i] != 0)
+            return false;
+    return true;
+}
+
+bool multicast(const ip_address& a) noexcept
+{
+    return a.is_v4() ? (a.bytes[0] & 0xf0) == 0xe0 : a.bytes[0] == 0xff;
+}
+
+} // namespace
+
+cidr parse_interface_address(std::string_view text, std::error_code& ec) noexcept
+{
+    auto c = parse_cidr(text, ec);
+    if (!ec && (unspecified(c.address) || multicast(c.address)))
+        ec = error::bad_address;
+    return ec ? cidr{} : c;
+}
+
+cidr parse_interface_address(std::string_view text)
+{
+    std::error_code ec;
+    auto c = parse_interface_address(text, ec);
+    throw_if(ec, op_kind::input, "address '" + std::string(text) + "': " + interface_address_problem(text));
+    return c;
+}
+
+std::string interface_address_problem(std::string_view text)
+{
+    std::error_code ec;
+    const auto slash = text.find('/');
+    const auto a = parse_address(text.substr(0, slash), ec);
+    if (ec)
+        return text.empty() ? "empty" : "not an IPv4 or IPv6 address";
+    if (slash != std::string_view::npos) {
+        const auto len = text.substr(slash + 1);
+        const auto max = std::to_string(a.size() * 8);
+        if (len.empty())
+            return "no prefix length after '/'";
+        if (len.find_first_not_of("0123456789") != std::string_view::npos)
+            return "prefix length '" + std::string(len) + "' is not a number 0.." + max;
+        if (parse_cidr(text, ec); ec)
+            return "prefix length " + std::string(len) + " out of range 0.." + max;
+    }
+    if (unspecified(a))
+        return "the unspecified address cannot be assigned";
+    if (multicast(a))
+        return "a multicast address cannot be assigned";
+    return {};
 }
 
 void check_interface_name(std::string_view name, std::error_code& ec) noexcept

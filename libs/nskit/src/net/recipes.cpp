@@ -43,14 +43,14 @@ void check_recipe(const veth_recipe& r, cidr& local, cidr& peer, std::error_code
     if (ec)
         return fail_at("peer name '" + r.peer_name + "'");
     if (!r.local_address.empty()) {
-        local = parse_cidr(r.local_address, ec);
+        local = parse_interface_address(r.local_address, ec);
         if (ec)
-            return fail_at("local address '" + r.local_address + "'");
+            return fail_at("local address '" + r.local_address + "': " + interface_address_problem(r.local_address));
     }
     if (!r.peer_address.empty()) {
-        peer = parse_cidr(r.peer_address, ec);
+        peer = parse_interface_address(r.peer_address, ec);
         if (ec)
-            return fail_at("peer address '" + r.peer_address + "'");
+            return fail_at("peer address '" + r.peer_address + "': " + interface_address_problem(r.peer_address));
     }
     if (!local.address.empty() && !peer.address.empty() && local.address.family != peer.address.family) {
         ec = error::bad_address;

@@ -68,6 +68,87 @@ int loopback_up_async_signal_safe() noexcept
     return static_cast<int>(-r);
 }
 
+} // namespace nskit::ns::detail
+
+namespace nskit::ns {
+
+namespace {
+
+// check_veth's work: the error, and with `why` its text ("veth address
+// '10.0.0.1/33': prefix length 33 out of range 0..32").
+std::error_code veth_problem(const veth_options& v, std::string* why)
+{
+    const auto say = [&](std::string text) { *why = std::move(text); }; // only when why is given
+    std::error_code ec;
+#if NSKIT_NS_HAVE_NET
+    using nskit::net::check_interface_name;
+    using nskit::net::interface_address_problem;
+    using nskit::net::parse_interface_address;
+    for (const auto* name : {&v.name, &v.peer}) {
+        if (name == &v.peer && v.peer.empty())
+            continue; // "eth0"
+        if (check_interface_name(*name, ec); ec) {
+            if (why)
+                say(std::string(name == &v.name ? "veth name '" : "veth peer name '") + *name + "'");
+            return ec;
+        }
+    }
+    nskit::net::cidr local, peer;
+    if (!v.address.empty() && (local = parse_interface_address(v.address, ec), ec)) {
+        if (why)
+            say("veth address '" + v.address + "': " + interface_address_problem(v.address));
+        return ec;
+    }
+    if (!v.peer_address.empty() && (peer = parse_interface_address(v.peer_address, ec), ec)) {
+        if (why)
+            say("veth peer address '" + v.peer_address + "': " + interface_address_problem(v.peer_address));
+        return ec;
+    }
+    if (local.address.empty() || peer.address.empty())
+        return {};
+    const auto both = [&] { return "veth addresses '" + v.address + "' and '" + v.peer_address + "': "; };
+    if (local.address.family != peer.address.family) {
+        if (why)
+            say(both() + "one is IPv4, the other IPv6");
+        return make_error_code(error::bad_address);
+    }
+    if (local.address == peer.address) {
+        if (why)
+            say(both() + "both ends would have " + local.address.to_string());
+        return make_error_code(error::bad_address);
+    }
+#else
+    if (!v.address.empty() || !v.peer_address.empty()) {
+        if (why)
+            say("veth addresses: this build has no net layer");
+        ec = std::make_error_code(std::errc::function_not_supported);
+    }
+#endif
+    return ec;
+}
+
+} // namespace
+
+void check_veth(const veth_options& v, std::error_code& ec) noexcept
+{
+    try {
+        ec = veth_problem(v, nullptr);
+    } catch (...) { // the names' and addresses' checks allocate nothing; to_string may
+        ec = std::make_error_code(std::errc::not_enough_memory);
+    }
+}
+
+void check_veth(const veth_options& v)
+{
+    std::string why;
+    const auto ec = veth_problem(v, &why);
+    throw_if(ec, op_kind::input, why);
+}
+
+} // namespace nskit::ns
+
+namespace nskit::ns::detail {
+
 void connect_veth(const veth_options& v, int outer_netns_fd, int inner_netns_fd, std::error_code& ec) noexcept
 {
     ec.clear();

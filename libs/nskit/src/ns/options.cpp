@@ -138,12 +138,9 @@ std::error_code options::validate() const noexcept
     if (tmp && (tmp->size.find(',') != std::string::npos || tmp->extra.find('\0') != std::string::npos))
         return inval;
     if (veth) {
-        auto bad_name = [](const std::string& n) {
-            return n.empty() || n.size() > 15 || n == "." || n == ".." ||
-                   n.find_first_of("/: \t\n") != std::string::npos;
-        };
-        if (bad_name(veth->name) || (!veth->peer.empty() && bad_name(veth->peer)))
-            return make_error_code(error::bad_interface_name);
+        std::error_code ec;
+        if (check_veth(*veth, ec); ec)
+            return ec;
     }
     if (user) {
         auto check = [](const std::vector<id_range>& m) {

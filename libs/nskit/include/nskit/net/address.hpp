@@ -47,6 +47,18 @@ ip_address parse_address(std::string_view text);
 cidr parse_cidr(std::string_view text, std::error_code& ec) noexcept;
 cidr parse_cidr(std::string_view text);
 
+// An address to assign to an interface (a veth end): parse_cidr's rules,
+// and refused (bad_address) when it is the unspecified address (0.0.0.0 or
+// ::, which the kernel takes without assigning anything usable) or a
+// multicast one (224.0.0.0/4, ff00::/8).  The throwing form's text names the
+// value and the reason, e.g. "address '10.0.0.1/33': prefix length 33 out
+// of range 0..32: bad prefix length".
+cidr parse_interface_address(std::string_view text, std::error_code& ec) noexcept;
+cidr parse_interface_address(std::string_view text);
+// Why `text` is not an interface address ("prefix length 33 out of range
+// 0..32", "unspecified address"); empty when it is one.
+std::string interface_address_problem(std::string_view text);
+
 // Interface names as the kernel accepts them: 1-15 bytes, no '/', ':' or
 // whitespace, not "." or "..".  Never truncated.  Error: bad_interface_name.
 void check_interface_name(std::string_view name, std::error_code& ec) noexcept;

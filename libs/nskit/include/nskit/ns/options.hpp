@@ -61,6 +61,19 @@ struct veth_options {
     bool routes = true;            // default routes via the other end
 };
 
+// Checks a veth request before any side effect (options::validate() does,
+// so run, spawn and setup refuse it before the first clone or unshare):
+//   name, peer      net::check_interface_name (peer empty: "eth0");
+//   address,        each empty (none) or net::parse_interface_address: a
+//   peer_address    CIDR, IPv4 or IPv6, not the unspecified address
+//                   (0.0.0.0, ::) nor a multicast one;
+//   both given      one family, and not the same address on both ends.
+// Errors: nskit::error::bad_interface_name, bad_address, bad_prefix_length.
+// The throwing form's text names the field and the value, e.g.
+// "veth address '10.0.0.1/33': prefix length 33 out of range 0..32: bad prefix length".
+void check_veth(const veth_options& v, std::error_code& ec) noexcept;
+void check_veth(const veth_options& v);
+
 struct options {
     // --- Sys::Linux::Namespace's options ---
     bool mount = false;                       // private_mount: mounts made recursively private first
