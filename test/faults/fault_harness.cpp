@@ -17,6 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstddef>
@@ -264,6 +265,48 @@ void added(std::vector<std::string>& problems, const std::string& what, const st
 
 } // namespace
 
+const std::map<long, const char*>& not_injected()
+{
+    static const std::map<long, const char*> calls = {
+        {SYS_close, "a failed close loses nothing the tool needs (the fd is gone either way)"},
+        {SYS_close_range, "closing inherited fds before exec: best effort, a failure leaves no nskit fd open (CLOEXEC)"},
+        {SYS_munmap, "freeing memory: a failure leaks address space, not state"},
+        {SYS_madvise, "an allocator hint"},
+        {SYS_brk, "malloc falls back to mmap when brk fails"},
+        {SYS_getpid, "cannot fail"},
+        {SYS_gettid, "cannot fail"},
+        {SYS_getuid, "cannot fail"},
+        {SYS_geteuid, "cannot fail"},
+        {SYS_getgid, "cannot fail"},
+        {SYS_getegid, "cannot fail"},
+        {SYS_getppid, "cannot fail"},
+        {SYS_sched_yield, "cannot fail"},
+        {SYS_rseq, "glibc registers each new thread with rseq and aborts when that fails, before any nskit code"},
+        {SYS_set_robust_list, "glibc's thread start, before any nskit code"},
+        {SYS_futex, "glibc's locks retry; not a setup step"},
+        {SYS_rt_sigprocmask, "fails only for a bad argument; the tool's masks are constant"},
+        {SYS_rt_sigaction, "fails only for a bad argument; the tool's handlers are constant"},
+    };
+    return calls;
+}
+
+std::vector<planned> plan_faults(const std::map<site, unsigned>& calls, bool last_too, const std::vector<int>& errors)
+{
+    std::vector<planned> out;
+    const char* only = std::getenv("NSKIT_FAULTS_ONLY");
+    for (const auto& [at, count] : calls) {
+        if (not_injected().count(at.nr) || (only && syscall_name(at.nr) != only))
+            continue;
+        std::vector<unsigned> occurrences{1};
+        if (last_too && count > 1)
+            occurrences.push_back(count);
+        for (unsigned occurrence : occurrences)
+            for (int err : errors)
+                out.push_back({{at, occurrence, err}, count});
+    }
+    return out;
+}
+
 std::string syscall_name(long nr)
 {
     switch (nr) {
@@ -342,6 +385,7 @@ host_state snapshot()
     s.links.assign(links.begin(), links.end());
     const auto netns = list_dir("/run/netns");
     s.netns.assign(netns.begin(), netns.end());
+    s.children = children();
     const auto fds = open_fds();
     s.fds.assign(fds.begin(), fds.end());
     return s;
@@ -352,14 +396,21 @@ std::vector<std::string> left_behind(const host_state& before)
     std::vector<std::string> problems;
     // A process the tool left may be on its way out (killed when its parent
     // died): bounded wait, reaping, before calling it left behind.
+    const auto new_children = [&] {
+        std::vector<pid_t> v;
+        for (pid_t p : children())
+            if (std::find(before.children.begin(), before.children.end(), p) == before.children.end())
+                v.push_back(p);
+        return v;
+    };
     for (int i = 0; i < 200; ++i) {
-        while (::waitpid(-1, nullptr, WNOHANG) > 0) {
-        }
-        if (children().empty())
+        for (pid_t p : new_children())
+            ::waitpid(p, nullptr, WNOHANG);
+        if (new_children().empty())
             break;
         ::usleep(5000);
     }
-    for (pid_t p : children()) {
+    for (pid_t p : new_children()) {
         problems.push_back("process " + std::to_string(p) + " (" + comm_of(p) + ")");
         ::kill(p, SIGKILL);
         ::waitpid(p, nullptr, 0);

@@ -15,7 +15,9 @@
 
 #include "tool_runner.hpp"
 
+#include <cerrno>
 #include <map>
+#include <sys/types.h>
 #include <optional>
 #include <string>
 #include <utility>
@@ -52,6 +54,23 @@ struct traced_run {
 traced_run run_traced(const std::string& tool, const std::vector<std::string>& args,
                       const std::optional<fault>& f = std::nullopt);
 
+// Calls whose failure a tool rightly ignores or cannot see, so failing them
+// proves nothing: number -> the reason.
+const std::map<long, const char*>& not_injected();
+
+// The errnos a kernel gives for resource and permission trouble.
+inline const std::vector<int> injected_errors{EPERM, ENOSPC, ENOMEM, EMFILE};
+
+// A fault to inject, with how often the fault-free run made that call.
+struct planned {
+    fault f;
+    unsigned of = 0;
+};
+// Every call counted that is not in not_injected() (with NSKIT_FAULTS_ONLY=
+// NAME only that one), at its first and (last_too) last occurrence, with
+// each of `errors`.
+std::vector<planned> plan_faults(const std::map<site, unsigned>& calls, bool last_too, const std::vector<int>& errors);
+
 std::string syscall_name(long nr); // "openat", or "syscall 435"
 std::string errno_name(int err);   // "EPERM"
 std::string describe(const fault& f); // "openat #1 in the child -> EPERM"
@@ -60,6 +79,7 @@ std::string describe(const fault& f); // "openat #1 in the child -> EPERM"
 // must be a subreaper), mounts, links, named network namespaces, fds.
 struct host_state {
     std::vector<std::string> mounts, links, netns, fds;
+    std::vector<pid_t> children; // this process's own, there before the tool ran
 };
 host_state snapshot();
 // The differences from `before`, one line each; reaps (after a bounded wait,

@@ -27,29 +27,6 @@ namespace utf = boost::unit_test;
 
 namespace {
 
-// Calls whose failure nsrun rightly ignores or cannot see, so failing them
-// proves nothing; each with the reason.
-const std::map<long, const char*> not_injected = {
-    {SYS_close, "a failed close loses nothing nsrun needs (the fd is gone either way)"},
-    {SYS_close_range, "closing inherited fds before exec: best effort, a failure leaves no nskit fd open (CLOEXEC)"},
-    {SYS_munmap, "freeing memory: a failure leaks address space, not state"},
-    {SYS_madvise, "an allocator hint"},
-    {SYS_brk, "malloc falls back to mmap when brk fails"},
-    {SYS_getpid, "cannot fail"},
-    {SYS_gettid, "cannot fail"},
-    {SYS_getuid, "cannot fail"},
-    {SYS_geteuid, "cannot fail"},
-    {SYS_getgid, "cannot fail"},
-    {SYS_getegid, "cannot fail"},
-    {SYS_getppid, "cannot fail"},
-    {SYS_sched_yield, "cannot fail"},
-    {SYS_futex, "glibc's locks retry; not a setup step"},
-    {SYS_rt_sigprocmask, "fails only for a bad argument; nsrun's masks are constant"},
-    {SYS_rt_sigaction, "fails only for a bad argument; nsrun's handlers are constant"},
-};
-
-const int injected_errors[] = {EPERM, ENOSPC, ENOMEM, EMFILE};
-
 // PROGRAM: prints what the sandbox looks like from inside, so a run that
 // exits 0 is compared with the fault-free one (a step silently skipped shows).
 const char* fingerprint = "id -u; hostname; echo pid=$$; stat -f -c %T /tmp; cat /proc/self/timens_offsets; "
@@ -123,38 +100,27 @@ tally inject_all(const std::vector<std::string>& args, const std::vector<int>& e
         const auto leaks = f::left_behind(before);
         BOOST_TEST_REQUIRE(leaks.empty(), "fault-free run left " << joined(leaks, "; "));
     }
-    for (const auto& [at, count] : clean.calls) {
-        if (not_injected.count(at.nr))
-            continue;
-        if (const char* only = std::getenv("NSKIT_FAULTS_ONLY"); only && f::syscall_name(at.nr) != only)
-            continue;
-        ++t.sites;
-        t.syscalls.insert(at.nr);
-        std::vector<unsigned> occurrences{1};
-        if (last_too && count > 1)
-            occurrences.push_back(count);
-        for (unsigned occurrence : occurrences)
-            for (int err : errors) {
-                const f::fault fault{at, occurrence, err};
-                const auto state = f::snapshot();
-                const auto r = f::run_traced("nsrun", args, fault);
-                ++t.runs;
-                auto wrong = judge(r, fault, clean.result.out);
-                for (const auto& l : f::left_behind(state))
-                    wrong.push_back("left behind: " + l);
-                if (verbose())
-                    std::cout << "  " << f::describe(fault) << " (of " << count << "): "
-                              << (r.injected ? "" : "not reached, ") << "status " << r.result.status << ": "
-                              << r.result.err << (r.result.err.empty() ? "\n" : "");
-                if (r.injected) {
-                    ++t.injected;
-                    ++(r.result.status == 0 ? t.tolerated : t.failed_cleanly);
-                }
-                BOOST_TEST(wrong.empty(), f::describe(fault) << " (of " << count << "): " << joined(wrong, "; ")
-                                                             << " [status " << r.result.status << ", stderr \""
-                                                             << r.result.err << "\"]");
-            }
+    std::set<f::site> sites;
+    for (const auto& [fault, count] : f::plan_faults(clean.calls, last_too, errors)) {
+        sites.insert(fault.at);
+        t.syscalls.insert(fault.at.nr);
+        const auto state = f::snapshot();
+        const auto r = f::run_traced("nsrun", args, fault);
+        ++t.runs;
+        auto wrong = judge(r, fault, clean.result.out);
+        for (const auto& l : f::left_behind(state))
+            wrong.push_back("left behind: " + l);
+        if (verbose())
+            std::cout << "  " << f::describe(fault) << " (of " << count << "): " << (r.injected ? "" : "not reached, ")
+                      << "status " << r.result.status << ": " << r.result.err << (r.result.err.empty() ? "\n" : "");
+        if (r.injected) {
+            ++t.injected;
+            ++(r.result.status == 0 ? t.tolerated : t.failed_cleanly);
+        }
+        BOOST_TEST(wrong.empty(), f::describe(fault) << " (of " << count << "): " << joined(wrong, "; ") << " [status "
+                                                     << r.result.status << ", stderr \"" << r.result.err << "\"]");
     }
+    t.sites = static_cast<unsigned>(sites.size());
     return t;
 }
 
@@ -181,7 +147,7 @@ BOOST_AUTO_TEST_CASE(user_sandbox_each_call_failing)
     subreaper reaper;
     const std::vector<std::string> args{"--user", "--pid", "--net", "--uts=faultbox", "--tmp", "--", "/bin/sh",
                                         "-c", fingerprint};
-    report("--user --pid --net --uts --tmp", inject_all(args, {std::begin(injected_errors), std::end(injected_errors)}, true));
+    report("--user --pid --net --uts --tmp", inject_all(args, f::injected_errors, true));
 }
 
 // As root, without a user namespace: veth pair (a link in our namespace),
@@ -192,7 +158,7 @@ BOOST_AUTO_TEST_CASE(root_sandbox_each_call_failing, *utf::precondition(t::privi
     const std::vector<std::string> args{"--pid", "--net", "--uts=faultbox", "--tmp", "--ipc", "--time",
                                         "--monotonic=100", "--veth", "nskfault0:eth0", "--addr",
                                         "10.199.0.1/30,10.199.0.2/30", "--", "/bin/sh", "-c", fingerprint};
-    report("--pid --net --uts --tmp --ipc --time --veth", inject_all(args, {std::begin(injected_errors), std::end(injected_errors)}, true));
+    report("--pid --net --uts --tmp --ipc --time --veth", inject_all(args, f::injected_errors, true));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

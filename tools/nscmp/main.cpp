@@ -7,6 +7,7 @@
 #include "text.hpp"
 #include "views_run.hpp"
 
+#include <cstdio>
 #include <nskit/inspect/process.hpp>
 
 #include <sys/resource.h>
@@ -217,7 +218,13 @@ int nscmp_main(int argc, char** argv)
 int main(int argc, char** argv)
 {
     try {
-        return nscmp_main(argc, argv);
+        const int status = nscmp_main(argc, argv);
+        // A failed write would leave a shorter answer under a success status
+        if (std::fflush(stdout) != 0 || std::ferror(stdout) != 0 || !std::cout.flush()) {
+            std::cerr << "nscmp: write error on standard output\n";
+            return nscmp::exit_trouble;
+        }
+        return status;
     } catch (const tools::usage_error& e) {
         std::cerr << "nscmp: " << e.text << '\n';
     } catch (const std::exception& e) {

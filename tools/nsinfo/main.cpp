@@ -6,6 +6,7 @@
 #include "cli.hpp"
 #include "modes.hpp"
 
+#include <cstdio>
 #include <clocale>
 #include <cstring>
 #include <iostream>
@@ -191,7 +192,13 @@ int main(int argc, char** argv)
     const bool lsns = invoked_as_lsns(argc, argv);
     const char* name = lsns ? "lsns" : "nsinfo";
     try {
-        return nsinfo_main(argc, argv, lsns);
+        const int status = nsinfo_main(argc, argv, lsns);
+        // A failed write would leave a shorter answer under a success status
+        if (std::fflush(stdout) != 0 || std::ferror(stdout) != 0 || !std::cout.flush()) {
+            std::cerr << name << ": write error on standard output\n";
+            return nsinfo::exit_error;
+        }
+        return status;
     } catch (const nskit::tools::usage_error& e) {
         std::cerr << name << ": " << lsns_wording(e.text, lsns);
         if (!lsns || e.text.find("option") != std::string::npos)

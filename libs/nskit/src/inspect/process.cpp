@@ -95,7 +95,14 @@ std::vector<pid_t> list_pids(bool skip_kernel_threads, std::error_code& ec)
         ec = nskit::detail::last_error();
         return out;
     }
-    while (auto* e = ::readdir(d)) {
+    for (;;) {
+        errno = 0; // readdir says end and failure alike: errno tells them apart
+        const auto* e = ::readdir(d);
+        if (e == nullptr) {
+            if (errno != 0) // a shorter list would read as fewer processes
+                ec = nskit::detail::last_error();
+            break;
+        }
         std::uint64_t v = 0;
         if (!detail::parse_decimal(e->d_name, v) || v == 0 || v > 0x7fffffff)
             continue;
@@ -106,6 +113,8 @@ std::vector<pid_t> list_pids(bool skip_kernel_threads, std::error_code& ec)
                 out.push_back(pid);
     }
     ::closedir(d);
+    if (ec)
+        out.clear();
     std::sort(out.begin(), out.end());
     return out;
 }

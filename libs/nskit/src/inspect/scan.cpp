@@ -63,12 +63,14 @@ void scanner::find_targets()
     }
 }
 
-std::vector<pid_t> scanner::pids_to_read() const
+std::vector<pid_t> scanner::pids_to_read()
 {
     std::vector<pid_t> pids;
     pids.reserve(1024);
     if (opt_.pids.empty() && !opt_.targets_only) {
-        for_each_number(proc_.get(), [&](int pid, const char*) { pids.push_back(pid); });
+        // A listing cut short hides processes: a gap (pid 0: the list itself)
+        if (auto err = for_each_number(proc_.get(), [&](int pid, const char*) { pids.push_back(pid); }))
+            snap_.add_gap(gap_kind::namespaces, 0, err);
     } else {
         pids = opt_.pids;
         for (const auto& t : targets_)

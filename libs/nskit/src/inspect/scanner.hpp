@@ -148,7 +148,7 @@ private:
     void find_targets();
     void lose_target(const raw_process& r);
     bool helper(pid_t pid) const;
-    std::vector<pid_t> pids_to_read() const;
+    std::vector<pid_t> pids_to_read(); // a failed listing is a gap
     void read_all(const std::vector<pid_t>& pids, std::vector<raw_process>& raw);
 
     // scan_namespaces.cpp
