@@ -309,4 +309,22 @@ BOOST_AUTO_TEST_CASE(enter_a_zombie_fails)
     refused({"--enter", std::to_string(::getpid()), "--types=", "--", "true"}, "--types");
 }
 
+// Item 22: uid and gid 0 are chosen each on its own: inside uid 0 mapped
+// makes PROGRAM uid 0 even when the gid map has no 0 (the old nsrun needed
+// both and ran as 65534/65534).  Mapping other ids needs CAP_SETUID/SETGID.
+BOOST_AUTO_TEST_CASE(uid_and_gid_0_chosen_each_on_its_own, *boost::unit_test::precondition(t::privileged()))
+{
+    auto uid0 = nsrun({"--user=0:100000:1", "--gid-map=5:100000:1", "--", "sh", "-c", "id -u; id -g"});
+    BOOST_TEST(uid0.status == 0, uid0.out);
+    BOOST_TEST(uid0.out == "0\n65534\n", "inside uid 0 is mapped, gid 0 is not: " << uid0.out);
+    auto gid0 = nsrun({"--user=5:100000:1", "--gid-map=0:100000:1", "--", "sh", "-c", "id -u; id -g"});
+    BOOST_TEST(gid0.status == 0, gid0.out);
+    BOOST_TEST(gid0.out == "65534\n0\n", "inside gid 0 is mapped, uid 0 is not: " << gid0.out);
+    auto both = nsrun({"--user=0:100000:1", "--gid-map=0:100001:1", "--", "sh", "-c", "id -u; id -g"});
+    BOOST_TEST(both.out == "0\n0\n", both.out);
+    // neither: the kernel's image of our own ids (root's 0 is mapped to 7 here)
+    auto neither = nsrun({"--user=7:0:1", "--gid-map=9:0:1", "--", "sh", "-c", "id -u; id -g"});
+    BOOST_TEST(neither.out == "7\n9\n", neither.out);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -236,7 +236,7 @@ void setup(const options& opts, std::error_code& ec) noexcept
         }
         if (opts.user && (ec = setup_user(p)))
             return;
-        if (p.become_root && (::setresgid(0, 0, 0) != 0 || ::setresuid(0, 0, 0) != 0)) {
+        if ((p.become_gid0 && ::setresgid(0, 0, 0) != 0) || (p.become_uid0 && ::setresuid(0, 0, 0) != 0)) {
             ec = make_setup_error(setup_step::become_root, errno);
             return;
         }
