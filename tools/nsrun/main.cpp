@@ -209,7 +209,7 @@ int failure_exit(const std::error_code& ec)
     return exit_setup;
 }
 
-std::string one_line(const std::error_code& ec)
+std::string one_line(const std::error_code& ec, const ns::options& o = {}, const ns::spawn_options& so = {})
 {
     const int e = ns::failed_errno(ec);
     const auto step = ns::failed_step(ec);
@@ -219,7 +219,7 @@ std::string one_line(const std::error_code& ec)
     if ((e == ENOSPC || e == EUSERS) && step == ns::setup_step::clone)
         return std::string(to_string(step)) +
                ": namespace limit reached (raise /proc/sys/user/max_*_namespaces): " + std::strerror(e);
-    return ns::explain(ec);
+    return ns::explain(ec, o, so); // names what the failed step used: "chdir (directory '/x'): ..."
 }
 
 } // namespace
@@ -408,12 +408,17 @@ int main(int argc, char** argv)
     const std::vector<std::string> args(command.begin() + 1, command.end());
     auto proc = ns::spawn(command.front(), args, o, so, ec);
     if (ec) {
-        std::cerr << "nsrun: " << command.front() << ": " << one_line(ec) << "\n";
+        std::cerr << "nsrun: " << command.front() << ": " << one_line(ec, o, so) << "\n";
         return failure_exit(ec);
     }
     auto status = proc.supervise(o.kill_child, o.kill_signal, o.kill_grace, ec);
     if (ec) {
-        std::cerr << "nsrun: wait: " << nskit::describe(ec, nskit::op_kind::pidfd, "waitid") << "\n";
+        std::cerr << "nsrun: " << command.front() << ": " << ns::explain(ec) << "\n";
+        std::error_code ignore; // reaped here, so a failed veth delete is still said
+        proc.signal(SIGKILL, ignore);
+        proc.wait(ignore);
+        if (!proc.cleanup_note().empty())
+            std::cerr << "nsrun: warning: " << proc.cleanup_note() << "\n";
         return exit_setup;
     }
     if (!proc.cleanup_note().empty()) // PROGRAM's status stays the exit status
