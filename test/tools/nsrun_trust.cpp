@@ -379,6 +379,13 @@ BOOST_AUTO_TEST_CASE(messages_name_the_input_and_the_cause)
     BOOST_TEST(big.out.find("nsrun: --user: uid map: its 340 ranges are ") == 0u, big.out);
     BOOST_TEST(big.out.find("bytes as written; the kernel takes one write of at most") != std::string::npos, big.out);
     BOOST_TEST(big.out.find("overlap") == std::string::npos, big.out);
+    auto overlap = nsrun({"--user=0:0:1,0:5:1", "--", "true"});
+    BOOST_TEST(overlap.status == 123, overlap.status << " " << overlap.out);
+    BOOST_TEST(overlap.out == "nsrun: --user: id map '0:0:1,0:5:1': the map ranges 0:0:1 and 0:5:1 overlap inside: "
+                              "bad uid/gid map\n", overlap.out);
+    auto garbage = nsrun({"--gid-map=0:0:x", "--", "true"});
+    BOOST_TEST(garbage.out.find("nsrun: --gid-map: id map '0:0:x': range '0:0:x' is not INSIDE:OUTSIDE:COUNT") == 0u,
+               garbage.out);
     // a missing working directory: named, and not "namespace file missing"
     auto cd = nsrun(with_user({"--mount", "--chdir", "/nonexistent-nskit", "--", "true"}));
     BOOST_TEST(cd.status == 124, cd.status << " " << cd.out);

@@ -324,10 +324,21 @@ int main(int argc, char** argv)
         o.domainname = domainname;
         if (vm.count("user") || vm.count("gid-map")) {
             ns::user_options u;
+            const auto map = [](const char* option, const std::string& text) {
+                try {
+                    return ns::parse_id_map(text);
+                } catch (const std::system_error& e) { // bad_id_map: exit 123, named with the option
+                    std::string what = e.what();
+                    const std::string tail = ": " + e.code().message(); // added again below: once
+                    if (what.size() >= tail.size() && what.compare(what.size() - tail.size(), tail.size(), tail) == 0)
+                        what.resize(what.size() - tail.size());
+                    throw std::system_error(e.code(), std::string(option) + ": " + what);
+                }
+            };
             if (!user.empty())
-                u.uid_map = ns::parse_id_map(user);
+                u.uid_map = map("--user", user);
             if (!gid_map.empty())
-                u.gid_map = ns::parse_id_map(gid_map);
+                u.gid_map = map("--gid-map", gid_map);
             else if (!user.empty())
                 u.gid_map = u.uid_map;
             o.user = u;

@@ -208,7 +208,7 @@ const char* name_rule(std::string_view name) noexcept
     if (name == "." || name == "..")
         return "'.' and '..' are refused";
     if (name == "all" || name == "default")
-        return "'all' and 'default' are the kernel's sysctl directories (net.ipv4.conf.*): refused";
+        return "'all' and 'default' are the kernel's sysctl directories (net.ipv4.conf.*)";
     for (unsigned char ch : name) {
         if (ch == '/' || ch == ':')
             return "a '/' or ':'";
