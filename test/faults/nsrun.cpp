@@ -55,6 +55,16 @@ bool verbose()
     return v != nullptr && std::strcmp(v, "1") == 0;
 }
 
+// `call` as a word of `text` ("poll", not "ppoll" or "epoll_wait").
+bool named_call(const std::string& text, const std::string& call)
+{
+    const auto word = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; };
+    for (auto at = text.find(call); at != std::string::npos; at = text.find(call, at + 1))
+        if ((at == 0 || !word(text[at - 1])) && (at + call.size() == text.size() || !word(text[at + call.size()])))
+            return true;
+    return false;
+}
+
 struct tally {
     unsigned sites = 0, runs = 0, injected = 0, failed_cleanly = 0, tolerated = 0;
     std::set<long> syscalls;
@@ -67,6 +77,10 @@ std::vector<std::string> judge(const f::traced_run& r, const f::fault& fault, co
     if (!r.error.empty())
         wrong.push_back("harness: " + r.error);
     const int s = r.result.status;
+    // PR_SET_PDEATHSIG is the only prctl nsrun's children make here: not
+    // armed, PROGRAM could outlive its init.  Its failure is a failed step.
+    if (s == 0 && r.injected && fault.at.in == f::where::child && f::syscall_name(fault.at.nr) == "prctl")
+        wrong.push_back("prctl in a child failed and nsrun ran PROGRAM all the same");
     if (s == 0) {
         if (r.result.out != expected_out)
             wrong.push_back("exit 0 but PROGRAM saw another sandbox (or did not run): \"" + r.result.out + "\"");
@@ -76,11 +90,14 @@ std::vector<std::string> judge(const f::traced_run& r, const f::fault& fault, co
         const std::string& err = r.result.err;
         if (err.rfind("nsrun: ", 0) != 0)
             wrong.push_back("the message does not start with \"nsrun: \"");
-        // Known, left for the error-code work: error::netns_not_restored
-        // carries no errno, so that message cannot name the cause.
-        const bool cause_not_kept = err.find("could not return to its original network namespace") != std::string::npos;
-        if (!cause_not_kept && lower(err).find(lower(std::strerror(fault.err))) == std::string::npos)
+        if (lower(err).find(lower(std::strerror(fault.err))) == std::string::npos)
             wrong.push_back(std::string("the message does not name the error (\"") + std::strerror(fault.err) + "\")");
+        // A step named after a system call is that call (the report pipe's
+        // read was "pipe2", supervise's poll and signalfd4 "waitid").
+        const std::string failing = f::syscall_name(fault.at.nr);
+        for (const char* call : {"pipe2", "waitid", "poll", "signalfd4", "ppoll", "pidfd_open"})
+            if (failing != call && named_call(err, call))
+                wrong.push_back(std::string("the message names ") + call + ", but " + failing + " failed");
         if (std::count(err.begin(), err.end(), '\n') != 1)
             wrong.push_back("the message is not one line");
     }

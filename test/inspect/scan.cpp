@@ -13,6 +13,7 @@
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -616,6 +617,29 @@ BOOST_AUTO_TEST_CASE(lsns_agrees, *boost::unit_test::precondition(t::privileged(
     // our own namespaces are in both
     for (const auto& ti : ns_types())
         BOOST_TEST(lsns.count(s.namespaces[ns_of(s, ::getpid(), ti.type)].identity.inode.ino) == 1u, ti.name);
+}
+
+// A /proc listing cut short (getdents64 failing) is a gap of its own kind,
+// naming no process: it was a "namespaces" gap of "pid 0".
+BOOST_AUTO_TEST_CASE(listing_cut_short_is_a_listing_gap)
+{
+    NSKIT_CHECK_CHILD(t::in_child([] {
+        NSKIT_EXPECT(t::forbid_syscall(SYS_getdents64, EIO));
+        const auto snap = nskit::inspect::scan({});
+        NSKIT_EXPECT(snap.partial());
+        bool listing = false;
+        for (const auto& g : snap.gaps) {
+            if (g.kind == nskit::inspect::gap_kind::listing) {
+                listing = true;
+                NSKIT_EXPECT(g.count == 0u);
+                NSKIT_EXPECT(g.error == std::errc::io_error);
+            }
+            NSKIT_EXPECT(g.kind == nskit::inspect::gap_kind::listing || g.first_pid > 0);
+        }
+        NSKIT_EXPECT(listing);
+        NSKIT_EXPECT(to_string(nskit::inspect::gap_kind::listing) == "listing");
+        return std::string();
+    }));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

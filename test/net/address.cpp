@@ -152,11 +152,15 @@ BOOST_AUTO_TEST_CASE(interface_names)
     }
     for (std::string bad : {std::string(""), std::string("1234567890123456"), std::string("a/b"), std::string("a:b"),
                             std::string("a b"), std::string("a\tb"), std::string("a\nb"), std::string("."),
-                            std::string(".."), std::string("ab\0c", 4)}) {
+                            std::string(".."), std::string("ab\0c", 4), std::string("all"), std::string("default"),
+                            std::string("v%d")}) {
         std::error_code ec;
         check_interface_name(bad, ec);
         BOOST_TEST((ec == nskit::error::bad_interface_name), "'" << bad << "'");
+        BOOST_TEST(!interface_name_problem(bad).empty(), "'" << bad << "'");
     }
+    BOOST_TEST(interface_name_problem("eth0").empty());
+    BOOST_TEST(interface_name_problem("all").find("sysctl") != std::string::npos);
     BOOST_CHECK_THROW(check_interface_name("1234567890123456"), std::system_error);
 }
 

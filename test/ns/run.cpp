@@ -378,9 +378,41 @@ BOOST_AUTO_TEST_CASE(thrown_text_names_no_tool_and_repeats_nothing)
         const std::string w = e.what();
         BOOST_TEST(w.find("run(") == 0u, w);
         BOOST_TEST(w.find("nsrun") == std::string::npos, w);
+        BOOST_TEST(w.find("hostname 'hhhhhhhhhhhhhhhh...' is 65 bytes; the kernel's limit is 64") != std::string::npos, w);
         const std::string msg = e.code().message();
         BOOST_TEST(w.find(msg) == w.rfind(msg), w);
     }
+}
+
+// A failed step names the input it used: the directory of a chdir, the
+// options of the tmpfs (the old text was the step and errno only).
+BOOST_AUTO_TEST_CASE(failed_step_names_its_input)
+{
+    ns::options o;
+    if (nskit::test::missing_privilege())
+        o.user = ns::user_options{};
+    o.mount = true;
+    ns::spawn_options so;
+    so.cwd = "/nonexistent-nskit";
+    std::error_code ec;
+    ns::spawn("true", {}, o, so, ec);
+    BOOST_TEST((ns::failed_step(ec) == ns::setup_step::chdir), ec.message());
+    BOOST_TEST(ns::failed_input(ec, o, so) == "directory '/nonexistent-nskit'");
+    BOOST_TEST(ns::explain(ec, o, so) == "chdir (directory '/nonexistent-nskit'): No such file or directory");
+    try {
+        ns::spawn("true", {}, o, so);
+        BOOST_ERROR("no exception");
+    } catch (const std::system_error& e) {
+        BOOST_TEST(std::string(e.what()).find("true (directory '/nonexistent-nskit'): chdir: ") != std::string::npos,
+                   e.what());
+    }
+    o.tmp = ns::tmp_options{};
+    o.tmp->extra = "bogus";
+    ns::spawn("true", {}, o, {}, ec);
+    BOOST_TEST((ns::failed_step(ec) == ns::setup_step::mount_tmp), ec.message());
+    BOOST_TEST(ns::explain(ec, o, {}).rfind("mount tmpfs on /tmp (options 'mode=1777,bogus'): the kernel refused", 0) == 0u,
+               ns::explain(ec, o, {}));
+    BOOST_TEST(no_children_left());
 }
 
 BOOST_AUTO_TEST_CASE(unprivileged_with_user_namespace_gets_everything)

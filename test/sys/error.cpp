@@ -42,6 +42,23 @@ BOOST_AUTO_TEST_CASE(nskit_errors_map_to_portable_conditions)
     BOOST_TEST((std::error_code(nskit::error::link_changed) == std::errc::device_or_resource_busy));
 }
 
+// An nskit error may carry the errno behind it (netns_not_restored: the
+// failed setns's): the enum still compares equal, the message names it once.
+BOOST_AUTO_TEST_CASE(nskit_error_with_its_cause)
+{
+    const auto ec = nskit::make_error_code(nskit::error::netns_not_restored, ENOMEM);
+    BOOST_TEST((ec == nskit::error::netns_not_restored));
+    BOOST_TEST(!(ec == nskit::error::link_changed));
+    BOOST_TEST((ec == std::errc::state_not_recoverable));
+    BOOST_TEST(nskit::error_cause(ec) == ENOMEM);
+    BOOST_TEST(nskit::error_cause(std::error_code(nskit::error::netns_not_restored)) == 0);
+    BOOST_TEST(nskit::error_cause(sys(ENOMEM)) == 0);
+    const std::string m = ec.message();
+    BOOST_TEST(m.rfind(std::error_code(nskit::error::netns_not_restored).message() + ": ", 0) == 0u, m);
+    BOOST_TEST(m.find(std::strerror(ENOMEM)) == m.rfind(std::strerror(ENOMEM)), m);
+    BOOST_TEST(m.find(std::strerror(ENOMEM)) != std::string::npos, m);
+}
+
 BOOST_AUTO_TEST_CASE(hints_are_actionable)
 {
     BOOST_TEST(nskit::hint(sys(EPERM), K::namespace_create).find("CAP_SYS_ADMIN") != std::string_view::npos);

@@ -10,6 +10,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <cstring>
+
 using namespace nskit::sys;
 namespace t = nskit::test;
 
@@ -98,6 +100,9 @@ BOOST_AUTO_TEST_CASE(failing_to_return_is_reported_not_fatal, *boost::unit_test:
         NSKIT_EXPECT(r == 7);
         NSKIT_EXPECT(ec == nskit::error::netns_not_restored);
         NSKIT_EXPECT(ec == std::errc::state_not_recoverable);
+        // the failed setns's errno is kept: the message names the cause
+        NSKIT_EXPECT(nskit::error_cause(ec) == EPERM);
+        NSKIT_EXPECT(ec.message().find(std::strerror(EPERM)) != std::string::npos);
         NSKIT_EXPECT(here() == there); // where it was left: the caller must know
         return std::string();
     }));

@@ -353,4 +353,55 @@ BOOST_AUTO_TEST_CASE(uid_and_gid_0_chosen_each_on_its_own, *boost::unit_test::pr
     BOOST_TEST(neither.out == "7\n9\n", neither.out);
 }
 
+// Item 25: a message names the operation, the input (field and value) and
+// the real cause, with strerror once.  The old nsrun said "options: Invalid
+// argument" for a 65-byte host name, "create veth: Invalid argument" for
+// "all", blamed a 340-range map on overlapping ranges, gave a missing
+// --chdir directory without its name and explained --tmp=bogus as a
+// multithreaded caller.
+BOOST_AUTO_TEST_CASE(messages_name_the_input_and_the_cause)
+{
+    const std::string h65(65, 'h');
+    refused({"--uts=" + h65, "--", "true"}, "--uts: hostname 'hhhhhhhhhhhhhhhh...' is 65 bytes; the kernel's limit is 64");
+    refused({"--domainname=" + h65, "--", "true"}, "--domainname: domainname '");
+    for (const auto& [veth, what] : std::vector<std::pair<std::string, std::string>>{
+             {"all", "--veth: veth name 'all': 'all' and 'default' are the kernel's sysctl directories"},
+             {"nsxm0:default", "--veth: veth peer name 'default': 'all' and 'default'"},
+             {"v%d", "--veth: veth name 'v%d': a '%'"},
+             {"0123456789abcdef", "--veth: veth name '0123456789abcdef': longer than 15 bytes"}})
+        refused({"--veth", veth, "--", "true"}, what);
+    // 340 ranges (the kernel's most) whose text is beyond one write of a page
+    std::string map;
+    for (int i = 0; i < 340; ++i)
+        map += (map.empty() ? "" : ",") + std::to_string(1000000 + i * 10000) + ":" + std::to_string(1000000 + i * 10000) + ":1";
+    auto big = nsrun({"--user=" + map, "--", "true"});
+    BOOST_TEST(big.status == 123, big.status << " " << big.out);
+    BOOST_TEST(big.out.find("nsrun: --user: uid map: its 340 ranges are ") == 0u, big.out);
+    BOOST_TEST(big.out.find("bytes as written; the kernel takes one write of at most") != std::string::npos, big.out);
+    BOOST_TEST(big.out.find("overlap") == std::string::npos, big.out);
+    auto overlap = nsrun({"--user=0:0:1,0:5:1", "--", "true"});
+    BOOST_TEST(overlap.status == 123, overlap.status << " " << overlap.out);
+    BOOST_TEST(overlap.out == "nsrun: --user: id map '0:0:1,0:5:1': the map ranges 0:0:1 and 0:5:1 overlap inside: "
+                              "bad uid/gid map\n", overlap.out);
+    auto garbage = nsrun({"--gid-map=0:0:x", "--", "true"});
+    BOOST_TEST(garbage.out.find("nsrun: --gid-map: id map '0:0:x': range '0:0:x' is not INSIDE:OUTSIDE:COUNT") == 0u,
+               garbage.out);
+    // a missing working directory: named, and not "namespace file missing"
+    auto cd = nsrun(with_user({"--mount", "--chdir", "/nonexistent-nskit", "--", "true"}));
+    BOOST_TEST(cd.status == 124, cd.status << " " << cd.out);
+    BOOST_TEST(cd.out == "nsrun: true: chdir (directory '/nonexistent-nskit'): No such file or directory\n", cd.out);
+    // tmpfs options the kernel refuses: the options named, the mount's reason
+    auto tmp = nsrun(with_user({"--tmp=bogus", "--", "true"}));
+    BOOST_TEST(tmp.status == 124, tmp.status << " " << tmp.out);
+    BOOST_TEST(tmp.out.find("mount tmpfs on /tmp (options 'mode=1777,bogus'): the kernel refused the mount") !=
+                   std::string::npos, tmp.out);
+    BOOST_TEST(tmp.out.find("multithreaded") == std::string::npos, tmp.out);
+    for (const auto* r : {&cd, &tmp}) {
+        const std::string& m = r->out;
+        for (const char* e : {"No such file or directory", "Invalid argument"})
+            BOOST_TEST(m.find(e) == m.rfind(e), "strerror once: " << m);
+        BOOST_TEST(std::count(m.begin(), m.end(), '\n') == 1, m);
+    }
+}
+
 BOOST_AUTO_TEST_SUITE_END()

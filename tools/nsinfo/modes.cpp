@@ -165,6 +165,12 @@ bool report_gaps(const in::snapshot& s, tools::output& out, const plan& p, bool 
         std::string why = g.error.message();
         if (!why.empty())
             why[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(why[0])));
+        if (g.kind == in::gap_kind::listing) { // no process to name: the list itself
+            std::cerr << "nsinfo: partial result: the /proc listing was cut short (" << why
+                      << "): processes after that point may be missing\n";
+            missing.push_back(json::object{{"what", "listing"}, {"reason", tools::json_text(why)}});
+            continue;
+        }
         std::cerr << "nsinfo: partial result: " << to_string(g.kind) << " of " << g.count
                   << (g.count == 1 ? " process" : " processes") << " not readable (" << why << ", pid "
                   << g.first_pid << "): what only they would show may be missing\n";

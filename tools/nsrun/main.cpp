@@ -209,7 +209,7 @@ int failure_exit(const std::error_code& ec)
     return exit_setup;
 }
 
-std::string one_line(const std::error_code& ec)
+std::string one_line(const std::error_code& ec, const ns::options& o = {}, const ns::spawn_options& so = {})
 {
     const int e = ns::failed_errno(ec);
     const auto step = ns::failed_step(ec);
@@ -219,7 +219,7 @@ std::string one_line(const std::error_code& ec)
     if ((e == ENOSPC || e == EUSERS) && step == ns::setup_step::clone)
         return std::string(to_string(step)) +
                ": namespace limit reached (raise /proc/sys/user/max_*_namespaces): " + std::strerror(e);
-    return ns::explain(ec);
+    return ns::explain(ec, o, so); // names what the failed step used: "chdir (directory '/x'): ..."
 }
 
 } // namespace
@@ -324,10 +324,21 @@ int main(int argc, char** argv)
         o.domainname = domainname;
         if (vm.count("user") || vm.count("gid-map")) {
             ns::user_options u;
+            const auto map = [](const char* option, const std::string& text) {
+                try {
+                    return ns::parse_id_map(text);
+                } catch (const std::system_error& e) { // bad_id_map: exit 123, named with the option
+                    std::string what = e.what();
+                    const std::string tail = ": " + e.code().message(); // added again below: once
+                    if (what.size() >= tail.size() && what.compare(what.size() - tail.size(), tail.size(), tail) == 0)
+                        what.resize(what.size() - tail.size());
+                    throw std::system_error(e.code(), std::string(option) + ": " + what);
+                }
+            };
             if (!user.empty())
-                u.uid_map = ns::parse_id_map(user);
+                u.uid_map = map("--user", user);
             if (!gid_map.empty())
-                u.gid_map = ns::parse_id_map(gid_map);
+                u.gid_map = map("--gid-map", gid_map);
             else if (!user.empty())
                 u.gid_map = u.uid_map;
             o.user = u;
@@ -408,12 +419,17 @@ int main(int argc, char** argv)
     const std::vector<std::string> args(command.begin() + 1, command.end());
     auto proc = ns::spawn(command.front(), args, o, so, ec);
     if (ec) {
-        std::cerr << "nsrun: " << command.front() << ": " << one_line(ec) << "\n";
+        std::cerr << "nsrun: " << command.front() << ": " << one_line(ec, o, so) << "\n";
         return failure_exit(ec);
     }
     auto status = proc.supervise(o.kill_child, o.kill_signal, o.kill_grace, ec);
     if (ec) {
-        std::cerr << "nsrun: wait: " << nskit::describe(ec, nskit::op_kind::pidfd, "waitid") << "\n";
+        std::cerr << "nsrun: " << command.front() << ": " << ns::explain(ec) << "\n";
+        std::error_code ignore; // reaped here, so a failed veth delete is still said
+        proc.signal(SIGKILL, ignore);
+        proc.wait(ignore);
+        if (!proc.cleanup_note().empty())
+            std::cerr << "nsrun: warning: " << proc.cleanup_note() << "\n";
         return exit_setup;
     }
     if (!proc.cleanup_note().empty()) // PROGRAM's status stays the exit status

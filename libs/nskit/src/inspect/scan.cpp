@@ -68,9 +68,9 @@ std::vector<pid_t> scanner::pids_to_read()
     std::vector<pid_t> pids;
     pids.reserve(1024);
     if (opt_.pids.empty() && !opt_.targets_only) {
-        // A listing cut short hides processes: a gap (pid 0: the list itself)
+        // A listing cut short hides processes: a gap of its own, naming no process
         if (auto err = for_each_number(proc_.get(), [&](int pid, const char*) { pids.push_back(pid); }))
-            snap_.add_gap(gap_kind::namespaces, 0, err);
+            snap_.gaps.push_back({gap_kind::listing, err, 0, 0});
     } else {
         pids = opt_.pids;
         for (const auto& t : targets_)
@@ -192,6 +192,7 @@ std::string_view to_string(gap_kind k) noexcept
     case gap_kind::fds: return "fds";
     case gap_kind::sockets: return "sockets";
     case gap_kind::mounts: return "mounts";
+    case gap_kind::listing: return "listing";
     }
     return "?";
 }

@@ -197,18 +197,43 @@ std::string interface_address_problem(std::string_view text)
     return {};
 }
 
+namespace {
+// check_interface_name's rules; the reason, or nullptr for a good name.
+const char* name_rule(std::string_view name) noexcept
+{
+    if (name.empty())
+        return "empty";
+    if (name.size() > 15) // IFNAMSIZ - 1
+        return "longer than 15 bytes (IFNAMSIZ)";
+    if (name == "." || name == "..")
+        return "'.' and '..' are refused";
+    if (name == "all" || name == "default")
+        return "'all' and 'default' are the kernel's sysctl directories (net.ipv4.conf.*)";
+    for (unsigned char ch : name) {
+        if (ch == '/' || ch == ':')
+            return "a '/' or ':'";
+        if (ch == ' ' || (ch >= '\t' && ch <= '\r'))
+            return "whitespace";
+        if (ch == '\0')
+            return "a NUL byte";
+        if (ch == '%')
+            return "a '%' (the kernel takes it as a pattern, eth%d, and picks another name)";
+    }
+    return nullptr;
+}
+} // namespace
+
 void check_interface_name(std::string_view name, std::error_code& ec) noexcept
 {
     ec.clear();
-    if (name.empty() || name.size() > 15 || name == "." || name == "..") {
+    if (name_rule(name) != nullptr)
         ec = error::bad_interface_name;
-        return;
-    }
-    for (unsigned char ch : name)
-        if (ch == '/' || ch == ':' || ch == ' ' || (ch >= '\t' && ch <= '\r') || ch == '\0') {
-            ec = error::bad_interface_name;
-            return;
-        }
+}
+
+std::string interface_name_problem(std::string_view name)
+{
+    const char* why = name_rule(name);
+    return why ? why : "";
 }
 
 void check_interface_name(std::string_view name)

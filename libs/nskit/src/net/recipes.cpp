@@ -151,8 +151,14 @@ veth_pair connect_veth(const veth_recipe& r, std::error_code& ec) noexcept
         return made;
     if (made.index > 0) {
         std::string saved = detail::take_error_detail();
-        std::error_code ignored;
-        here.delete_link(made.index, ignored); // removes the peer, addresses and routes with it
+        std::error_code undo;
+        here.delete_link(made.index, undo); // removes the peer, addresses and routes with it
+        if (undo) // said, not swallowed: the pair outlives the failure
+            try {
+                saved += "; the pair made (link " + std::to_string(made.index) + ") is left in place: " +
+                         detail::take_error_detail() + ": " + undo.message();
+            } catch (...) {
+            }
         detail::set_error_detail(saved);
     }
     return {};

@@ -85,9 +85,12 @@ struct worker_args {
     const auto* w = static_cast<const worker_args*>(a);
     // Dispositions are the init's: default, or ignored where our caller
     // ignores them (inherited like across fork and exec: nohup keeps working).
-    raw::set_mask(0);                               // the init keeps them blocked for its sigtimedwait
-    raw::call(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL); // the init died: so do we
-    raw::close(w->status_w);                        // our own fd table (no CLONE_FILES)
+    raw::set_mask(0); // the init keeps them blocked for its sigtimedwait
+    // The init died: so do we.  Not armed, the worker could outlive its
+    // namespace's keeper: a failed step like any other.
+    if (const long r = raw::call(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL); r < 0)
+        fail(w->report_w, setup_step::die_with_parent, static_cast<int>(-r));
+    raw::close(w->status_w); // our own fd table (no CLONE_FILES)
     run_payload(*w->p, w->report_w);
 }
 
@@ -135,8 +138,11 @@ raw::sigmask child_prepare(const plan& p, int report_w, int go_r, int parent_pid
         // whether it died before PDEATHSIG was armed.
         pollfd pf{parent_pidfd, POLLIN, 0};
         timespec now{};
-        if (raw::call(SYS_ppoll, raw::arg(&pf), 1, raw::arg(&now), 0, sizeof(raw::sigmask)) != 0)
-            raw::exit_group(setup_failed_exit);
+        const long r = raw::call(SYS_ppoll, raw::arg(&pf), 1, raw::arg(&now), 0, sizeof(raw::sigmask));
+        if (r < 0)
+            fail(report_w, setup_step::parent_check, static_cast<int>(-r));
+        if (r != 0)
+            raw::exit_group(setup_failed_exit); // the caller is gone: nobody to report to
     }
     // An init keeps the forwarded signals (blocked since before clone: one
     // sent meanwhile waits) and SIGCHLD blocked for init_loop's sigtimedwait.

@@ -96,7 +96,7 @@ std::error_code read_report(int fd) noexcept
     if (n == static_cast<ssize_t>(sizeof w))
         return make_setup_error(static_cast<setup_step>(w.step), w.err);
     if (n != 0)
-        return make_setup_error(setup_step::pipe, n < 0 ? errno : EPROTO);
+        return make_setup_error(setup_step::report, n < 0 ? errno : EPROTO);
     return {};
 }
 
@@ -233,7 +233,7 @@ process launch(const plan& p, std::error_code& ec, unique_fd* report_out) noexce
     if (o.die_with_parent) {
         parent_pidfd = sys::pidfd_open(::getpid(), ec);
         if (ec) {
-            ec = as_setup_error(setup_step::die_with_parent, ec);
+            ec = as_setup_error(setup_step::parent_pidfd, ec);
             return {};
         }
     }
@@ -284,7 +284,7 @@ process launch(const plan& p, std::error_code& ec, unique_fd* report_out) noexce
             std::error_code ignore;
             proc.signal(SIGKILL, ignore);
             proc.wait(ignore);
-            if (auto why = read_report(report.r.get()); why && failed_step(why) != setup_step::pipe)
+            if (auto why = read_report(report.r.get()); why && failed_step(why) != setup_step::report)
                 ec = why;
             return {};
         }

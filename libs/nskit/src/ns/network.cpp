@@ -35,6 +35,15 @@ std::error_code not_merged() noexcept
 } // namespace
 #endif
 
+std::string last_net_detail()
+{
+#if NSKIT_NS_HAVE_NET
+    return nskit::net::last_error_detail();
+#else
+    return {};
+#endif
+}
+
 bool have_net_layer() noexcept
 {
     return NSKIT_NS_HAVE_NET != 0;
@@ -85,7 +94,8 @@ std::error_code detail::veth_problem(const veth_options& v, std::string* why)
             continue; // "eth0"
         if (check_interface_name(*name, ec); ec) {
             if (why)
-                say(std::string(name == &v.name ? "veth name '" : "veth peer name '") + *name + "'");
+                say(std::string(name == &v.name ? "veth name '" : "veth peer name '") + *name +
+                    "': " + nskit::net::interface_name_problem(*name));
             return ec;
         }
     }

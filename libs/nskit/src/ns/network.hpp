@@ -14,6 +14,10 @@ namespace nskit::ns::detail {
 // '10.0.0.1/33': prefix length 33 out of range 0..32").
 std::error_code veth_problem(const veth_options& v, std::string* why);
 
+// The net layer's text for its last failure in this thread ("add peer
+// address 10.0.0.2/24: ..."); empty without the net layer.
+std::string last_net_detail();
+
 // True when nskit was built with the net layer (always, once it is merged).
 bool have_net_layer() noexcept;
 

@@ -57,6 +57,36 @@ bool overlaps(std::uint64_t a, std::uint64_t an, std::uint64_t b, std::uint64_t 
     return a < b + bn && b < a + an;
 }
 
+// One id map's problem: "" when the kernel would take it.
+std::string map_problem(const char* which, const std::vector<id_range>& m)
+{
+    const auto range = [](const id_range& r) {
+        return std::to_string(r.inside) + ":" + std::to_string(r.outside) + ":" + std::to_string(r.count);
+    };
+    if (m.size() > 340) // UID_GID_MAP_MAX_EXTENTS (4.15)
+        return std::string(which) + " map has " + std::to_string(m.size()) + " ranges; the kernel's limit is 340";
+    for (std::size_t i = 0; i < m.size(); ++i) {
+        const auto& r = m[i];
+        if (r.count == 0)
+            return std::string(which) + " map range " + range(r) + ": a zero count";
+        if (std::uint64_t(r.inside) + r.count > 0x100000000ULL || std::uint64_t(r.outside) + r.count > 0x100000000ULL)
+            return std::string(which) + " map range " + range(r) + ": goes beyond id 4294967295";
+        for (std::size_t j = 0; j < i; ++j) {
+            if (overlaps(m[j].inside, m[j].count, r.inside, r.count))
+                return std::string(which) + " map ranges " + range(m[j]) + " and " + range(r) + " overlap inside";
+            if (overlaps(m[j].outside, m[j].count, r.outside, r.count))
+                return std::string(which) + " map ranges " + range(m[j]) + " and " + range(r) + " overlap outside";
+        }
+    }
+    // map_write() (kernel/user_namespace.c) takes one write shorter than a page
+    const auto bytes = format_id_map(m).size();
+    const auto page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+    if (bytes >= page)
+        return std::string(which) + " map: its " + std::to_string(m.size()) + " ranges are " + std::to_string(bytes) +
+               " bytes as written; the kernel takes one write of at most " + std::to_string(page - 1) + " bytes";
+    return {};
+}
+
 } // namespace
 
 std::vector<id_range> parse_id_map(std::string_view text, std::error_code& ec) noexcept
@@ -99,7 +129,30 @@ std::vector<id_range> parse_id_map(std::string_view text)
 {
     std::error_code ec;
     auto m = parse_id_map(text, ec);
-    throw_if(ec, op_kind::input, std::string("parse_id_map(\"").append(text).append("\")"));
+    if (!ec)
+        return m;
+    // Why, for the text: the first range that does not parse, or what the kernel would refuse.
+    std::string why = "no ranges";
+    std::vector<id_range> ranges;
+    for (std::string_view rest = text; !rest.empty();) {
+        const auto end = rest.find_first_of(",\n");
+        const std::string_view line = rest.substr(0, end);
+        rest = end == std::string_view::npos ? std::string_view{} : rest.substr(end + 1);
+        if (line.find_first_not_of(" \t") == std::string_view::npos)
+            continue;
+        id_range r;
+        if (!parse_line(line, r)) {
+            why = "range '" + std::string(line) + "' is not INSIDE:OUTSIDE:COUNT (or 'inside outside count')";
+            ranges.clear();
+            break;
+        }
+        ranges.push_back(r);
+    }
+    if (!ranges.empty())
+        if (auto p = map_problem("the", ranges); !p.empty())
+            why = std::move(p);
+    const std::string shown = text.size() > 60 ? std::string(text.substr(0, 60)) + "..." : std::string(text);
+    throw_if(ec, op_kind::input, "id map '" + shown + "': " + why);
     return m;
 }
 
@@ -212,36 +265,6 @@ std::error_code offset_problem(int clock, std::chrono::nanoseconds off, std::str
                " s to " + seconds_text(lim.max.count(), 3) + " s (the clock plus the offset within 0.." +
                std::to_string(ktime_sec_max_half) + " s)";
     return std::make_error_code(std::errc::result_out_of_range);
-}
-
-// One id map's problem: "" when the kernel would take it.
-std::string map_problem(const char* which, const std::vector<id_range>& m)
-{
-    const auto range = [](const id_range& r) {
-        return std::to_string(r.inside) + ":" + std::to_string(r.outside) + ":" + std::to_string(r.count);
-    };
-    if (m.size() > 340) // UID_GID_MAP_MAX_EXTENTS (4.15)
-        return std::string(which) + " map has " + std::to_string(m.size()) + " ranges; the kernel's limit is 340";
-    for (std::size_t i = 0; i < m.size(); ++i) {
-        const auto& r = m[i];
-        if (r.count == 0)
-            return std::string(which) + " map range " + range(r) + ": a zero count";
-        if (std::uint64_t(r.inside) + r.count > 0x100000000ULL || std::uint64_t(r.outside) + r.count > 0x100000000ULL)
-            return std::string(which) + " map range " + range(r) + ": goes beyond id 4294967295";
-        for (std::size_t j = 0; j < i; ++j) {
-            if (overlaps(m[j].inside, m[j].count, r.inside, r.count))
-                return std::string(which) + " map ranges " + range(m[j]) + " and " + range(r) + " overlap inside";
-            if (overlaps(m[j].outside, m[j].count, r.outside, r.count))
-                return std::string(which) + " map ranges " + range(m[j]) + " and " + range(r) + " overlap outside";
-        }
-    }
-    // map_write() (kernel/user_namespace.c) takes one write shorter than a page
-    const auto bytes = format_id_map(m).size();
-    const auto page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
-    if (bytes >= page)
-        return std::string(which) + " map: its " + std::to_string(m.size()) + " ranges are " + std::to_string(bytes) +
-               " bytes as written; the kernel takes one write of at most " + std::to_string(page - 1) + " bytes";
-    return {};
 }
 
 } // namespace

@@ -31,6 +31,16 @@ std::string offset_line(int clock_id, std::chrono::nanoseconds off)
 
 } // namespace
 
+std::string tmp_data(const tmp_options& t)
+{
+    std::string d = "mode=" + octal(t.mode);
+    if (!t.size.empty())
+        d += ",size=" + t.size;
+    if (!t.extra.empty())
+        d += "," + t.extra;
+    return d;
+}
+
 std::error_code make_plan(const options& o, plan& p)
 {
     if (auto ec = o.validate())
@@ -56,11 +66,7 @@ std::error_code make_plan(const options& o, plan& p)
         p.gid_text = format_id_map(gid);
     }
     if (o.tmp) {
-        p.tmp_data = "mode=" + octal(o.tmp->mode);
-        if (!o.tmp->size.empty())
-            p.tmp_data += ",size=" + o.tmp->size;
-        if (!o.tmp->extra.empty())
-            p.tmp_data += "," + o.tmp->extra;
+        p.tmp_data = tmp_data(*o.tmp);
         p.tmp_flags = (o.tmp->nosuid ? static_cast<unsigned long>(MS_NOSUID) : 0UL) |
                       (o.tmp->nodev ? static_cast<unsigned long>(MS_NODEV) : 0UL) |
                       (o.tmp->noexec ? static_cast<unsigned long>(MS_NOEXEC) : 0UL);

@@ -1,4 +1,5 @@
 #include <nskit/ns/process.hpp>
+#include <nskit/ns/run.hpp>
 #include <nskit/sys/error.hpp>
 
 #include <poll.h>
@@ -203,9 +204,10 @@ sys::exit_status process::supervise(bool kill_child, int kill_signal, std::chron
     for (int s : {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2})
         ::sigaddset(&set, s);
     ::pthread_sigmask(SIG_BLOCK, &set, &old);
+    // Errors name the call that failed (setup steps signalfd, poll, wait).
     unique_fd sfd(::signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK));
     if (!sfd) {
-        ec = last_error();
+        ec = make_setup_error(setup_step::signalfd, errno);
         ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
         return {};
     }
@@ -223,11 +225,13 @@ sys::exit_status process::supervise(bool kill_child, int kill_signal, std::chron
         if (r < 0 && errno == EINTR)
             continue;
         if (r < 0) {
-            ec = last_error();
+            ec = make_setup_error(setup_step::poll, errno);
             break;
         }
         if (p[0].revents & POLLIN) {
             result = wait(ec);
+            if (ec.category() == std::system_category())
+                ec = make_setup_error(setup_step::wait, ec.value());
             break;
         }
         if (p[1].revents & POLLIN) {

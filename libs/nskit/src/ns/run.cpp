@@ -33,6 +33,16 @@ std::string op_name(const char* what, const options& o)
 
 using detail::count_threads;
 
+// "spawn(mnt) true (directory '/nonexistent')": the operation and what the failed step used.
+std::string with_input(std::string op, const std::error_code& ec, const options& o, const spawn_options& so)
+{
+    if (!ec)
+        return op;
+    if (const auto input = failed_input(ec, o, so); !input.empty())
+        op += " (" + input + ")";
+    return op;
+}
+
 // The throwing forms refuse bad options with the field, value and rule
 // ("run(uts): hostname 'hhh...' is 65 bytes; the kernel's limit is 64").
 void check_options(const std::string& op, const options& o)
@@ -83,7 +93,7 @@ sys::exit_status run(const std::function<int()>& fn, const options& opts)
     check_options(op_name("run", opts), opts);
     std::error_code ec;
     auto s = run(fn, opts, ec);
-    throw_if(ec, op_kind::other, op_name("run", opts));
+    throw_if(ec, op_kind::other, with_input(op_name("run", opts), ec, opts, {}));
     return s;
 }
 
@@ -172,7 +182,7 @@ process spawn(const std::string& program, const std::vector<std::string>& args, 
     check_options(op_name("spawn", opts) + " " + program, opts);
     std::error_code ec;
     auto proc = spawn(program, args, opts, so, ec);
-    throw_if(ec, op_kind::other, op_name("spawn", opts) + " " + program);
+    throw_if(ec, op_kind::other, with_input(op_name("spawn", opts) + " " + program, ec, opts, so));
     return proc;
 }
 
@@ -303,7 +313,7 @@ void setup(const options& opts)
     check_options(op_name("setup", opts), opts);
     std::error_code ec;
     setup(opts, ec);
-    throw_if(ec, op_kind::other, op_name("setup", opts));
+    throw_if(ec, op_kind::other, with_input(op_name("setup", opts), ec, opts, {}));
 }
 
 } // namespace nskit::ns

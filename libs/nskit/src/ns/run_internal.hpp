@@ -53,6 +53,7 @@ struct plan {
 
 // plan.cpp
 std::error_code make_plan(const options& o, plan& p);
+std::string tmp_data(const tmp_options& t); // the tmpfs mount data: "mode=1777,size=64m,..."
 
 // child_steps.cpp: async-signal-safe, raw system calls only (see raw.hpp).
 [[noreturn]] void fail(int report_w, setup_step s, int err, int code = setup_failed_exit) noexcept;

@@ -1,6 +1,9 @@
 #include <nskit/ns/run.hpp>
 #include <nskit/sys/error.hpp>
 
+#include "network.hpp"
+#include "run_internal.hpp"
+
 #include <cerrno>
 #include <cstring>
 
@@ -30,7 +33,7 @@ std::string_view to_string(setup_step s) noexcept
     case setup_step::veth: return "create veth";
     case setup_step::timens_offsets: return "write timens_offsets";
     case setup_step::sysvsem: return "unshare sysvsem";
-    case setup_step::die_with_parent: return "die with parent";
+    case setup_step::die_with_parent: return "prctl PR_SET_PDEATHSIG";
     case setup_step::signals: return "signal setup";
     case setup_step::close_fds: return "close_range";
     case setup_step::chdir: return "chdir";
@@ -39,6 +42,12 @@ std::string_view to_string(setup_step s) noexcept
     case setup_step::setns: return "setns";
     case setup_step::chroot: return "chroot";
     case setup_step::become_root: return "setresuid/setresgid 0";
+    case setup_step::report: return "read the child's report";
+    case setup_step::signalfd: return "signalfd4 for the forwarded signals";
+    case setup_step::poll: return "poll the child's pidfd and the signals";
+    case setup_step::wait: return "waitid on the child's pidfd";
+    case setup_step::parent_pidfd: return "pidfd_open of the caller (die_with_parent)";
+    case setup_step::parent_check: return "ppoll the caller's pidfd (die_with_parent)";
     }
     return "unknown step";
 }
@@ -101,6 +110,9 @@ op_kind step_kind(setup_step s) noexcept
     case setup_step::veth: return op_kind::netlink;
     case setup_step::timens_offsets: return op_kind::timens_offsets;
     case setup_step::exec: return op_kind::exec;
+    case setup_step::wait:
+    case setup_step::parent_pidfd:
+    case setup_step::parent_check: return op_kind::pidfd;
     case setup_step::enter_userns:
     case setup_step::setns: return op_kind::namespace_enter;
     default: return op_kind::other;
@@ -155,6 +167,60 @@ std::string setup_category_impl::message(int v) const
 std::string explain(const std::error_code& ec)
 {
     return ec.category() == setup_category() ? ec.message() : describe(ec, op_kind::other);
+}
+
+std::string failed_input(const std::error_code& ec, const options& o, const spawn_options& so)
+{
+    const auto quoted = [](const std::string& s) { return "'" + s + "'"; };
+    const auto map = [](const char* which, const std::optional<user_options>& u) {
+        if (!u)
+            return std::string();
+        const auto& m = which[0] == 'u' ? u->uid_map : u->gid_map;
+        if (m.empty())
+            return std::string(which) + " map: the caller's id as 0";
+        std::string text;
+        for (const auto& r : m) {
+            if (text.size() > 60) {
+                text += ",...";
+                break;
+            }
+            text += (text.empty() ? "" : ",") + std::to_string(r.inside) + ":" + std::to_string(r.outside) + ":" +
+                    std::to_string(r.count);
+        }
+        return std::string(which) + " map '" + text + "'";
+    };
+    const auto seconds = [](std::chrono::nanoseconds n) {
+        return std::to_string(std::chrono::duration<double>(n).count());
+    };
+    switch (failed_step(ec)) {
+    case setup_step::chdir: return "directory " + quoted(so.cwd);
+    case setup_step::mount_tmp: return o.tmp ? "options " + quoted(detail::run_impl::tmp_data(*o.tmp)) : "";
+    case setup_step::hostname: return quoted(o.hostname);
+    case setup_step::domainname: return quoted(o.domainname);
+    case setup_step::uid_map: return map("uid", o.user);
+    case setup_step::gid_map: return map("gid", o.user);
+    case setup_step::timens_offsets:
+        return "monotonic " + seconds(o.monotonic_offset) + " s, boottime " + seconds(o.boottime_offset) + " s";
+    case setup_step::veth: {
+        if (!o.veth)
+            return {};
+        std::string names = quoted(o.veth->name) + " / " + quoted(o.veth->peer.empty() ? "eth0" : o.veth->peer);
+        if (const auto d = detail::last_net_detail(); !d.empty())
+            names += ": " + d;
+        return names;
+    }
+    default: return {};
+    }
+}
+
+std::string explain(const std::error_code& ec, const options& o, const spawn_options& so)
+{
+    std::string text = explain(ec);
+    const auto input = failed_input(ec, o, so);
+    const auto step = to_string(failed_step(ec));
+    if (input.empty() || text.compare(0, step.size(), step) != 0)
+        return text;
+    return text.insert(step.size(), " (" + input + ")");
 }
 
 } // namespace nskit::ns

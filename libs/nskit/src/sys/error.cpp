@@ -11,6 +11,13 @@ public:
     const char* name() const noexcept override { return "nskit"; }
     std::string message(int value) const override
     {
+        std::string m(base_message(value & 0xffff));
+        if (const int cause = (value >> 16) & 0xffff)
+            m.append(": ").append(std::strerror(cause));
+        return m;
+    }
+    static const char* base_message(int value) noexcept
+    {
         switch (static_cast<error>(value)) {
         case error::ok: return "success";
         case error::bad_flag_name: return "unknown clone flag or namespace type name";
@@ -20,7 +27,8 @@ public:
         case error::wrong_namespace_type: return "namespace is of another type";
         case error::not_a_namespace: return "not a namespace file";
         case error::bad_interface_name:
-            return "bad interface name (1-15 bytes, no '/', ':' or whitespace, not '.' or '..')";
+            return "bad interface name (1-15 bytes, no '/', ':', '%' or whitespace, not '.', '..', 'all' or "
+                   "'default')";
         case error::bad_address: return "bad IP address";
         case error::bad_prefix_length: return "bad prefix length";
         case error::malformed_reply: return "malformed netlink reply";
@@ -38,7 +46,7 @@ public:
     }
     std::error_condition default_error_condition(int value) const noexcept override
     {
-        switch (static_cast<error>(value)) {
+        switch (static_cast<error>(value & 0xffff)) {
         case error::ok: return {};
         case error::malformed_reply: return std::errc::bad_message;
         case error::child_setup_failed: return std::errc::io_error;

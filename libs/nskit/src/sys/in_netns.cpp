@@ -32,7 +32,7 @@ unique_fd leave_netns(int netns_fd, unique_fd home, std::error_code& ec) noexcep
 void return_netns(const unique_fd& home, std::error_code& ec) noexcept
 {
     if (::setns(home.get(), CLONE_NEWNET) != 0)
-        ec = make_error_code(error::netns_not_restored);
+        ec = make_error_code(error::netns_not_restored, errno); // the setns's errno, kept
     else
         ec.clear();
 }

@@ -57,6 +57,7 @@ enum class gap_kind {
     fds,        // its fd table could not be read
     sockets,    // a socket's net namespace could not be asked (pidfd_getfd, SIOCGSKNS)
     mounts,     // a mount namespace's mountinfo could not be read
+    listing,    // the /proc listing was cut short: processes after that point are unknown (no pid: count 0)
 };
 std::string_view to_string(gap_kind k) noexcept;
 
@@ -64,8 +65,8 @@ std::string_view to_string(gap_kind k) noexcept;
 struct scan_gap {
     gap_kind kind = gap_kind::namespaces;
     std::error_code error{};
-    std::size_t count = 0;  // processes (mounts: mount namespaces) affected
-    pid_t first_pid = 0;    // the lowest pid concerned
+    std::size_t count = 0;  // processes (mounts: mount namespaces) affected; 0 for listing
+    pid_t first_pid = 0;    // the lowest pid concerned; 0 for listing
 };
 
 // A target (scan_options::targets) that could not be answered for.

@@ -60,9 +60,15 @@ cidr parse_interface_address(std::string_view text);
 std::string interface_address_problem(std::string_view text);
 
 // Interface names as the kernel accepts them: 1-15 bytes, no '/', ':' or
-// whitespace, not "." or "..".  Never truncated.  Error: bad_interface_name.
+// whitespace, not "." or ".." (dev_valid_name); no '%' (a name pattern,
+// "eth%d", that the kernel replaces by a free name); not "all" or "default"
+// (sysctl_dev_name_is_allowed: net.ipv4.conf.all and .default; EINVAL from
+// any link that gets IP sysctls).  Never truncated.  Error: bad_interface_name.
 void check_interface_name(std::string_view name, std::error_code& ec) noexcept;
 void check_interface_name(std::string_view name);
+// Why `name` is refused ("16 bytes; at most 15", "'all' is reserved ...");
+// empty when it is a good name.
+std::string interface_name_problem(std::string_view name);
 
 // "02:00:00:00:00:01" -> 6 bytes.  Error: bad_address.
 std::array<std::uint8_t, 6> parse_mac(std::string_view text, std::error_code& ec) noexcept;

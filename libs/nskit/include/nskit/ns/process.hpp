@@ -54,7 +54,8 @@ public:
     // Waits while forwarding SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1 and
     // SIGUSR2 received by the caller to the child; with kill_child, after a
     // forwarded signal sends kill_signal, then SIGKILL after `grace`.
-    // Blocks those signals in the calling thread while it waits.
+    // Blocks those signals in the calling thread while it waits.  A failure
+    // is a setup error naming the call: setup_step::signalfd, poll or wait.
     sys::exit_status supervise(bool kill_child, int kill_signal, std::chrono::milliseconds grace,
                                std::error_code& ec) noexcept;
     // The signal supervise() forwarded first (0 if none).

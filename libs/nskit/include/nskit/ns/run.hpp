@@ -24,6 +24,12 @@ enum class setup_step {
     make_private, tmp_check, mount_tmp, mount_proc, hostname, domainname, loopback, veth,
     timens_offsets, sysvsem, die_with_parent, signals, close_fds, chdir, exec, enter_userns,
     setns, chroot, become_root,
+    report,       // the parent's read of the child's report pipe
+    signalfd,     // supervise(): the signalfd for the forwarded signals
+    poll,         // supervise(): poll on the child's pidfd and the signals
+    wait,         // waitid on the child's pidfd
+    parent_pidfd, // pidfd_open of the caller, for die_with_parent
+    parent_check, // die_with_parent: ppoll of the caller's pidfd
 };
 std::string_view to_string(setup_step s) noexcept;
 
@@ -75,6 +81,16 @@ struct spawn_options {
     // memory through PID 1), a time namespace, under ASan and off x86_64.
     bool share_memory_with_init = false;
 };
+
+// The input the failed step of `ec` used, as a person gave it: "directory
+// '/nonexistent'" (chdir), "options 'mode=1777,bogus'" (mount tmpfs),
+// "'box'" (sethostname), the map (uid_map, gid_map), the offsets, the veth
+// names (with the net layer's detail of the request that failed); empty
+// for a step with no input of the caller's.
+std::string failed_input(const std::error_code& ec, const options& o, const spawn_options& so);
+// explain(ec) with failed_input() after the step: "chdir (directory
+// '/nonexistent'): No such file or directory".
+std::string explain(const std::error_code& ec, const options& o, const spawn_options& so);
 
 // Execute a program in the new namespaces.  Returns when the program has
 // been exec'd (or with the failing step).  Between clone and exec only

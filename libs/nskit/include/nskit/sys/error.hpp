@@ -45,6 +45,24 @@ inline std::error_code make_error_code(error e) noexcept
     return {static_cast<int>(e), error_category()};
 }
 
+// nskit's own error with the errno that caused it (netns_not_restored keeps
+// the failed setns's): message() ends with its strerror, the condition is
+// the enum's, and `ec == e` holds as for the bare enum.
+inline std::error_code make_error_code(error e, int cause) noexcept
+{
+    return {static_cast<int>(e) | ((cause & 0xffff) << 16), error_category()};
+}
+// The errno an nskit error carries (0: none, or another category).
+inline int error_cause(const std::error_code& ec) noexcept
+{
+    return ec.category() == error_category() ? (ec.value() >> 16) & 0xffff : 0;
+}
+// `ec == nskit::error::x`, whatever errno ec carries.
+inline bool operator==(const std::error_code& ec, error e) noexcept
+{
+    return ec.category() == error_category() && (ec.value() & 0xffff) == static_cast<int>(e);
+}
+
 // What kind of operation failed: the key to the advice hint() gives.  The
 // same errno means different things to different calls (ENOENT from opening
 // /proc/PID/ns/net is a gone process, from execve a missing program), so

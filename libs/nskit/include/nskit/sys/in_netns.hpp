@@ -20,7 +20,8 @@ namespace detail {
 // thread that could not return would stay in the wrong namespace.  Then
 // setns(netns_fd).  An invalid result means ec says why; nothing changed.
 unique_fd leave_netns(int netns_fd, unique_fd home, std::error_code& ec) noexcept;
-// setns(home); on failure ec = error::netns_not_restored.
+// setns(home); on failure ec = error::netns_not_restored carrying setns's
+// errno (nskit::error_cause; its message() ends with the strerror).
 void return_netns(const unique_fd& home, std::error_code& ec) noexcept;
 } // namespace detail
 
