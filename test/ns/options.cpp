@@ -131,9 +131,9 @@ BOOST_AUTO_TEST_CASE(check_veth_names_the_field)
               "veth addresses '10.0.0.1/24' and 'fd00::2/64': one is IPv4, the other IPv6: "},
              {veth("10.0.0.1/24", "10.0.0.1/16"), nskit::error::bad_address,
               "veth addresses '10.0.0.1/24' and '10.0.0.1/16': both ends would have 10.0.0.1: "},
-             {ns::veth_options{"a/b", "", "", "", -1, true}, nskit::error::bad_interface_name, "veth name 'a/b': bad interface name"},
+             {ns::veth_options{"a/b", "", "", "", -1, true}, nskit::error::bad_interface_name, "veth name 'a/b': a '/' or ':': bad interface name"},
              {ns::veth_options{"nsv0", "..", "", "", -1, true}, nskit::error::bad_interface_name,
-              "veth peer name '..': bad interface name"},
+              "veth peer name '..': '.' and '..' are refused: bad interface name"},
          }) {
         std::error_code ec;
         ns::check_veth(v, ec);

@@ -230,7 +230,7 @@ sys::exit_status process::supervise(bool kill_child, int kill_signal, std::chron
         }
         if (p[0].revents & POLLIN) {
             result = wait(ec);
-            if (ec.category() == std::system_category())
+            if (ec && ec.category() == std::system_category())
                 ec = make_setup_error(setup_step::wait, ec.value());
             break;
         }
