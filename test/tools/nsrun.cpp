@@ -222,7 +222,9 @@ BOOST_AUTO_TEST_CASE(no_privilege_message)
         NSKIT_EXPECT(r.out.find("needs CAP_SYS_ADMIN or --user") != std::string::npos);
         auto m = nsrun({"--user=0:0:1", "--", "true"}); // map root: not ours
         NSKIT_EXPECT(m.status == 121);
-        NSKIT_EXPECT(m.out.find("id_map: mapping ids other than your own needs CAP_SETUID") != std::string::npos);
+        // the step, the map it wrote, the advice
+        NSKIT_EXPECT(m.out.find("id_map (gid map '0:0:1'): mapping ids other than your own needs CAP_SETUID") !=
+                     std::string::npos);
         return std::string();
     }));
 }
