@@ -218,6 +218,11 @@ long start_worker(const plan& p, worker_args& args, int report_w) noexcept
     const raw::sigmask waited = child_prepare(p, report_w, go_r, parent_pidfd);
     if (!p.init)
         run_payload(p, report_w);
+    // The init leaves the caller's session too: PROGRAM could reach its
+    // terminal through it (ptrace) otherwise.
+    setup_step step = setup_step::none;
+    if (int e = session_step(p, step))
+        fail(report_w, step, e);
     worker_args args{&p, report_w, status_w};
     const long w = start_worker(p, args, report_w);
     if (w < 0)

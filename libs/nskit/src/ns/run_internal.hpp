@@ -58,6 +58,7 @@ std::error_code make_plan(const options& o, plan& p);
 int mount_steps(const plan& p, setup_step& step) noexcept; // also run by setup(): no allocation
 int uts_steps(const plan& p, setup_step& step) noexcept;
 int time_steps(const plan& p, setup_step& step) noexcept;
+int session_step(const plan& p, setup_step& step) noexcept; // setsid() when new_session
 [[noreturn]] void run_payload(const plan& p, int report_w) noexcept;
 
 // init.cpp: the child after clone, and the PID-1 init.
