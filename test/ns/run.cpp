@@ -945,6 +945,64 @@ BOOST_AUTO_TEST_CASE(payload_cannot_type_into_the_callers_terminal)
     }));
 }
 
+// Item 4: the init (PID 1) and a time namespace's keeper never exec, so
+// CLOEXEC does not close what they inherited: they close every fd but 0-2
+// and their status pipe.  An inherited directory fd in PID 1 would be a
+// path to the host's files (/proc/1/fd/N/...).  The same with close_range
+// missing (ENOSYS): the fallback closes one by one.
+BOOST_AUTO_TEST_CASE(init_and_time_keeper_keep_no_inherited_fd)
+{
+    for (bool without_close_range : {false, true}) {
+        NSKIT_CHECK_CHILD(in_child([&]() -> std::string {
+            const int dir = ::open("/", O_RDONLY | O_DIRECTORY); // not CLOEXEC, as a shell's `exec 7</`
+            NSKIT_EXPECT(dir >= 0 && ::dup2(dir, 7) == 7);
+            int report[2];
+            NSKIT_EXPECT(::pipe(report) == 0);
+            if (without_close_range)
+                NSKIT_EXPECT(nskit::test::forbid_syscall(SYS_close_range, ENOSYS));
+            for (int variant = 0; variant < 2; ++variant) {
+                ns::options o;
+                o.user = ns::user_options{};
+                o.pid = variant == 0;
+                o.time = variant == 1;
+                // The helper is PID 1, or (no PID namespace) the keeper: our parent.
+                const auto listing = [w = report[1], pid = o.pid] {
+                    const std::string dirname = "/proc/" + std::to_string(pid ? 1 : ::getppid()) + "/fd";
+                    std::string out;
+                    if (DIR* d = ::opendir(dirname.c_str())) {
+                        while (auto* e = ::readdir(d)) {
+                            if (e->d_name[0] == '.')
+                                continue;
+                            char link[256] = {};
+                            const std::string fd = e->d_name;
+                            if (::readlink((dirname + "/" + fd).c_str(), link, sizeof link - 1) < 0)
+                                continue;
+                            if (fd != "0" && fd != "1" && fd != "2")
+                                out += fd + " -> " + link + "\n";
+                        }
+                        ::closedir(d);
+                    } else {
+                        out = "cannot open " + dirname + "\n";
+                    }
+                    return ::write(w, out.data(), out.size()) == static_cast<ssize_t>(out.size()) ? 0 : 1;
+                };
+                std::error_code ec;
+                const auto s = ns::run(listing, o, ec);
+                if (ec || s.code != 0)
+                    return "variant " + std::to_string(variant) + ": " + ec.message();
+                char buf[4096];
+                const ssize_t n = ::read(report[0], buf, sizeof buf);
+                const std::string seen(buf, n > 0 ? static_cast<std::size_t>(n) : 0);
+                // one fd besides 0-2: the status pipe to the caller
+                if (std::count(seen.begin(), seen.end(), '\n') != 1 || seen.find(" -> pipe:[") == std::string::npos)
+                    return std::string(variant == 0 ? "PID 1" : "the time keeper") +
+                           (without_close_range ? " (no close_range)" : "") + " holds:\n" + seen;
+            }
+            return "";
+        }));
+    }
+}
+
 BOOST_AUTO_TEST_CASE(run_into_cgroup, *utf::precondition(nskit::test::privileged()))
 {
     NSKIT_CHECK_CHILD(in_child([] {

@@ -93,4 +93,41 @@ BOOST_AUTO_TEST_CASE(program_cannot_type_into_the_callers_terminal)
     }
 }
 
+// Item 4: `exec 7</; nsrun --user --pid --tmp -- cat /proc/1/fd/7/...`
+// read host files through the init's inherited fd.  The init (PID 1) and
+// the time keeper hold 0-2 and one pipe (their status to nsrun), nothing
+// else; PROGRAM holds only 0-2 as always.
+BOOST_AUTO_TEST_CASE(init_and_keeper_hold_no_inherited_fd)
+{
+    t::tool_run_options o;
+    o.before_exec = [] {
+        const int dir = ::open("/", O_RDONLY | O_DIRECTORY); // not CLOEXEC: a shell's `exec 7</`
+        if (dir < 0 || ::dup2(dir, 7) != 7)
+            ::_exit(90);
+    };
+    // $0: the helper's pid as PROGRAM sees it: 1, or (no PID namespace) its parent
+    const std::string list = "h=$0; [ \"$h\" = parent ] && h=$PPID; "
+                             "for f in /proc/$h/fd/*; do echo \"${f##*/} $(readlink $f)\"; done; "
+                             "cat /proc/$h/fd/7/etc/hostname >/dev/null 2>&1 && echo escaped; true";
+    struct sandbox {
+        std::vector<std::string> opts;
+        std::string helper;
+    };
+    for (const auto& [opts, helper] : std::vector<sandbox>{
+             {{"--user", "--pid", "--tmp"}, "1"}, {{"--user", "--time"}, "parent"}, {{"--user", "--pid", "--time"}, "1"}}) {
+        const auto args = plus(opts, {"--", "sh", "-c", list, helper});
+        const auto r = t::run_tool("nsrun", args, o);
+        BOOST_TEST(r.status == 0, joined(opts) << "-> " << r.status << " " << r.err);
+        std::vector<std::string> extra;
+        for (const auto& line : r.out_lines())
+            if (line.rfind("0 ", 0) != 0 && line.rfind("1 ", 0) != 0 && line.rfind("2 ", 0) != 0)
+                extra.push_back(line);
+        BOOST_TEST((extra.size() == 1 && extra.front().find(" pipe:[") != std::string::npos),
+                   joined(opts) << ": the helper holds\n" << r.out);
+    }
+    // PROGRAM itself: only 0-2 (and ls's own directory)
+    const auto self = t::run_tool("nsrun", {"--user", "--pid", "--", "sh", "-c", "ls /proc/self/fd | wc -l"}, o);
+    BOOST_TEST(self.out == "4\n", self.out << self.err);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
