@@ -148,6 +148,8 @@ private:
     std::vector<std::pair<std::size_t, pid_t>> mount_ns_reader_; // mnt ns index -> a pid in it
     std::unordered_set<std::size_t> mount_ns_seen_;
     std::vector<target_ref> targets_;
+    std::vector<std::uint64_t> kernel_ids_; // mount namespace ids the kernel listed before the scan, sorted
+    bool kernel_walked_ = false;
 
     bool open_proc(std::error_code& ec);
     void find_targets();
@@ -176,6 +178,11 @@ private:
     void fill_details();
     void fill_one(process_info& p);
     void finish();
+
+    // scan_kernel_list.cpp
+    bool wants_kernel_list() const noexcept;
+    void list_kernel_mount_namespaces(); // before the scan
+    void check_kernel_mount_list();      // after it: what the kernel has that the scan did not attribute
     void drop_unreferenced();
 };
 

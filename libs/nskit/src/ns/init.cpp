@@ -154,13 +154,14 @@ raw::sigmask child_prepare(const plan& p, int report_w, int go_r, int parent_pid
         if (n != 1)
             raw::exit_group(setup_failed_exit); // end of file: the parent gave up and reports why
     }
-    if (p.become_root) { // raw: glibc's setresuid would signal the parent's threads
-        long r = raw::call(SYS_setresgid, 0, 0, 0);
-        if (r == 0)
-            r = raw::call(SYS_setresuid, 0, 0, 0);
-        if (r < 0)
+    // raw: glibc's setresuid would signal the parent's threads.  The gid
+    // first: it needs CAP_SETGID, which a uid change could drop.
+    if (p.become_gid0)
+        if (const long r = raw::call(SYS_setresgid, 0, 0, 0); r < 0)
             fail(report_w, setup_step::become_root, static_cast<int>(-r));
-    }
+    if (p.become_uid0)
+        if (const long r = raw::call(SYS_setresuid, 0, 0, 0); r < 0)
+            fail(report_w, setup_step::become_root, static_cast<int>(-r));
     setup_step step = setup_step::none;
     if (int e = mount_steps(p, step))
         fail(report_w, step, e);

@@ -40,7 +40,8 @@ struct plan {
     unsigned long tmp_flags = 0;
     std::string timens_text;
     bool handshake = false, init = false;
-    bool become_root = false; // inside ids 0 are mapped: switch to them, like unshare -r
+    // inside uid / gid 0 is mapped: switch to it (like unshare -r), each on its own
+    bool become_uid0 = false, become_gid0 = false;
     int exit_signal = SIGCHLD;
     // payload: a callable, or a program
     const std::function<int()>* fn = nullptr;
