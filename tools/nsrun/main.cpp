@@ -264,6 +264,7 @@ int main(int argc, char** argv)
         ("grace", po::value(&grace), "milliseconds between SIG and SIGKILL (default 200)")
         ("die-with-parent", "PROGRAM (and its init) get SIGKILL when nsrun dies")
         ("chdir", po::value(&chdir_to), "working directory of PROGRAM")
+        ("same-session", "PROGRAM stays in nsrun's session and terminal (unsafe: see nsrun(1))")
         ("enter", po::value(&enter_arg), "join the namespaces of process PID instead of creating new ones")
         ("types", po::value(&enter_types), "with --enter: namespace types, e.g. net,uts (default: all that differ)");
     po::options_description hidden;
@@ -354,6 +355,7 @@ int main(int argc, char** argv)
             o.kill_signal = signal_number(kill_child);
         o.kill_grace = std::chrono::milliseconds(whole_number("--grace", grace, 0, 86400000));
         o.die_with_parent = vm.count("die-with-parent") > 0;
+        o.new_session = vm.count("same-session") == 0;
         if (const auto bad = o.problem(); bad.ec) {
             std::cerr << "nsrun: " << option_of(bad.field) << ": " << bad.reason << "\n";
             return bad.ec == nskit::error::bad_id_map ? exit_bad_map : exit_usage;
@@ -405,6 +407,7 @@ int main(int argc, char** argv)
         }
         o = ns::options{}; // the program is forked so it lands in an entered PID namespace too
         o.kill_child = vm.count("no-kill-child") == 0;
+        o.new_session = vm.count("same-session") == 0;
     }
     // Blocked from before the clone (the child unblocks them): a signal that
     // arrives before supervise() is forwarded, not fatal to nsrun.

@@ -60,14 +60,20 @@ std::string tmp_data(const tmp_options& t); // the tmpfs mount data: "mode=1777,
 int mount_steps(const plan& p, setup_step& step) noexcept; // also run by setup(): no allocation
 int uts_steps(const plan& p, setup_step& step) noexcept;
 int time_steps(const plan& p, setup_step& step) noexcept;
+int session_step(const plan& p, setup_step& step) noexcept; // setsid() when new_session
 [[noreturn]] void run_payload(const plan& p, int report_w) noexcept;
 
 // init.cpp: the child after clone, and the PID-1 init.
-[[noreturn]] void child_main(const plan& p, int report_w, int go_r, int status_w, int parent_pidfd) noexcept;
+// worker_stack: where a program's worker runs (program_worker_stack bytes
+// from there), 0: the init maps one.
+[[noreturn]] void child_main(const plan& p, int report_w, int go_r, int status_w, int parent_pidfd,
+                            long worker_stack = 0) noexcept;
+constexpr std::size_t program_worker_stack = 256 * 1024; // room for pre_exec
 
 struct init_args {
     const plan* p;
     int report_w, go_r, status_w, parent_pidfd;
+    long worker_stack = 0;
 };
 
 int shared_memory_init(void* a) noexcept; // clone3_run entry: child_main(*init_args)

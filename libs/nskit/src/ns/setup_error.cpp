@@ -42,6 +42,7 @@ std::string_view to_string(setup_step s) noexcept
     case setup_step::setns: return "setns";
     case setup_step::chroot: return "chroot";
     case setup_step::become_root: return "setresuid/setresgid 0";
+    case setup_step::setsid: return "setsid";
     case setup_step::report: return "read the child's report";
     case setup_step::signalfd: return "signalfd4 for the forwarded signals";
     case setup_step::poll: return "poll the child's pidfd and the signals";

@@ -120,6 +120,10 @@ struct options {
     int kill_signal = 15;                     // SIGTERM
     std::chrono::milliseconds kill_grace{200};
     bool die_with_parent = false;             // PR_SET_PDEATHSIG(SIGKILL) plus a pidfd check
+    // run/spawn: the payload (and an init) call setsid() before the callable
+    // or exec: no controlling terminal, so no TIOCSTI into the caller's
+    // terminal; stdin/stdout stay what they were.  setup() ignores it.
+    bool new_session = true;
 
     // Effective namespace flags (the implications above applied).
     sys::clone_flags namespaces() const noexcept;
