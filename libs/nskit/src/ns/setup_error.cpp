@@ -136,6 +136,10 @@ std::string_view step_hint(setup_step s, int e) noexcept
         if (e == EACCES)
             return "not executable";
         break;
+    case setup_step::chdir:
+        if (e == ENOENT || e == ENOTDIR)
+            return "no such directory (looked up after the new namespaces' mounts)";
+        break;
     default: break;
     }
     return hint(std::error_code(e, std::system_category()), step_kind(s));
