@@ -85,7 +85,9 @@ b2_tests() { # b2_tests LABEL SUFFIX [b2 args...]: b2 builds the binaries, runs 
 
 wrapped_pass() { # wrapped_pass LABEL [wrapper...]: the staged release binaries, each under a wrapper
     local label=$1; shift
-    local dir; dir=$(mktemp -d /tmp/nskit-pass.XXXXXX) # readable by 65534 wherever the clone lives
+    # readable by 65534 wherever the clone lives; not under /tmp: the tests' sandboxes get a
+    # fresh /tmp, and a working directory missing there makes nsrun fail (doc/ns.md, cwd)
+    local dir; dir=$(mktemp -d /var/tmp/nskit-pass.XXXXXX)
     local t
     for t in $(find_bins test release 'test_*'); do cp "$t" "$dir/"; done
     mkdir -p "$dir/tools"

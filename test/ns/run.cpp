@@ -1037,6 +1037,68 @@ BOOST_AUTO_TEST_CASE(init_and_time_keeper_keep_no_inherited_fd)
     }
 }
 
+// Item 5: with a new mount namespace the working directory is looked up
+// again, by path, once the mounts are done.  Started in /tmp/X, a payload
+// under a fresh /tmp stayed in the host's /tmp/X (reading and writing its
+// files); now there is no /tmp/X there: step chdir, ENOENT, and nothing ran.
+// A directory that exists on both sides works, and so does setup().
+BOOST_AUTO_TEST_CASE(working_directory_is_looked_up_again_after_the_mounts)
+{
+    const std::string dir = "/tmp/nskit-cwd-" + std::to_string(::getpid());
+    BOOST_REQUIRE(::mkdir(dir.c_str(), 0755) == 0);
+    std::ofstream(dir + "/secret") << "host file\n";
+    NSKIT_CHECK_CHILD(in_child([&]() -> std::string {
+        NSKIT_EXPECT(::chdir(dir.c_str()) == 0);
+        ns::options o;
+        o.user = ns::user_options{};
+        o.tmp = ns::tmp_options{};
+        for (bool pid : {false, true}) {
+            o.pid = pid;
+            std::error_code ec;
+            ns::run([] { return ::access("secret", F_OK) == 0 ? 1 : 0; }, o, ec);
+            NSKIT_EXPECT(ns::failed_step(ec) == ns::setup_step::chdir);
+            NSKIT_EXPECT(ec == std::errc::no_such_file_or_directory);
+            NSKIT_EXPECT(ns::explain(ec).find("no such directory") != std::string::npos);
+            auto p = ns::spawn("sh", {"-c", "echo hi > ./f"}, o, {}, ec);
+            NSKIT_EXPECT(ns::failed_step(ec) == ns::setup_step::chdir && !p.valid());
+            NSKIT_EXPECT(::access((dir + "/f").c_str(), F_OK) != 0);
+            ns::spawn_options elsewhere; // an absolute cwd is used as it is
+            elsewhere.cwd = "/";
+            NSKIT_EXPECT(ns::spawn("sh", {"-c", "[ \"$(pwd)\" = / ] && [ ! -e secret ]"}, o, elsewhere).wait().code == 0);
+        }
+        // the same directory on both sides: the payload runs there
+        for (const char* both : {"/", "/usr"}) {
+            NSKIT_EXPECT(::chdir(both) == 0);
+            const auto s = ns::run([both] {
+                char here[4096];
+                return ::getcwd(here, sizeof here) && std::string(here) == both ? 0 : 1;
+            }, o);
+            NSKIT_EXPECT(s.code == 0);
+        }
+        // no new mount namespace: nothing changes, the directory is kept
+        NSKIT_EXPECT(::chdir(dir.c_str()) == 0);
+        ns::options plain;
+        plain.user = ns::user_options{};
+        NSKIT_EXPECT(ns::run([] { return ::access("secret", F_OK); }, plain).code == 0);
+        return "";
+    }));
+    NSKIT_CHECK_CHILD(in_child([&]() -> std::string { // setup(): the caller itself
+        NSKIT_EXPECT(::chdir(dir.c_str()) == 0);
+        ns::options o;
+        o.user = ns::user_options{};
+        o.tmp = ns::tmp_options{};
+        std::error_code ec;
+        ns::setup(o, ec);
+        // the mounts are engaged, the directory is not there: the caller is told
+        NSKIT_EXPECT(ns::failed_step(ec) == ns::setup_step::chdir);
+        NSKIT_EXPECT(ec == std::errc::no_such_file_or_directory);
+        return "";
+    }));
+    BOOST_TEST(::access((dir + "/f").c_str(), F_OK) != 0);
+    ::unlink((dir + "/secret").c_str());
+    BOOST_TEST(::rmdir(dir.c_str()) == 0);
+}
+
 BOOST_AUTO_TEST_CASE(run_into_cgroup, *utf::precondition(nskit::test::privileged()))
 {
     NSKIT_CHECK_CHILD(in_child([] {

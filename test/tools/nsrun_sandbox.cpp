@@ -7,6 +7,7 @@
 #include "tool_runner.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -128,6 +129,49 @@ BOOST_AUTO_TEST_CASE(init_and_keeper_hold_no_inherited_fd)
     // PROGRAM itself: only 0-2 (and ls's own directory)
     const auto self = t::run_tool("nsrun", {"--user", "--pid", "--", "sh", "-c", "ls /proc/self/fd | wc -l"}, o);
     BOOST_TEST(self.out == "4\n", self.out << self.err);
+}
+
+// Item 5: `cd /tmp/x; nsrun --tmp --pid -- cat ./secret` read (and wrote)
+// the host's /tmp/x.  After the mounts the working directory is looked up
+// again: not there, nsrun fails (124) naming it, and PROGRAM never runs.
+BOOST_AUTO_TEST_CASE(working_directory_is_looked_up_again_in_the_new_view)
+{
+    const std::string dir = "/tmp/nskit-cwd-tool-" + std::to_string(::getpid());
+    BOOST_TEST_REQUIRE(::mkdir(dir.c_str(), 0755) == 0);
+    BOOST_TEST_REQUIRE(t::run_program({"sh", "-c", "echo host-secret > " + dir + "/secret"}).empty());
+    const auto in = [](const std::string& where) {
+        t::tool_run_options o;
+        o.merge_stderr = true;
+        o.before_exec = [where] {
+            if (::chdir(where.c_str()) != 0)
+                ::_exit(90);
+        };
+        return o;
+    };
+    for (const auto& cmd : std::vector<std::vector<std::string>>{{"cat", "./secret"}, {"sh", "-c", "echo hi > ./f"}}) {
+        for (const auto& opts : std::vector<std::vector<std::string>>{{"--user", "--tmp", "--pid"}, {"--user", "--tmp"}}) {
+            const auto args = plus(plus(opts, {"--"}), cmd);
+            const auto r = t::run_tool("nsrun", args, in(dir));
+            BOOST_TEST(r.status == 124, joined(args) << "-> " << r.status << " " << r.out);
+            BOOST_TEST(r.out.find("working directory " + dir) != std::string::npos, r.out);
+            BOOST_TEST(r.out.find("host-secret") == std::string::npos, r.out);
+            BOOST_TEST(std::count(r.out.begin(), r.out.end(), '\n') == 1, r.out);
+        }
+    }
+    BOOST_TEST(::access((dir + "/f").c_str(), F_OK) != 0, "PROGRAM wrote into the host's " << dir);
+    // --chdir to an absolute directory instead works
+    const auto there = t::run_tool("nsrun", {"--user", "--tmp", "--chdir", "/", "--", "pwd"}, in(dir));
+    BOOST_TEST((there.status == 0 && there.out == "/\n"), there.status << " " << there.out);
+    // a directory on both sides: PROGRAM runs in it
+    for (const std::string both : {"/", "/usr"}) {
+        const auto r = t::run_tool("nsrun", {"--user", "--tmp", "--pid", "--", "pwd"}, in(both));
+        BOOST_TEST((r.status == 0 && r.out == both + "\n"), both << ": " << r.status << " " << r.out);
+    }
+    // no new mount namespace: the directory is the same one, kept
+    const auto kept = t::run_tool("nsrun", {"--user", "--", "cat", "./secret"}, in(dir));
+    BOOST_TEST(kept.out == "host-secret\n", kept.out);
+    ::unlink((dir + "/secret").c_str());
+    BOOST_TEST(::rmdir(dir.c_str()) == 0);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -222,6 +222,20 @@ std::string one_line(const std::error_code& ec, const ns::options& o = {}, const
     return ns::explain(ec, o, so); // names what the failed step used: "chdir (directory '/x'): ..."
 }
 
+// A failed chdir names its directory: --chdir's, or the working directory
+// nsrun was started in, looked up again in the new mount namespace.
+std::string chdir_context(const std::error_code& ec, const std::string& chdir_to)
+{
+    if (ns::failed_step(ec) != ns::setup_step::chdir)
+        return {};
+    if (!chdir_to.empty() && chdir_to.front() == '/')
+        return {}; // ns::explain names it
+    char cwd[4096];
+    const std::string here = ::getcwd(cwd, sizeof cwd) ? cwd : "?";
+    return (chdir_to.empty() ? "" : "--chdir " + chdir_to + " from ") + "working directory " + here +
+           (chdir_to.empty() ? " (--chdir DIR to run elsewhere): " : ": ");
+}
+
 } // namespace
 
 int main(int argc, char** argv)
@@ -422,7 +436,7 @@ int main(int argc, char** argv)
     const std::vector<std::string> args(command.begin() + 1, command.end());
     auto proc = ns::spawn(command.front(), args, o, so, ec);
     if (ec) {
-        std::cerr << "nsrun: " << command.front() << ": " << one_line(ec, o, so) << "\n";
+        std::cerr << "nsrun: " << command.front() << ": " << chdir_context(ec, chdir_to) << one_line(ec, o, so) << "\n";
         return failure_exit(ec);
     }
     auto status = proc.supervise(o.kill_child, o.kill_signal, o.kill_grace, ec);

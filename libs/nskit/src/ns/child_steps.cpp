@@ -83,6 +83,18 @@ int time_steps(const plan& p, setup_step& step) noexcept
     return static_cast<int>(-r);
 }
 
+// With a new mount namespace: the caller's working directory, looked up
+// again by path in the new view (the old one may be the host's /tmp under
+// a fresh tmpfs).  An absolute spawn_options::cwd replaces it.
+int cwd_step(const plan& p, setup_step& step) noexcept
+{
+    if (p.cwd.empty() || (p.so != nullptr && !p.so->cwd.empty() && p.so->cwd.front() == '/'))
+        return 0;
+    step = setup_step::chdir;
+    const long r = raw::call(SYS_chdir, raw::arg(p.cwd.c_str()));
+    return static_cast<int>(-r);
+}
+
 // A session of its own: no controlling terminal, so nothing in the sandbox
 // can push input into the caller's terminal (TIOCSTI) or signal its jobs.
 int session_step(const plan& p, setup_step& step) noexcept

@@ -3,6 +3,7 @@
 #include <sys/mount.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <ctime>
 
@@ -73,6 +74,18 @@ std::error_code make_plan(const options& o, plan& p)
     }
     if (p.ns.contains(sys::clone_flag::newtime))
         p.timens_text = offset_line(CLOCK_MONOTONIC, o.monotonic_offset) + offset_line(CLOCK_BOOTTIME, o.boottime_offset);
+    if (p.ns.contains(sys::clone_flag::newns)) {
+        // The child looks the working directory up again after its mounts
+        // (cwd_step): a path made here, since the child cannot allocate.
+        // One the caller cannot name (deleted, outside its root) is refused.
+        std::string cwd(4096, '\0'); // PATH_MAX
+        if (::getcwd(cwd.data(), cwd.size()) == nullptr)
+            return make_setup_error(setup_step::chdir, errno);
+        cwd.resize(cwd.find('\0'));
+        if (cwd.empty() || cwd.front() != '/')
+            return make_setup_error(setup_step::chdir, ENOENT);
+        p.cwd = std::move(cwd);
+    }
     p.handshake = o.user.has_value() || o.veth.has_value();
     p.init = o.pid || p.ns.contains(sys::clone_flag::newtime);
     // A caller ignoring SIGCHLD would have the child auto-reaped and its

@@ -137,10 +137,12 @@ inline long close_range_or_loop(unsigned first, unsigned last) noexcept
     const long r = call(SYS_close_range, first, last, 0);
     if (r != -ENOSYS)
         return r;
-    struct rlimit lim{};
+    struct {
+        std::uint64_t cur, max;
+    } lim{}; // the kernel's rlimit64, whatever libc's rlim_t is
     if (const long g = call(SYS_prlimit64, 0, RLIMIT_NOFILE, 0, arg(&lim)); g < 0)
         return g;
-    const unsigned long top = lim.rlim_max < (1UL << 20) ? lim.rlim_max : (1UL << 20);
+    const unsigned long top = lim.max < (1UL << 20) ? static_cast<unsigned long>(lim.max) : (1UL << 20);
     for (unsigned long fd = first; fd <= last && fd < top; ++fd)
         call(SYS_close, static_cast<long>(fd)); // EBADF for most: nothing open there
     return 0;

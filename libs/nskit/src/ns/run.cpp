@@ -270,7 +270,7 @@ void setup(const options& opts, std::error_code& ec) noexcept
             return;
         }
         setup_step step = setup_step::none;
-        if (int e = mount_steps(p, step); e || (e = uts_steps(p, step))) {
+        if (int e = mount_steps(p, step); e || (e = cwd_step(p, step)) || (e = uts_steps(p, step))) {
             ec = make_setup_error(step, e);
             return;
         }

@@ -39,6 +39,7 @@ struct plan {
     std::string tmp_data;
     unsigned long tmp_flags = 0;
     std::string timens_text;
+    std::string cwd; // with a new mount namespace: the caller's getcwd(), chdir'd to after the mounts
     bool handshake = false, init = false;
     // inside uid / gid 0 is mapped: switch to it (like unshare -r), each on its own
     bool become_uid0 = false, become_gid0 = false;
@@ -61,6 +62,7 @@ int mount_steps(const plan& p, setup_step& step) noexcept; // also run by setup(
 int uts_steps(const plan& p, setup_step& step) noexcept;
 int time_steps(const plan& p, setup_step& step) noexcept;
 int session_step(const plan& p, setup_step& step) noexcept; // setsid() when new_session
+int cwd_step(const plan& p, setup_step& step) noexcept;     // after every mount step
 [[noreturn]] void run_payload(const plan& p, int report_w) noexcept;
 
 // init.cpp: the child after clone, and the PID-1 init.

@@ -148,6 +148,10 @@ std::string_view step_hint(setup_step s, int e) noexcept
         if (e == EACCES)
             return "not executable";
         break;
+    case setup_step::chdir:
+        if (e == ENOENT || e == ENOTDIR)
+            return "no such directory (looked up after the new namespaces' mounts)";
+        break;
     default: break;
     }
     return hint(std::error_code(e, std::system_category()), step_kind(s));
@@ -194,7 +198,7 @@ std::string failed_input(const std::error_code& ec, const options& o, const spaw
         return std::to_string(std::chrono::duration<double>(n).count());
     };
     switch (failed_step(ec)) {
-    case setup_step::chdir: return "directory " + quoted(so.cwd);
+    case setup_step::chdir: return so.cwd.empty() ? "" : "directory " + quoted(so.cwd); // "": the caller's own
     case setup_step::mount_tmp: return o.tmp ? "options " + quoted(detail::run_impl::tmp_data(*o.tmp)) : "";
     case setup_step::hostname: return quoted(o.hostname);
     case setup_step::domainname: return quoted(o.domainname);

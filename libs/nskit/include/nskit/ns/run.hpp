@@ -63,7 +63,9 @@ sys::exit_status run(const std::function<int()>& fn, const options& opts);
 struct spawn_options {
     std::vector<std::string> env{};    // "K=V"; empty with inherit_env=false: empty environment
     bool inherit_env = true;           // use environ (then `env` entries are added/override)
-    std::string cwd{};                 // chdir before exec (after the mounts)
+    // chdir before exec, after the mounts (a relative path: from the caller's
+    // working directory, looked up again in a new mount namespace; see ns.md)
+    std::string cwd{};
     std::vector<int> keep_fds{};       // inherited as they are; all others >= 3 are made CLOEXEC
     bool search_path = true;           // resolve a program without '/' in PATH (in the parent)
     // Called in the child right before exec (async-signal-safe code only);
