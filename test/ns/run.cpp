@@ -765,12 +765,16 @@ BOOST_AUTO_TEST_CASE(parent_sigkilled_whole_tree_dies)
         o.time = true, o.user = ns::user_options{}; // an init even unprivileged
     const int wfd = pipefd[1];
     const pid_t p = fork_runner(o, [wfd] {
+        const pid_t worker = ::getpid();
         if (::fork() == 0) { // a grandchild of our own
-            ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+            // Ready only once its death signal is set: a kill before the prctl
+            // would leave it running, which says nothing about the library.
+            if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || ::getppid() != worker)
+                ::_exit(1);
+            (void)!::write(wfd, "r", 1);
             for (;;)
                 ::pause();
         }
-        (void)!::write(wfd, "r", 1);
         for (;;)
             ::pause();
         return 0;
