@@ -7,6 +7,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <iterator>
+
 namespace ns = nskit::ns;
 namespace sys = nskit::sys;
 
@@ -102,6 +105,22 @@ BOOST_AUTO_TEST_CASE(supervise_forwards_signals)
         NSKIT_EXPECT(s.exited() && s.code == 33);
         return std::string();
     }));
+}
+
+BOOST_AUTO_TEST_CASE(forwarded_signal_set_is_the_list)
+{
+    const sigset_t set = ns::forwarded_signal_set();
+    int members = 0;
+    for (int sig = 1; sig < NSIG; ++sig)
+        if (::sigismember(&set, sig) == 1) {
+            ++members;
+            BOOST_TEST((std::find(std::begin(ns::forwarded_signals), std::end(ns::forwarded_signals), sig) !=
+                        std::end(ns::forwarded_signals)),
+                       "signal " << sig << " is in the set but not the list");
+        }
+    BOOST_TEST(members == static_cast<int>(std::size(ns::forwarded_signals)));
+    BOOST_TEST(::sigismember(&set, SIGTERM) == 1);
+    BOOST_TEST(::sigismember(&set, SIGKILL) == 0);
 }
 
 BOOST_AUTO_TEST_CASE(ns_of_process)

@@ -425,10 +425,7 @@ int main(int argc, char** argv)
     }
     // Blocked from before the clone (the child unblocks them): a signal that
     // arrives before supervise() is forwarded, not fatal to nsrun.
-    sigset_t forwarded;
-    ::sigemptyset(&forwarded);
-    for (int s : {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2})
-        ::sigaddset(&forwarded, s);
+    const sigset_t forwarded = ns::forwarded_signal_set();
     ::sigprocmask(SIG_BLOCK, &forwarded, nullptr);
     ns::spawn_options so;
     so.cwd = chdir_to;

@@ -33,6 +33,15 @@ sys::exit_status wait_pidfd(int pidfd, bool nohang, std::error_code& ec) noexcep
 
 } // namespace
 
+sigset_t forwarded_signal_set() noexcept
+{
+    sigset_t set;
+    ::sigemptyset(&set);
+    for (int s : forwarded_signals)
+        ::sigaddset(&set, s);
+    return set;
+}
+
 process process::attach(pid_t pid, std::error_code& ec) noexcept
 {
     if (pid <= 0) {
@@ -199,10 +208,8 @@ sys::exit_status process::supervise(bool kill_child, int kill_signal, std::chron
         ec = std::make_error_code(std::errc::bad_file_descriptor);
         return {};
     }
-    sigset_t set, old;
-    ::sigemptyset(&set);
-    for (int s : {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2})
-        ::sigaddset(&set, s);
+    const sigset_t set = forwarded_signal_set();
+    sigset_t old;
     ::pthread_sigmask(SIG_BLOCK, &set, &old);
     // Errors name the call that failed (setup steps signalfd, poll, wait).
     unique_fd sfd(::signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK));

@@ -68,10 +68,8 @@ sys::exit_status run(const std::function<int()>& fn, const options& opts, std::e
     }
     // Block the forwarded signals from before the clone (the child unblocks
     // them): one arriving before supervise() is forwarded, not fatal to us.
-    sigset_t set, old;
-    ::sigemptyset(&set);
-    for (int s : forwarded_signals)
-        ::sigaddset(&set, s);
+    const sigset_t set = forwarded_signal_set();
+    sigset_t old;
     ::pthread_sigmask(SIG_BLOCK, &set, &old);
     unique_fd report;
     auto proc = launch(p, ec, &report);

@@ -28,8 +28,6 @@ struct wire {
 
 constexpr int setup_failed_exit = 125;
 
-constexpr int forwarded_signals[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
-
 // Everything the child needs, computed (and allocated) before clone: the
 // child makes system calls only.
 struct plan {

@@ -8,6 +8,7 @@
 #include <nskit/sys/pidref.hpp>
 #include <nskit/sys/unique_fd.hpp>
 
+#include <signal.h>
 #include <sys/types.h>
 
 #include <chrono>
@@ -21,6 +22,14 @@ NSKIT_API_BEGIN
 namespace nskit::ns {
 
 namespace detail { struct process_access; }
+
+// The signals supervise() forwards to the child, and a PID-1 init (or a
+// time namespace's keeper) to its worker.  Constant data: the child reads
+// it between clone and exec, where no library call is made.
+inline constexpr int forwarded_signals[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
+// forwarded_signals as a set.  Block it before spawn() (as run() does) and
+// one that arrives before supervise() is forwarded, not fatal to the caller.
+sigset_t forwarded_signal_set() noexcept;
 
 class process {
 public:
@@ -51,8 +60,8 @@ public:
     sys::exit_status try_wait();
     // Waits up to `timeout`; nullopt if still running.
     std::optional<sys::exit_status> wait_for(std::chrono::milliseconds timeout, std::error_code& ec) noexcept;
-    // Waits while forwarding SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1 and
-    // SIGUSR2 received by the caller to the child; with kill_child, after a
+    // Waits while forwarding forwarded_signals received by the caller to
+    // the child; with kill_child, after a
     // forwarded signal sends kill_signal, then SIGKILL after `grace`.
     // Blocks those signals in the calling thread while it waits.  A failure
     // is a setup error naming the call: setup_step::signalfd, poll or wait.
