@@ -1,6 +1,7 @@
 // Parsers and readers of /proc text, shared by scan, compare and group.
 #include <nskit/inspect/detail/proc_text.hpp>
 
+#include <nskit/sys/detail/proc_status.hpp>
 #include <nskit/sys/error.hpp>
 #include <nskit/sys/unique_fd.hpp>
 
@@ -63,19 +64,8 @@ bool parse_status_credentials(std::string_view status, uid_t& euid, std::uint64_
             euid = static_cast<uid_t>(v);
             uid = true;
         } else if (line.starts_with("CapEff:")) {
-            line.remove_prefix(7);
-            while (!line.empty() && (line.front() == '\t' || line.front() == ' '))
-                line.remove_prefix(1);
-            if (line.empty() || line.size() > 16)
+            if (!sys::detail::parse_status_hex(line.substr(7), cap_effective))
                 return false;
-            std::uint64_t v = 0;
-            for (char c : line) {
-                const int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-                if (d < 0)
-                    return false;
-                v = v << 4 | static_cast<std::uint64_t>(d);
-            }
-            cap_effective = v;
             caps = true;
         }
     }

@@ -6,6 +6,7 @@
 #include <nskit/sys/error.hpp>
 #include <nskit/sys/nsfs.hpp>
 #include <nskit/sys/pidfd.hpp>
+#include <nskit/sys/detail/proc_status.hpp>
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -13,7 +14,6 @@
 
 #include <array>
 #include <cerrno>
-#include <fstream>
 #include <string>
 
 namespace nskit::ns {
@@ -24,15 +24,13 @@ namespace {
 
 using detail::count_threads;
 
-// CAP_SYS_ADMIN in the caller's own user namespace (CapEff bit 21).
+// CAP_SYS_ADMIN in the caller's own user namespace (CapEff bit 21); not
+// when /proc cannot tell.
 bool privileged() noexcept
 {
-    std::ifstream in("/proc/self/status");
-    std::string line;
-    while (std::getline(in, line))
-        if (line.rfind("CapEff:", 0) == 0)
-            return (std::stoull(line.substr(7), nullptr, 16) >> 21) & 1;
-    return false;
+    std::error_code ec;
+    const auto caps = sys::detail::own_status_mask("CapEff:", ec);
+    return !ec && ((caps >> 21) & 1) != 0;
 }
 
 // nsenter(1)'s order; the user namespace is placed by the caller.
