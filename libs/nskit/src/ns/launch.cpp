@@ -216,6 +216,73 @@ bool release_child(const plan& p, pid_t pid, process& proc, std::function<std::s
     return true;
 }
 
+// The pipes of one launch: the child's report, the handshake's `go`, an
+// init's status (the real wait status of its worker).
+struct launch_pipes {
+    pipe_pair report, go, status;
+    std::error_code open(const plan& p) noexcept
+    {
+        if (auto ec = report.open())
+            return ec;
+        if (p.handshake)
+            if (auto ec = go.open())
+                return ec;
+        return p.init ? status.open() : std::error_code{};
+    }
+};
+
+sys::clone3_args clone_args(const plan& p) noexcept
+{
+    sys::clone3_args a;
+    a.flags = (p.ns - sys::clone_flag::newtime) | sys::clone_flag::pidfd | sys::clone_flag::clear_sighand;
+    a.exit_signal = p.exit_signal;
+    if (p.o->cgroup_fd >= 0) {
+        a.flags |= sys::clone_flag::into_cgroup;
+        a.cgroup_fd = p.o->cgroup_fd;
+    }
+    return a;
+}
+
+// Clones the child, sharing our memory where it may (see
+// child_can_share_memory), else forked; in the child, never returns.
+bool start_child(const plan& p, init_args& ia, sys::clone_result& r, sys::clone_stack& child_stack,
+                 std::error_code& ec) noexcept
+{
+    const auto a = clone_args(p);
+    const bool share = child_can_share_memory && p.fn == nullptr &&
+                       (!p.init || (p.so->share_memory_with_init && !p.o->user &&
+                                    !p.ns.contains(sys::clone_flag::newtime)));
+    if (share) {
+        if (clone_sharing_memory(p, a, ia, r, child_stack, ec))
+            return true;
+        if (ec)
+            return false; // else no clone3: forked
+    }
+    r = sys::clone3(a, ec);
+    if (ec) {
+        ec = as_setup_error(setup_step::clone, ec);
+        return false;
+    }
+    if (r.pid == 0)
+        child_main(p, ia.report_w, ia.go_r, ia.status_w, ia.parent_pidfd);
+    return true;
+}
+
+// The parent's side of the pipes closed, the child held by its pidfd, with
+// what lives as long as it does.
+process adopt(const plan& p, sys::clone_result& r, launch_pipes& pipes, sys::clone_stack& child_stack) noexcept
+{
+    pipes.report.w.reset();
+    pipes.go.r.reset();
+    pipes.status.w.reset();
+    process proc(r.pid, std::move(r.pidfd));
+    if (p.init)
+        detail::process_access::set_status_fd(proc, std::move(pipes.status.r));
+    if (p.init && child_stack.valid()) // the init lives on: freed once it is reaped
+        detail::process_access::set_init_stack(proc, std::move(child_stack));
+    return proc;
+}
+
 } // namespace
 
 // With `report_out`, returns as soon as the child is released and hands the
@@ -224,13 +291,10 @@ bool release_child(const plan& p, pid_t pid, process& proc, std::function<std::s
 process launch(const plan& p, std::error_code& ec, unique_fd* report_out) noexcept
 {
     const auto& o = *p.o;
-    pipe_pair report, go, status;
-    if ((ec = report.open()))
+    launch_pipes pipes;
+    if ((ec = pipes.open(p)))
         return {};
-    if (p.handshake && (ec = go.open()))
-        return {};
-    if (p.init && (ec = status.open()))
-        return {};
+    auto& [report, go, status] = pipes;
     detail::outer_veth* made_veth = nullptr;
     std::function<std::string()> delete_veth = veth_cleanup(o, made_veth, ec);
     if (ec)
@@ -243,44 +307,15 @@ process launch(const plan& p, std::error_code& ec, unique_fd* report_out) noexce
             return {};
         }
     }
-    sys::clone3_args a;
-    a.flags = (p.ns - sys::clone_flag::newtime) | sys::clone_flag::pidfd | sys::clone_flag::clear_sighand;
-    a.exit_signal = p.exit_signal;
-    if (o.cgroup_fd >= 0) {
-        a.flags |= sys::clone_flag::into_cgroup;
-        a.cgroup_fd = o.cgroup_fd;
-    }
     std::cout.flush();
     std::cerr.flush();
     std::fflush(nullptr); // nothing buffered twice
     sys::clone_result r;
-    bool cloned = false;
     sys::clone_stack child_stack; // outlives `proc` below: freed after the child is reaped or has exec'd
     init_args ia{&p, report.w.get(), go.r.get(), status.w.get(), parent_pidfd.get()};
-    if (child_can_share_memory && p.fn == nullptr &&
-        (!p.init || (p.so->share_memory_with_init && !o.user && !p.ns.contains(sys::clone_flag::newtime)))) {
-        cloned = clone_sharing_memory(p, a, ia, r, child_stack, ec);
-        if (ec)
-            return {};
-    }
-    if (!cloned) {
-        r = sys::clone3(a, ec);
-        if (ec) {
-            ec = as_setup_error(setup_step::clone, ec);
-            return {};
-        }
-        if (r.pid == 0)
-            child_main(p, report.w.get(), go.r.get(), status.w.get(), parent_pidfd.get());
-    }
-
-    report.w.reset();
-    go.r.reset();
-    status.w.reset();
-    process proc(r.pid, std::move(r.pidfd));
-    if (p.init)
-        detail::process_access::set_status_fd(proc, std::move(status.r));
-    if (p.init && child_stack.valid()) // the init lives on: freed once it is reaped
-        detail::process_access::set_init_stack(proc, std::move(child_stack));
+    if (!start_child(p, ia, r, child_stack, ec))
+        return {};
+    process proc = adopt(p, r, pipes, child_stack);
     if (p.handshake) {
         if (!release_child(p, r.pid, proc, delete_veth, made_veth, go, ec)) {
             // A child that failed first (its map writes or go then fail:
