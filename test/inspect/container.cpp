@@ -47,6 +47,11 @@ BOOST_AUTO_TEST_CASE(cgroup_paths_name_the_engine)
     BOOST_TEST(who("/user.slice/user-0.slice/session-3.scope") == "unit session-3.scope");
     BOOST_TEST(who("/") == "unit ");
     BOOST_TEST(who("/docker/" + id64.substr(1)) == "unit "); // not an id: nothing claimed
+    // found by test/fuzz/fuzz_container: these named a container with an empty name ("lxc/")
+    BOOST_TEST(who("/lxc.payload.") == "unit ");
+    BOOST_TEST(who("/machine.slice/machine-.scope") == "unit machine-.scope");
+    BOOST_TEST(who("/app.slice/app-flatpak--1.scope") == "unit app-flatpak--1.scope");
+    BOOST_TEST(who("/app.slice/snap..x.scope") == "unit snap..x.scope");
 }
 
 BOOST_AUTO_TEST_CASE(the_systemd_hierarchy_first_v1_and_v2)

@@ -2,6 +2,7 @@
 // another process's namespaces (--enter, nsenter-like).  A thin front end
 // to nskit::ns: options -> nskit::ns::options -> spawn + supervise.
 #include "cli.hpp"
+#include "values.hpp"
 
 #include <nskit/net/address.hpp>
 #include <nskit/ns.hpp>
@@ -24,6 +25,10 @@
 
 namespace po = boost::program_options;
 namespace ns = nskit::ns;
+using nskit::tools::nsrun::usage_error;
+using nskit::tools::nsrun::whole_number;
+using nskit::tools::nsrun::signal_number;
+using nskit::tools::nsrun::seconds_offset;
 
 namespace {
 
@@ -40,75 +45,6 @@ enum exit_code {
     exit_not_executable = 126,
     exit_not_found = 127,
 };
-
-struct usage_error : std::runtime_error {
-    using std::runtime_error::runtime_error;
-};
-
-// A whole decimal number within [lo, hi], or a usage error naming the option.
-unsigned long whole_number(const std::string& option, const std::string& s, unsigned long lo, unsigned long hi)
-{
-    unsigned long v = 0;
-    const auto r = std::from_chars(s.data(), s.data() + s.size(), v);
-    if (s.empty() || r.ec != std::errc() || r.ptr != s.data() + s.size() || v < lo || v > hi)
-        throw usage_error(option + ": '" + s + "' is not a number from " + std::to_string(lo) + " to " +
-                          std::to_string(hi));
-    return v;
-}
-
-int signal_number(const std::string& s)
-{
-    if (!s.empty() && std::isdigit(static_cast<unsigned char>(s[0])))
-        return static_cast<int>(whole_number("--kill-child", s, 1, NSIG - 1));
-    std::string name = s.rfind("SIG", 0) == 0 ? s.substr(3) : s;
-    for (int i = 1; i < NSIG && !name.empty(); ++i)
-        if (const char* abbrev = ::sigabbrev_np(i); abbrev && name == abbrev)
-            return i;
-    throw usage_error("--kill-child: bad signal '" + s + "' (a name like TERM or a number from 1 to " +
-                      std::to_string(NSIG - 1) + ")");
-}
-
-std::chrono::nanoseconds seconds_offset(const std::string& option, const std::string& s)
-{
-    char* end = nullptr;
-    errno = 0;
-    const double v = std::strtod(s.c_str(), &end);
-    // Within ±9e9 s the nanoseconds fit a long long (the kernel's limit, KTIME_SEC_MAX, is 9.2e9 s).
-    if (s.empty() || *end != '\0' || errno != 0 || !std::isfinite(v) || std::fabs(v) > 9e9)
-        throw usage_error(option + ": bad offset '" + s + "' (seconds, e.g. 3600 or -1.5)");
-    // chrono::round, not llround: nsrun then needs no libm (one library less to load)
-    return std::chrono::round<std::chrono::nanoseconds>(std::chrono::duration<double>(v));
-}
-
-ns::tmp_options tmp_from(const std::string& text)
-{
-    ns::tmp_options t;
-    std::string extra;
-    std::size_t pos = 0;
-    while (pos <= text.size() && !text.empty()) {
-        const auto comma = text.find(',', pos);
-        const std::string item = text.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
-        if (item.rfind("size=", 0) == 0)
-            t.size = item.substr(5);
-        else if (item.rfind("mode=", 0) == 0) {
-            char* end = nullptr;
-            const unsigned long m = std::strtoul(item.c_str() + 5, &end, 8);
-            if (*end != '\0' || m > 07777 || item.size() == 5)
-                throw usage_error("--tmp: bad tmpfs mode '" + item.substr(5) + "' (octal, e.g. 1777)");
-            t.mode = static_cast<mode_t>(m);
-        } else if (item == "exec")
-            t.noexec = false;
-        else if (item == "noexec")
-            t.noexec = true;
-        else if (!item.empty())
-            extra += (extra.empty() ? "" : ",") + item;
-        if (comma == std::string::npos)
-            break;
-        pos = comma + 1;
-    }
-    t.extra = extra;
-    return t;
-}
 
 // One address of --addr or --peer-addr, or a usage error naming the option.
 std::string interface_address(const char* option, const std::string& text)
@@ -275,7 +211,7 @@ int main(int argc, char** argv)
         }
         o.mount = vm.count("mount") > 0;
         if (vm.count("tmp"))
-            o.tmp = tmp_from(tmp);
+            o.tmp = nskit::tools::nsrun::tmp_options_from(tmp);
         o.pid = vm.count("pid") > 0;
         o.proc = vm.count("no-proc") == 0;
         o.net = vm.count("net") > 0;

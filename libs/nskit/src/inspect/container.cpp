@@ -79,15 +79,17 @@ std::optional<container_ref> container_component(std::string_view c, std::string
         r = {"cri-o", id};
     else if (scoped_id(c, "cri-containerd-", id) || (parent.starts_with("pod") && is_hex_id(c)))
         r = {"containerd", is_hex_id(c) ? std::string(c) : id};
-    else if (std::string_view n = c; strip(n, "lxc.payload.") || (parent == "lxc" && !n.empty() && !n.starts_with("lxc.")))
+    // below: a name is never empty ("lxc.payload." names no container)
+    else if (std::string_view n = c; (strip(n, "lxc.payload.") || (parent == "lxc" && !n.starts_with("lxc."))) && !n.empty())
         r = {"lxc", std::string(n), std::string(n)};
-    else if (std::string_view m = c; strip(m, "machine-", ".scope"))
+    else if (std::string_view m = c; strip(m, "machine-", ".scope") && !m.empty())
         r = {"systemd-nspawn", unescape_unit(m), unescape_unit(m)};
-    else if (std::string_view f = c; strip(f, "app-flatpak-", ".scope") && f.rfind('-') != std::string_view::npos)
+    else if (std::string_view f = c; strip(f, "app-flatpak-", ".scope") && f.rfind('-') != std::string_view::npos &&
+                                     f.rfind('-') > 0)
         r = {"flatpak", std::string(f.substr(0, f.rfind('-'))), std::string(f.substr(0, f.rfind('-')))};
     else if (std::string_view s = c; strip(s, "snap.") && (s.ends_with(".scope") || s.ends_with(".service"))) {
         const auto dot = s.find('.');
-        if (dot == std::string_view::npos)
+        if (dot == std::string_view::npos || dot == 0)
             return std::nullopt;
         r = {"snap", std::string(s.substr(0, dot)), std::string(s.substr(0, dot))};
         std::string_view app = s.substr(dot + 1, s.rfind('.') - dot - 1);

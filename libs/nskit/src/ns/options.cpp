@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <charconv>
 #include <signal.h>
+#include <unistd.h>
 
 namespace nskit::ns {
 namespace {
@@ -48,6 +49,37 @@ bool overlaps(std::uint64_t a, std::uint64_t an, std::uint64_t b, std::uint64_t 
     return a < b + bn && b < a + an;
 }
 
+// What kernel/user_namespace.c's map_write takes: 1..340 extents
+// (UID_GID_MAP_MAX_EXTENTS), none empty, none past 2^32, none overlapping
+// another inside or outside, all in one write shorter than a page.
+bool kernel_takes(const std::vector<id_range>& m)
+{
+    if (m.empty() || m.size() > 340)
+        return false;
+    for (std::size_t i = 0; i < m.size(); ++i) {
+        const auto& r = m[i];
+        if (r.count == 0 || std::uint64_t(r.inside) + r.count > 0x100000000ULL ||
+            std::uint64_t(r.outside) + r.count > 0x100000000ULL)
+            return false;
+        for (std::size_t j = 0; j < i; ++j)
+            if (overlaps(m[j].inside, m[j].count, r.inside, r.count) ||
+                overlaps(m[j].outside, m[j].count, r.outside, r.count))
+                return false;
+    }
+    auto digits = [](std::uint32_t v) {
+        std::size_t n = 1;
+        while (v >= 10) {
+            v /= 10;
+            ++n;
+        }
+        return n;
+    };
+    std::size_t text = 0; // format_id_map's length, without building it (validate() is noexcept)
+    for (const auto& r : m)
+        text += digits(r.inside) + digits(r.outside) + digits(r.count) + 3;
+    return text < static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+}
+
 } // namespace
 
 std::vector<id_range> parse_id_map(std::string_view text, std::error_code& ec) noexcept
@@ -62,24 +94,17 @@ std::vector<id_range> parse_id_map(std::string_view text, std::error_code& ec) n
             if (line.find_first_not_of(" \t") == std::string_view::npos)
                 continue;
             id_range r;
-            if (!parse_line(line, r) || r.count == 0 ||
-                std::uint64_t(r.inside) + r.count > 0x100000000ULL ||
-                std::uint64_t(r.outside) + r.count > 0x100000000ULL) {
+            if (!parse_line(line, r) || out.size() == 340) {
                 ec = make_error_code(error::bad_id_map);
                 return {};
             }
-            for (const auto& o : out)
-                if (overlaps(o.inside, o.count, r.inside, r.count) || overlaps(o.outside, o.count, r.outside, r.count)) {
-                    ec = make_error_code(error::bad_id_map);
-                    return {};
-                }
             out.push_back(r);
         }
     } catch (...) {
         ec = std::make_error_code(std::errc::not_enough_memory);
         return {};
     }
-    if (out.empty() || out.size() > 340) { // 340: the kernel's UID_GID_MAP_MAX_EXTENTS
+    if (!kernel_takes(out)) {
         ec = make_error_code(error::bad_id_map);
         return {};
     }
@@ -135,7 +160,9 @@ std::error_code options::validate() const noexcept
         return inval;
     if (tmp && (tmp->mode & ~07777) != 0)
         return inval;
-    if (tmp && (tmp->size.find(',') != std::string::npos || tmp->extra.find('\0') != std::string::npos))
+    // mount data is a C string: a NUL would cut it short, a ',' in size= start another option
+    if (tmp && (tmp->size.find_first_of(std::string_view(",\0", 2)) != std::string::npos ||
+                tmp->extra.find('\0') != std::string::npos))
         return inval;
     if (veth) {
         std::error_code ec;
@@ -143,13 +170,7 @@ std::error_code options::validate() const noexcept
             return ec;
     }
     if (user) {
-        auto check = [](const std::vector<id_range>& m) {
-            if (m.empty())
-                return true;
-            return !format_id_map(m).empty() && m.size() <= 340 && std::all_of(m.begin(), m.end(), [](auto& r) {
-                return r.count != 0;
-            });
-        };
+        auto check = [](const std::vector<id_range>& m) { return m.empty() || kernel_takes(m); };
         if (!check(user->uid_map) || !check(user->gid_map))
             return make_error_code(error::bad_id_map);
     }
