@@ -272,7 +272,7 @@ int main(int argc, char** argv)
         }
         o.cgroup_fd = cgroup_fd.get();
     }
-    ::signal(SIGCHLD, SIG_DFL);
+    (void)::signal(SIGCHLD, SIG_DFL); // cannot fail for SIGCHLD with SIG_DFL
 
     std::error_code ec;
     if (vm.count("enter")) {
