@@ -5,6 +5,7 @@
 #include <fcntl.h>
 
 #include <array>
+#include <new>
 
 namespace nskit::inspect {
 namespace {
@@ -118,14 +119,18 @@ std::string capability_names(std::uint64_t mask)
 
 std::uint64_t all_capabilities() noexcept
 {
-    static const std::uint64_t mask = [] {
-        std::error_code ec;
-        std::uint64_t last = 40;
-        std::string text = detail::read_text_at(AT_FDCWD, "/proc/sys/kernel/cap_last_cap", ec);
-        while (!text.empty() && (text.back() == '\n' || text.back() == ' '))
-            text.pop_back();
-        if (ec || !detail::parse_decimal(text, last) || last > 63)
+    static const std::uint64_t mask = []() noexcept {
+        std::uint64_t last = 40; // CAP_CHECKPOINT_RESTORE, Linux 5.9: when the file cannot be read
+        try {
+            std::error_code ec;
+            std::string text = detail::read_text_at(AT_FDCWD, "/proc/sys/kernel/cap_last_cap", ec);
+            while (!text.empty() && (text.back() == '\n' || text.back() == ' '))
+                text.pop_back();
+            if (ec || !detail::parse_decimal(text, last) || last > 63)
+                last = 40;
+        } catch (const std::bad_alloc&) {
             last = 40;
+        }
         return last == 63 ? ~std::uint64_t{0} : (std::uint64_t{1} << (last + 1)) - 1;
     }();
     return mask;

@@ -225,10 +225,12 @@ std::optional<sys::kcmp_resource> kcmp_resource_from_name(std::string_view name)
     return std::nullopt;
 }
 
-compare_options::compare_options() : resources(kcmp_resources())
+std::vector<sys::ns_type> all_namespace_types()
 {
+    std::vector<sys::ns_type> all;
     for (const auto& i : sys::ns_types())
-        namespaces.push_back(i.type);
+        all.push_back(i.type);
+    return all;
 }
 
 bool comparison::anything_compared() const noexcept

@@ -1,5 +1,5 @@
-// Private to compare.cpp and compare_fds.cpp: the steps of compare() and
-// the texts they share.
+// Private to compare.cpp, compare_fds.cpp and group.cpp: the steps of
+// compare() and the texts compare and group share.
 #pragma once
 
 #include <nskit/inspect/compare.hpp>

@@ -21,6 +21,8 @@
 
 #include "safe_open.hpp"
 
+#include <nskit/inspect/detail/proc_text.hpp>
+
 #include <nskit/sys/error.hpp>
 
 #include <boost/property_tree/json_parser.hpp>
@@ -85,20 +87,9 @@ std::string read_state(const std::string& path, std::size_t limit, std::string& 
         why = path + ": " + lower_message(nskit::detail::last_error());
         return {};
     }
-    std::string text;
-    char buf[8192];
-    for (;;) {
-        const ssize_t n = ::read(fd.get(), buf, sizeof buf);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            why = path + ": " + lower_message(nskit::detail::last_error());
-            return {};
-        }
-        if (n == 0 || text.size() + static_cast<std::size_t>(n) > limit)
-            break; // grown while read: what fits the limit
-        text.append(buf, static_cast<std::size_t>(n));
-    }
+    auto text = detail::read_whole(fd.get(), limit, ec);
+    if (ec)
+        why = path + ": " + lower_message(ec);
     return text;
 }
 

@@ -1,6 +1,7 @@
 // group(pids, resource) and group_files(pids): classes of processes (fds)
 // sharing a kernel object, by sorting with kcmp as the comparator.
 #include <nskit/inspect/group.hpp>
+#include "compare_internal.hpp"
 
 #include <nskit/inspect/detail/cmp_classes.hpp>
 #include <nskit/inspect/detail/cmp_proc.hpp>
@@ -17,12 +18,9 @@ namespace {
 
 namespace cmp = detail::cmp;
 
-const std::error_code esrch = std::make_error_code(std::errc::no_such_process);
-
-std::string kcmp_op(pid_t a, pid_t b, std::string_view what)
-{
-    return "kcmp(" + std::to_string(a) + ", " + std::to_string(b) + ", " + std::string(what) + ")";
-}
+using compare_detail::esrch;
+using compare_detail::kcmp_op;
+using compare_detail::proc_op;
 
 using cmp::from_order;
 
@@ -193,7 +191,7 @@ std::vector<cmp::keyed_fd<proc_fd>> keyed_fds(const std::vector<sys::pidref>& pr
         else
             for (int fd : cmp::list_fd_numbers(pid, e))
                 table.push_back({fd, 0, 0});
-        std::string op = "open /proc/" + std::to_string(pid) + "/fd";
+        std::string op = proc_op(pid, "fd");
         const unique_fd dir = !e && grouping == fd_grouping::target ? cmp::open_fd_dir(pid) : unique_fd();
         if (!e && grouping == fd_grouping::target && !dir)
             e = nskit::detail::last_error();

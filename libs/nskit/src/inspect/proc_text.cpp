@@ -264,18 +264,13 @@ std::vector<epoll_item> parse_epoll_fdinfo(std::string_view text)
     return out;
 }
 
-std::string read_text_at(int dirfd, const char* name, std::error_code& ec)
+std::string read_whole(int fd, std::size_t limit, std::error_code& ec)
 {
     ec.clear();
     std::string text;
-    const unique_fd fd(::openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY));
-    if (!fd) {
-        ec = nskit::detail::last_error();
-        return text;
-    }
     char buf[4096];
     for (;;) {
-        const ssize_t n = ::read(fd.get(), buf, sizeof buf);
+        const ssize_t n = ::read(fd, buf, sizeof buf);
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0) {
@@ -283,10 +278,21 @@ std::string read_text_at(int dirfd, const char* name, std::error_code& ec)
             text.clear();
             return text;
         }
-        if (n == 0)
+        if (n == 0 || static_cast<std::size_t>(n) > limit - text.size())
             return text;
         text.append(buf, static_cast<std::size_t>(n));
     }
+}
+
+std::string read_text_at(int dirfd, const char* name, std::error_code& ec)
+{
+    ec.clear();
+    const unique_fd fd(::openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY));
+    if (!fd) {
+        ec = nskit::detail::last_error();
+        return {};
+    }
+    return read_whole(fd.get(), static_cast<std::size_t>(-1), ec);
 }
 
 std::string read_link_at(int dirfd, const char* name, std::error_code& ec)

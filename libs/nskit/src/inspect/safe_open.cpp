@@ -11,7 +11,9 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <climits>
 #include <cstdio>
+#include <cstring>
 #include <string>
 
 namespace nskit::inspect::detail {
@@ -24,11 +26,21 @@ unique_fd open_path_in_root(int dirfd, std::string_view path, std::error_code& e
     // Inside the root the mount table names paths from "/": relative to dirfd.
     while (!path.empty() && path.front() == '/')
         path.remove_prefix(1);
-    std::string rel(path.empty() ? "." : path);
+    // A stack copy (no allocation in a noexcept path); the kernel refuses
+    // longer paths with ENAMETOOLONG all the same.
+    char rel[PATH_MAX];
+    if (path.size() >= sizeof rel) {
+        ec = std::make_error_code(std::errc::filename_too_long);
+        return {};
+    }
+    if (path.empty())
+        path = ".";
+    std::memcpy(rel, path.data(), path.size());
+    rel[path.size()] = '\0';
     open_how how{};
     how.flags = O_PATH | O_CLOEXEC | O_NOFOLLOW;
     how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
-    const long fd = ::syscall(SYS_openat2, dirfd, rel.c_str(), &how, sizeof how);
+    const long fd = ::syscall(SYS_openat2, dirfd, rel, &how, sizeof how);
     if (fd >= 0)
         return unique_fd(static_cast<int>(fd));
     ec = last_error();

@@ -12,6 +12,7 @@
 #include <libmnl/libmnl.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
+#include <net/if.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 
@@ -55,6 +56,18 @@ void note_failure(const std::error_code& ec, const Op& op, std::string_view exta
 inline std::error_code sys_error(int e) { return {e, std::system_category()}; }
 inline std::error_code not_open() { return sys_error(EBADF); }
 inline std::string idx(int index) { return std::to_string(index); }
+
+// An interface name as the kernel wants it, NUL-terminated, on the stack (no
+// allocation in a noexcept path).  Names are checked (check_interface_name)
+// before they get here; a longer one becomes "".
+struct ifname_buf {
+    char text[IFNAMSIZ] = {};
+    explicit ifname_buf(std::string_view name) noexcept
+    {
+        if (name.size() < sizeof text)
+            std::memcpy(text, name.data(), name.size());
+    }
+};
 
 // A dump whose data changed under it (NLM_F_DUMP_INTR) is read again, this many times at most.
 constexpr int dump_attempts = 8;
@@ -196,10 +209,10 @@ auto or_throw(F&& f)
     }
 }
 
-// RTM_NEWLINK on an existing link; `fill` adds to the request, `op` names the
-// call (built only on failure).
+// A request of `type` (RTM_NEWLINK, RTM_DELLINK) on an existing link; `fill`
+// adds to it, `op` names the call (built only on failure).
 template <class Fill, class Op>
-void modify_link(netlink::impl* im, int index, std::error_code& ec, Fill fill, Op op) noexcept
+void link_request(netlink::impl* im, std::uint16_t type, int index, std::error_code& ec, Fill fill, Op op) noexcept
 {
     ec.clear();
     if (index <= 0)
@@ -207,7 +220,7 @@ void modify_link(netlink::impl* im, int index, std::error_code& ec, Fill fill, O
     else if (!im || !im->sock)
         ec = not_open();
     if (!ec) {
-        auto* h = im->start(RTM_NEWLINK, 0);
+        auto* h = im->start(type, 0);
         auto* ifi = im->header<ifinfomsg>(h);
         ifi->ifi_family = AF_UNSPEC;
         ifi->ifi_index = index;
@@ -216,6 +229,13 @@ void modify_link(netlink::impl* im, int index, std::error_code& ec, Fill fill, O
     }
     if (ec)
         note_failure(ec, op, extack_of(im));
+}
+
+// RTM_NEWLINK on an existing link.
+template <class Fill, class Op>
+void modify_link(netlink::impl* im, int index, std::error_code& ec, Fill fill, Op op) noexcept
+{
+    link_request(im, RTM_NEWLINK, index, ec, fill, op);
 }
 
 // RTM_GETLINK for one link, by index or (index 0) by name.

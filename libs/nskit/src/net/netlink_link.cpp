@@ -43,7 +43,7 @@ std::error_code nl::get_link(netlink::impl& im, int index, std::string_view name
     ifi->ifi_family = AF_UNSPEC;
     ifi->ifi_index = index;
     if (!name.empty())
-        mnl_attr_put(h, IFLA_IFNAME, name.size() + 1, std::string(name).c_str());
+        mnl_attr_put_strz(h, IFLA_IFNAME, ifname_buf(name).text);
     bool found = false;
     auto ec = im.transact(h, [&](const nlmsghdr& m) {
         if (auto e = detail::decode_link(m, out))
@@ -149,10 +149,10 @@ void netlink::rename(int index, std::string_view new_name, std::error_code& ec) 
         note_failure(ec, [&] { return "link rename(" + idx(index) + ", " + std::string(new_name) + ")"; }, {});
         return;
     }
-    const std::string n(new_name);
+    const ifname_buf n(new_name);
     modify_link(
-        impl_.get(), index, ec, [&](nlmsghdr* h, ifinfomsg*) { mnl_attr_put_strz(h, IFLA_IFNAME, n.c_str()); },
-        [&] { return "link rename(" + idx(index) + ", " + n + ")"; });
+        impl_.get(), index, ec, [&](nlmsghdr* h, ifinfomsg*) { mnl_attr_put_strz(h, IFLA_IFNAME, n.text); },
+        [&] { return "link rename(" + idx(index) + ", " + std::string(new_name) + ")"; });
 }
 void netlink::rename(int index, std::string_view new_name)
 {
@@ -192,20 +192,9 @@ void netlink::set_ipv6_addr_gen(int index, bool on)
 
 void netlink::delete_link(int index, std::error_code& ec) noexcept
 {
-    ec.clear();
-    if (index <= 0)
-        ec = sys_error(ENODEV);
-    else if (!valid())
-        ec = not_open();
-    if (!ec) {
-        auto* h = impl_->start(RTM_DELLINK, 0);
-        auto* ifi = impl_->header<ifinfomsg>(h);
-        ifi->ifi_family = AF_UNSPEC;
-        ifi->ifi_index = index;
-        ec = impl_->transact(h, {});
-    }
-    if (ec)
-        note_failure(ec, [&] { return "link delete(" + idx(index) + ")"; }, extack_of(impl_.get()));
+    link_request(
+        impl_.get(), RTM_DELLINK, index, ec, [](nlmsghdr*, ifinfomsg*) {},
+        [&] { return "link delete(" + idx(index) + ")"; });
 }
 void netlink::delete_link(int index) { or_throw([&](std::error_code& ec) { delete_link(index, ec); }); }
 

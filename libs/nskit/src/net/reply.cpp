@@ -95,6 +95,71 @@ void read_extack(const nlmsghdr& m, std::size_t hdr, reply_state& st)
     st.extack = mnl_attr_get_str(t.at[NLMSGERR_ATTR_MSG]);
 }
 
+// NLMSG_ERROR: the request's answer (0 is the ack), then the request echoed
+// unless capped, then extended ack TLVs.
+std::error_code read_error(const nlmsghdr& m, std::size_t payload, reply_state& st)
+{
+    if (payload < sizeof(nlmsgerr))
+        return bad();
+    const auto* e = static_cast<const nlmsgerr*>(mnl_nlmsg_get_payload(&m));
+    if (e->error > 0 || e->error < -4095)
+        return bad();
+    st.error = -e->error;
+    st.done = true;
+    std::size_t hdr = sizeof(nlmsgerr);
+    if (!(m.nlmsg_flags & NLM_F_CAPPED)) {
+        if (e->msg.nlmsg_len < sizeof(nlmsghdr))
+            return bad();
+        hdr += e->msg.nlmsg_len - sizeof(nlmsghdr);
+    }
+    if (hdr > payload && (m.nlmsg_flags & NLM_F_ACK_TLVS))
+        return bad();
+    if (hdr <= payload)
+        read_extack(m, hdr, st);
+    return {};
+}
+
+// NLMSG_DONE: the end of a dump, with its error and extended ack TLVs.
+std::error_code read_done(const nlmsghdr& m, std::size_t payload, reply_state& st)
+{
+    if (!st.dump)
+        return bad();
+    if (payload < sizeof(int))
+        return bad();
+    int err;
+    std::memcpy(&err, mnl_nlmsg_get_payload(&m), sizeof err);
+    if (err > 0 || err < -4095)
+        return bad();
+    st.error = -err;
+    st.done = true;
+    read_extack(m, sizeof(int), st);
+    return {};
+}
+
+// One message addressed to this request, before its final one.
+std::error_code read_message(const nlmsghdr& m, reply_state& st, const data_handler& on_data)
+{
+    if (m.nlmsg_flags & NLM_F_DUMP_INTR)
+        st.interrupted = true;
+    const std::size_t payload = m.nlmsg_len - sizeof(nlmsghdr);
+    switch (m.nlmsg_type) {
+    case NLMSG_NOOP:
+        return {};
+    case NLMSG_OVERRUN:
+        return std::error_code(ENOBUFS, std::system_category());
+    case NLMSG_ERROR:
+        return read_error(m, payload, st);
+    case NLMSG_DONE:
+        return read_done(m, payload, st);
+    default:
+        if (m.nlmsg_type < NLMSG_MIN_TYPE)
+            return bad();
+        if (on_data)
+            return on_data(m);
+        return {};
+    }
+}
+
 } // namespace
 
 std::error_code walk_datagram(const void* buf, std::size_t len, reply_state& st, const data_handler& on_data)
@@ -106,63 +171,13 @@ std::error_code walk_datagram(const void* buf, std::size_t len, reply_state& st,
         const auto& m = *reinterpret_cast<const nlmsghdr*>(p);
         if (m.nlmsg_len < sizeof(nlmsghdr) || m.nlmsg_len > len)
             return bad();
-        const std::size_t step = NLMSG_ALIGN(m.nlmsg_len);
-        const std::size_t payload = m.nlmsg_len - sizeof(nlmsghdr);
         if (m.nlmsg_pid != st.port_id || m.nlmsg_seq != st.seq) {
             ++st.stale; // a late reply to an earlier request: not ours to read
-        } else if (st.done) {
-            // nothing after the final message belongs to this request
-        } else {
-            if (m.nlmsg_flags & NLM_F_DUMP_INTR)
-                st.interrupted = true;
-            switch (m.nlmsg_type) {
-            case NLMSG_NOOP:
-                break;
-            case NLMSG_OVERRUN:
-                return std::error_code(ENOBUFS, std::system_category());
-            case NLMSG_ERROR: {
-                if (payload < sizeof(nlmsgerr))
-                    return bad();
-                const auto* e = static_cast<const nlmsgerr*>(mnl_nlmsg_get_payload(&m));
-                if (e->error > 0 || e->error < -4095)
-                    return bad();
-                st.error = -e->error;
-                st.done = true;
-                std::size_t hdr = sizeof(nlmsgerr);
-                if (!(m.nlmsg_flags & NLM_F_CAPPED)) {
-                    if (e->msg.nlmsg_len < sizeof(nlmsghdr))
-                        return bad();
-                    hdr += e->msg.nlmsg_len - sizeof(nlmsghdr);
-                }
-                if (hdr > payload && (m.nlmsg_flags & NLM_F_ACK_TLVS))
-                    return bad();
-                if (hdr <= payload)
-                    read_extack(m, hdr, st);
-                break;
-            }
-            case NLMSG_DONE: {
-                if (!st.dump)
-                    return bad();
-                if (payload < sizeof(int))
-                    return bad();
-                int err;
-                std::memcpy(&err, mnl_nlmsg_get_payload(&m), sizeof err);
-                if (err > 0 || err < -4095)
-                    return bad();
-                st.error = -err;
-                st.done = true;
-                read_extack(m, sizeof(int), st);
-                break;
-            }
-            default:
-                if (m.nlmsg_type < NLMSG_MIN_TYPE)
-                    return bad();
-                if (on_data)
-                    if (auto ec = on_data(m))
-                        return ec;
-                break;
-            }
+        } else if (!st.done) { // nothing after the final message belongs to this request
+            if (auto ec = read_message(m, st, on_data))
+                return ec;
         }
+        const std::size_t step = NLMSG_ALIGN(m.nlmsg_len);
         if (step >= len)
             break;
         p += step;

@@ -33,7 +33,7 @@ struct caps_answer {
     bool all = false;             // every capability (owner_of_ancestor, or a full effective set)
     std::size_t owner = snapshot::npos;    // the user namespace asked about (index)
     std::size_t ancestor = snapshot::npos; // owner_of_ancestor: the namespace its euid created
-    std::error_code error;        // unknown: why
+    std::error_code error{};      // unknown: why
 };
 
 // Process `process` (index into snap.processes, read with

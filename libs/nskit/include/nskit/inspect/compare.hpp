@@ -59,15 +59,15 @@ struct ns_comparison {
     sharing state = sharing::unknown;
     ns_relation relation = ns_relation::none; // pid and user namespaces only
     unsigned distance = 0;                    // levels between them when related
-    sys::ns_inode a_inode, b_inode;           // nsfs dev/inode ("net:[4026531840]")
+    sys::ns_inode a_inode{}, b_inode{};       // nsfs dev/inode ("net:[4026531840]")
     std::uint64_t a_id = 0, b_id = 0;         // NS_GET_ID (6.18), 0 when unavailable
     // NS_GET_USERNS: is a's namespace owned by b's user namespace (and the
     // reverse)?  nullopt when the owner could not be read (e.g. EPERM: the
     // owner is outside the caller's user namespace).  For type user the
     // owner is the parent user namespace.
-    std::optional<bool> a_owned_by_b_user, b_owned_by_a_user;
-    std::error_code error; // set when state == unknown
-    std::string reason;    // one line: what failed and why
+    std::optional<bool> a_owned_by_b_user{}, b_owned_by_a_user{};
+    std::error_code error{}; // set when state == unknown
+    std::string reason{};  // one line: what failed and why
 };
 
 // One kcmp resource (sys::kcmp_resource vm, files, fs, sighand, io, sysvsem).
@@ -76,8 +76,8 @@ struct ns_comparison {
 struct resource_comparison {
     sys::kcmp_resource resource = sys::kcmp_resource::vm;
     sharing state = sharing::unknown;
-    std::error_code error;
-    std::string reason;
+    std::error_code error{};
+    std::string reason{};
 };
 
 // What an fd refers to, from readlink /proc/PID/fd/N.
@@ -87,15 +87,15 @@ std::string_view to_string(fd_kind k) noexcept;
 struct fd_description {
     int fd = -1;
     fd_kind kind = fd_kind::other;
-    std::string target;       // "/etc/passwd", "socket:[1234]", "pipe:[99]", "anon_inode:[eventpoll]"
-    std::error_code target_error; // why target is empty: the readlink failed (EMFILE, EACCES ...)
+    std::string target{};     // "/etc/passwd", "socket:[1234]", "pipe:[99]", "anon_inode:[eventpoll]"
+    std::error_code target_error{}; // why target is empty: the readlink failed (EMFILE, EACCES ...)
 };
 
 // fd `a.fd` of process a and fd `b.fd` of b are one open file description
 // (offset, flags, lock owner are shared: inherited over fork, passed by
 // SCM_RIGHTS or pidfd_getfd, or a dup of such an fd).
 struct shared_fd {
-    fd_description a, b;
+    fd_description a{}, b{};
 };
 
 // An epoll fd of one process (`owner`) watches a file that an fd of the
@@ -107,12 +107,17 @@ struct epoll_watch {
     int target_fd = -1;         // the fd number the item was added under ("tfd:"), in the owner
     unsigned target_offset = 0; // which of several items with that number
     std::uint32_t events = 0;   // EPOLLIN | ...
-    fd_description other;       // the other process's fd that is the watched file
+    fd_description other{};     // the other process's fd that is the watched file
 };
 
+// The six kcmp resource types, in kcmp's order.
+const std::vector<sys::kcmp_resource>& kcmp_resources();
+// The eight namespace types, in sys::ns_types() order.
+std::vector<sys::ns_type> all_namespace_types();
+
 struct compare_options {
-    std::vector<sys::ns_type> namespaces;      // types to compare; default: all eight
-    std::vector<sys::kcmp_resource> resources;     // default: vm, files, fs, sighand, io, sysvsem
+    std::vector<sys::ns_type> namespaces = all_namespace_types(); // types to compare
+    std::vector<sys::kcmp_resource> resources = kcmp_resources(); // vm, files, fs, sighand, io, sysvsem
     bool shared_fds = true;
     bool epoll = true;
     // How the fds are pre-grouped before sorting each group with KCMP_FILE
@@ -127,29 +132,26 @@ struct compare_options {
     //           binary search in that order.
     enum class fd_grouping { target, inode, none };
     fd_grouping grouping = fd_grouping::target;
-    compare_options();
 };
 
-// The six kcmp resource types, in kcmp's order.
-const std::vector<sys::kcmp_resource>& kcmp_resources();
 // "vm" ... "sysvsem" (sys::to_string's names) -> the resource; nullopt for
 // anything else (file and epoll_tfd are not resources).
 std::optional<sys::kcmp_resource> kcmp_resource_from_name(std::string_view name) noexcept;
 
 struct comparison {
     pid_t a = 0, b = 0;
-    std::vector<ns_comparison> namespaces;      // in the order asked for
-    std::vector<resource_comparison> resources; // in the order asked for
+    std::vector<ns_comparison> namespaces{};    // in the order asked for
+    std::vector<resource_comparison> resources{}; // in the order asked for
 
-    std::vector<shared_fd> shared_fds;          // sorted by a's fd, then b's
+    std::vector<shared_fd> shared_fds{};        // sorted by a's fd, then b's
     bool shared_fds_compared = false;           // false: see fds_error/fds_reason
-    std::error_code fds_error;
-    std::string fds_reason;
+    std::error_code fds_error{};
+    std::string fds_reason{};
 
-    std::vector<epoll_watch> epoll;             // a's epoll fds first
+    std::vector<epoll_watch> epoll{};           // a's epoll fds first
     bool epoll_compared = false;
-    std::error_code epoll_error;
-    std::string epoll_reason;
+    std::error_code epoll_error{};
+    std::string epoll_reason{};
 
     std::size_t kcmp_calls = 0;                 // every kcmp(2) made
 

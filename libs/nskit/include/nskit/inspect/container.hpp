@@ -17,15 +17,15 @@ namespace nskit::inspect {
 
 // A container as its engine knows it.
 struct container_ref {
-    std::string engine;  // docker, podman, containerd, cri-o, lxc, systemd-nspawn (or machined's SERVICE), flatpak, snap
-    std::string id;      // the engine's id (64 hex digits for docker, podman, containerd, cri-o), else the name
-    std::string name;    // its name, where the engine's state says ("" when not found)
-    std::string project; // docker compose project, podman pod id
+    std::string engine{}; // docker, podman, containerd, cri-o, lxc, systemd-nspawn (or machined's SERVICE), flatpak, snap
+    std::string id{};    // the engine's id (64 hex digits for docker, podman, containerd, cri-o), else the name
+    std::string name{};  // its name, where the engine's state says ("" when not found)
+    std::string project{}; // docker compose project, podman pod id
     // Kubernetes (containerd or CRI-O under kubelet): the pod and the container in it.
-    std::string pod_namespace, pod_name, pod_uid, container_name;
+    std::string pod_namespace{}, pod_name{}, pod_uid{}, container_name{};
     // Why name (or the pod's fields) could not be read: "" when nothing was
     // missing; else e.g. "config.v2.json: not valid JSON".
-    std::string unknown;
+    std::string unknown{};
 
     // Same container: engine and id.
     friend bool operator==(const container_ref& a, const container_ref& b) noexcept
@@ -36,8 +36,8 @@ struct container_ref {
 
 // A process's owner: a container, else the systemd unit or scope it runs in.
 struct cgroup_owner {
-    std::optional<container_ref> container;
-    std::string unit; // "ssh.service", "session-3.scope"; "" in the root cgroup
+    std::optional<container_ref> container{};
+    std::string unit{}; // "ssh.service", "session-3.scope"; "" in the root cgroup
 };
 
 // The cgroup path to classify from /proc/PID/cgroup text (v1 and v2): each

@@ -32,19 +32,19 @@ namespace nskit::inspect {
 struct ungrouped {
     pid_t pid = 0;
     int fd = -1;              // group_files only
-    std::error_code error;
-    std::string reason;
+    std::error_code error{};
+    std::string reason{};
 };
 
 struct group_result {
     sys::kcmp_resource resource = sys::kcmp_resource::vm;
     // Each class: pids sharing the resource, ascending.  Largest class first,
     // ties by smallest pid.  Singletons included.
-    std::vector<std::vector<pid_t>> classes;
-    std::vector<ungrouped> skipped;   // ascending pid
+    std::vector<std::vector<pid_t>> classes{};
+    std::vector<ungrouped> skipped{}; // ascending pid
     std::size_t kcmp_calls = 0;       // including the probes that find who failed
     bool pairwise_fallback = false;   // kcmp answered "unordered": compared pairwise
-    std::string error_reason;         // when ec is set: the call that failed, and why
+    std::string error_reason{};       // when ec is set: the call that failed, and why
 };
 
 // Group `pids` (duplicates ignored) by `resource`: one of vm, files, fs,
@@ -57,18 +57,18 @@ group_result group(std::span<const pid_t> pids, sys::kcmp_resource resource);
 // One fd of one process.
 struct fd_ref {
     pid_t pid = 0;
-    fd_description fd;
+    fd_description fd{};
 };
 
 struct file_group_result {
     // Open file descriptions held by two or more of the processes: each class
     // lists every (pid, fd) that refers to it, by pid then fd.  Largest first.
-    std::vector<std::vector<fd_ref>> classes;
-    std::vector<ungrouped> skipped;   // processes whose fds could not be read or compared
+    std::vector<std::vector<fd_ref>> classes{};
+    std::vector<ungrouped> skipped{}; // processes whose fds could not be read or compared
     std::size_t kcmp_calls = 0;
     std::size_t fds_examined = 0;
     bool pairwise_fallback = false;
-    std::string error_reason;         // when ec is set: the call that failed, and why
+    std::string error_reason{};       // when ec is set: the call that failed, and why
 };
 
 // Group the open fds of `pids` by open file description: pre-grouped as

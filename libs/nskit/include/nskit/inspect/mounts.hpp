@@ -13,12 +13,12 @@ namespace nskit::inspect {
 struct mount_info {
     std::uint64_t id = 0, parent_id = 0;          // unique ids (root: its own parent)
     std::uint32_t old_id = 0, old_parent_id = 0;  // as /proc/PID/mountinfo numbers them
-    std::string target;       // relative to the namespace's root
-    std::string root;         // of the mount within its filesystem
-    std::string source, fstype;
-    std::string vfs_options;  // as mountinfo's field 6: "rw,nosuid,relatime"
-    std::string fs_options;   // superblock: "ro"/"rw" then the filesystem's own
-    std::string propagation;  // "private", or "shared:N", "master:N", both, "unbindable"
+    std::string target{};     // relative to the namespace's root
+    std::string root{};       // of the mount within its filesystem
+    std::string source{}, fstype{};
+    std::string vfs_options{}; // as mountinfo's field 6: "rw,nosuid,relatime"
+    std::string fs_options{}; // superblock: "ro"/"rw" then the filesystem's own
+    std::string propagation{}; // "private", or "shared:N", "master:N", both, "unbindable"
     std::uint64_t peer_group = 0, master = 0;
 };
 

@@ -71,16 +71,16 @@ struct ns_reference {
 
 struct namespace_info {
     ns_type type = ns_type::mnt;
-    sys::ns_identity identity;          // identity.type == type
-    std::error_code id_error;           // why identity.id is 0 (not opened, or NS_GET_ID failed)
-    std::vector<std::size_t> processes; // indices into snapshot::processes, lowest pid first
-    std::vector<std::size_t> threads;   // non-leader threads (only with scan_options::threads)
-    std::vector<ns_reference> holders;  // for_children, fd, bind_mount and socket references
-    maybe<std::size_t> owner;           // owning user namespace (index); not for the initial user ns
-    maybe<uid_t> owner_uid;             // user namespaces: the uid that created it
-    maybe<std::size_t> parent;          // pid and user namespaces (index); none at the root
-    maybe<std::int32_t> netnsid;        // net: nsid as seen from the caller's net ns, where assigned
-    maybe<std::uint32_t> mount_count;   // mnt: NS_MNT_GET_INFO (6.12)
+    sys::ns_identity identity{};        // identity.type == type
+    std::error_code id_error{};         // why identity.id is 0 (not opened, or NS_GET_ID failed)
+    std::vector<std::size_t> processes{}; // indices into snapshot::processes, lowest pid first
+    std::vector<std::size_t> threads{}; // non-leader threads (only with scan_options::threads)
+    std::vector<ns_reference> holders{}; // for_children, fd, bind_mount and socket references
+    maybe<std::size_t> owner{};         // owning user namespace (index); not for the initial user ns
+    maybe<uid_t> owner_uid{};           // user namespaces: the uid that created it
+    maybe<std::size_t> parent{};        // pid and user namespaces (index); none at the root
+    maybe<std::int32_t> netnsid{};      // net: nsid as seen from the caller's net ns, where assigned
+    maybe<std::uint32_t> mount_count{}; // mnt: NS_MNT_GET_INFO (6.12)
     bool initial = false;               // PID 1's (or, if unreadable, a kernel thread's) namespace
 
     // Is anything other than a child/owned namespace keeping it?

@@ -27,19 +27,19 @@ struct process_info {
     pid_t tid = 0;             // == pid for a process, the thread's id for a thread entry
     pid_t ppid = 0;
     uid_t uid = 0;             // owner of /proc/PID (the effective uid)
-    std::string command;       // comm, never truncated beyond what the kernel keeps (15 bytes)
+    std::string command{};     // comm, never truncated beyond what the kernel keeps (15 bytes)
     // The command line (scan_options::command_lines): /proc/PID/cmdline with
     // each NUL between arguments as a space and the final NUL dropped; empty
     // for kernel threads, zombies and processes that cleared it.
-    std::string command_line;
+    std::string command_line{};
     // /proc/PID/cgroup as the kernel gives it (scan_options::cgroups).
-    std::string cgroup;
-    std::error_code cgroup_error;
+    std::string cgroup{};
+    std::error_code cgroup_error{};
     // Effective uid and capabilities (/proc/PID/status Uid, CapEff), with
     // the details when scan_options::credentials.
-    std::optional<uid_t> euid;
-    std::optional<std::uint64_t> cap_effective;
-    std::error_code credentials_error;
+    std::optional<uid_t> euid{};
+    std::optional<std::uint64_t> cap_effective{};
+    std::error_code credentials_error{};
     process_state state = process_state::running;
     bool is_thread() const noexcept { return tid != pid; }
 
@@ -56,12 +56,12 @@ struct process_info {
     // Why entry k is unknown: EACCES (another user's process), ESRCH (a
     // zombie: the kernel keeps only its user and pid namespaces), EMFILE, ...
     std::array<std::error_code, entry_count> ns_errors{};
-    std::error_code ns_error;      // the first of ns_errors that is set
-    std::error_code details_error; // command/ppid/state could not be read
+    std::error_code ns_error{};    // the first of ns_errors that is set
+    std::error_code details_error{}; // command/ppid/state could not be read
     // NSpid (pid at each PID-namespace level, outermost first): read for
     // scan_options::targets only.
-    std::vector<pid_t> nspid;
-    std::error_code nspid_error;
+    std::vector<pid_t> nspid{};
+    std::error_code nspid_error{};
 };
 
 // Name of /proc/PID/ns entry k (process_info::ns_errors order): "mnt" ...

@@ -63,7 +63,7 @@ std::string_view to_string(gap_kind k) noexcept;
 // Gaps of one kind and one reason, counted.
 struct scan_gap {
     gap_kind kind = gap_kind::namespaces;
-    std::error_code error;
+    std::error_code error{};
     std::size_t count = 0;  // processes (mounts: mount namespaces) affected
     pid_t first_pid = 0;    // the lowest pid concerned
 };
@@ -71,22 +71,22 @@ struct scan_gap {
 // A target (scan_options::targets) that could not be answered for.
 struct lost_target {
     pid_t pid = 0;
-    std::error_code error;  // ESRCH: reaped before it could be read; else why it could not be checked
+    std::error_code error{}; // ESRCH: reaped before it could be read; else why it could not be checked
 };
 
 class snapshot {
 public:
-    std::vector<process_info> processes;   // sorted by pid, then tid
-    std::vector<namespace_info> namespaces;
-    std::vector<scan_gap> gaps;            // by kind, then reason
-    std::vector<lost_target> lost_targets;
+    std::vector<process_info> processes{}; // sorted by pid, then tid
+    std::vector<namespace_info> namespaces{};
+    std::vector<scan_gap> gaps{};          // by kind, then reason
+    std::vector<lost_target> lost_targets{};
     // Per scan_options::targets (in that order): its index in `processes`
     // (numbered as the scanned /proc numbers pids), npos when lost.
-    std::vector<std::size_t> targets;
+    std::vector<std::size_t> targets{};
     // Processes whose fds or sockets could not be read (EACCES ...): their
     // fd/socket references are unknown.  (The fds and sockets gaps, summed.)
     std::size_t holders_unknown = 0;
-    std::error_code holders_error;
+    std::error_code holders_error{};
 
     // Something could not be read: namespaces or references may be missing.
     bool partial() const noexcept { return !gaps.empty(); }

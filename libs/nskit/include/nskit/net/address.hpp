@@ -27,7 +27,7 @@ struct ip_address {
 
 // An address with a prefix length, e.g. 10.0.0.1/24 (the host bits are kept).
 struct cidr {
-    ip_address address;
+    ip_address address{};
     unsigned prefix_len = 0;
 
     std::string to_string() const; // "10.0.0.1/24"

@@ -11,8 +11,10 @@ namespace nskit::net {
 // namespace; the kernel then adds 127.0.0.1/8 and ::1 itself.  Idempotent:
 // already up is success.  One RTM_NEWLINK request, acked, on a netlink
 // socket opened for the call.
-// The error_code form is async-signal-safe (raw syscalls, stack buffers, no
-// allocation): a child may call it between clone() and exec().  It does not
+// The error_code form is async-signal-safe (only POSIX async-signal-safe
+// calls, stack buffers, no allocation): a child may call it between fork()
+// and exec().  Those calls are libc's and set errno, so a child sharing the
+// caller's memory (CLONE_VM) needs its own raw-syscall path.  It does not
 // set last_error_detail().
 void configure_loopback(std::error_code& ec) noexcept;
 void configure_loopback();

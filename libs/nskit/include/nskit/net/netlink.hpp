@@ -54,12 +54,12 @@ struct netns_target {
 
 struct link_info {
     int index = 0;
-    std::string name;
-    std::string kind;            // IFLA_INFO_KIND: "veth", "dummy", ... ("" for lo / physical)
+    std::string name{};
+    std::string kind{};          // IFLA_INFO_KIND: "veth", "dummy", ... ("" for lo / physical)
     unsigned type = 0;           // ARPHRD_* (ARPHRD_ETHER 1, ARPHRD_LOOPBACK 772)
     unsigned flags = 0;          // IFF_*
     unsigned mtu = 0;
-    std::vector<std::uint8_t> mac;
+    std::vector<std::uint8_t> mac{};
     int peer_index = 0;          // IFLA_LINK (veth: the peer's index, in its netns)
     int peer_netnsid = -1;       // IFLA_LINK_NETNSID: peer's netns id as seen here, -1 unknown
     int master = 0;              // IFLA_MASTER
@@ -73,19 +73,19 @@ struct address_info {
     int index = 0;
     int family = 0;
     unsigned prefix_len = 0;
-    ip_address address;          // IFA_ADDRESS (the peer on point-to-point links)
-    ip_address local;            // IFA_LOCAL (empty for IPv6 without a peer)
+    ip_address address{};        // IFA_ADDRESS (the peer on point-to-point links)
+    ip_address local{};          // IFA_LOCAL (empty for IPv6 without a peer)
     unsigned scope = 0;          // RT_SCOPE_*
     unsigned flags = 0;          // IFA_F_*
-    std::string label;
+    std::string label{};
     cidr prefix() const { return {local.empty() ? address : local, prefix_len}; }
 };
 
 struct route_info {
     int family = 0;
-    cidr destination;            // prefix_len 0: default route
-    ip_address gateway;          // empty: directly connected
-    ip_address source;           // RTA_PREFSRC
+    cidr destination{};          // prefix_len 0: default route
+    ip_address gateway{};        // empty: directly connected
+    ip_address source{};         // RTA_PREFSRC
     int oif = 0;
     unsigned metric = 0;
     unsigned table = 0;          // RT_TABLE_MAIN 254, RT_TABLE_LOCAL 255

@@ -36,9 +36,9 @@ struct mount_stat {
     std::uint64_t propagation = 0;       // MS_SHARED | MS_SLAVE | MS_PRIVATE | MS_UNBINDABLE
     std::uint64_t peer_group = 0, master = 0, propagate_from = 0;
     std::uint64_t mnt_ns_id = 0;
-    std::string fs_type, root, point;
-    std::string options;                 // superblock options, comma separated (6.10)
-    std::string source;                  // (6.11)
+    std::string fs_type{}, root{}, point{};
+    std::string options{};               // superblock options, comma separated (6.10)
+    std::string source{};                // (6.11)
 };
 mount_stat statmount(std::uint64_t mount_id, mount_ns_ref ns, std::error_code& ec);
 mount_stat statmount(std::uint64_t mount_id, mount_ns_ref ns = {});

@@ -93,6 +93,11 @@ bool parse_decimal(std::string_view s, std::uint64_t& out) noexcept;
 // blocks (O_NOFOLLOW | O_NONBLOCK).
 std::string read_text_at(int dirfd, const char* name, std::error_code& ec);
 
+// What `fd` reads until its end (EINTR retried), at most `limit` bytes: a
+// read that would pass the limit ends the text (a file grown while read gives
+// what fits).  "" with ec on a failed read.
+std::string read_whole(int fd, std::size_t limit, std::error_code& ec);
+
 // readlinkat, growing the buffer as long as the target fills it.
 std::string read_link_at(int dirfd, const char* name, std::error_code& ec);
 
