@@ -119,10 +119,11 @@ std::string one_line(const std::error_code& ec)
     const auto step = ns::failed_step(ec);
     if ((e == EPERM) && (step == ns::setup_step::clone || step == ns::setup_step::unshare ||
                          step == ns::setup_step::mount_tmp || step == ns::setup_step::make_private))
-        return std::string(to_string(step)) + ": needs CAP_SYS_ADMIN or --user: " + std::strerror(e);
+        return std::string(to_string(step)) + ": needs CAP_SYS_ADMIN or --user: " + std::system_category().message(e);
     if ((e == ENOSPC || e == EUSERS) && step == ns::setup_step::clone)
         return std::string(to_string(step)) +
-               ": namespace limit reached (raise /proc/sys/user/max_*_namespaces): " + std::strerror(e);
+               ": namespace limit reached (raise /proc/sys/user/max_*_namespaces): " +
+               std::system_category().message(e);
     return ns::explain(ec);
 }
 
@@ -267,12 +268,13 @@ int main(int argc, char** argv)
     if (!cgroup_dir.empty()) {
         cgroup_fd.reset(::open(cgroup_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
         if (!cgroup_fd) {
-            std::cerr << "nsrun: open " << cgroup_dir << ": " << std::strerror(errno) << "\n";
+            const int e = errno; // before the stream can change it
+            std::cerr << "nsrun: open " << cgroup_dir << ": " << std::system_category().message(e) << "\n";
             return exit_usage;
         }
         o.cgroup_fd = cgroup_fd.get();
     }
-    ::signal(SIGCHLD, SIG_DFL);
+    (void)::signal(SIGCHLD, SIG_DFL); // cannot fail for SIGCHLD with SIG_DFL
 
     std::error_code ec;
     if (vm.count("enter")) {
@@ -303,7 +305,7 @@ int main(int argc, char** argv)
     ::sigemptyset(&forwarded);
     for (int s : {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2})
         ::sigaddset(&forwarded, s);
-    ::sigprocmask(SIG_BLOCK, &forwarded, nullptr);
+    ::pthread_sigmask(SIG_BLOCK, &forwarded, nullptr);
     ns::spawn_options so;
     so.cwd = chdir_to;
     so.share_memory_with_init = true; // we always reap it (supervise)

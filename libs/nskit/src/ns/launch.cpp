@@ -246,7 +246,7 @@ process launch(const plan& p, std::error_code& ec, unique_fd* report_out) noexce
     }
     std::cout.flush();
     std::cerr.flush();
-    std::fflush(nullptr); // nothing buffered twice
+    (void)std::fflush(nullptr); // nothing buffered twice (best effort: the caller's streams are its own)
     sys::clone_result r;
     bool cloned = false;
     sys::clone_stack child_stack; // outlives `proc` below: freed after the child is reaped or has exec'd
