@@ -18,6 +18,20 @@ for c in 1 2 3 4 5; do
 done
 report "int flags beside glibc refused" "$why"
 
+# The consumer includes every installed header (a new header must join it),
+# and clang++ builds it warning-free as g++ does.
+why=""
+for h in $(cd "$prefix/include" && find nskit -name '*.hpp' | sort); do
+    grep -q "^#include <$h>" "$here/consumer.cpp" || why="$why $h;"
+done
+report "consumer includes every installed header" "${why:+not included:$why}"
+if command -v clang++ >/dev/null; then
+    why=""
+    clang++ -std=c++20 -Wall -Wextra -Werror -fsyntax-only "$here/consumer.cpp" $(pc --cflags nskit) \
+        2>"$work/clang.log" || why="$(head -c 300 "$work/clang.log")"
+    report "consumer with clang++ -Wall -Wextra -Werror" "$why"
+fi
+
 # One version: pkg-config, the CMake version file, every tool, the library file.
 v=$(pc --modversion nskit) why=""
 for t in nsinfo nscmp nsrun; do

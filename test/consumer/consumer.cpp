@@ -1,21 +1,31 @@
 // A consumer of an installed nskit, built by the suite with pkg-config and
-// CMake under -Wall -Wextra -Werror.  It proves that:
-//  * every public header compiles beside the kernel and libc headers whose
+// CMake under -Wall -Wextra -Werror (and with clang++ where installed).  It
+// proves that:
+//  * every public header (checks.sh: each installed one is included here,
+//    the opt-in Boost.Process v2 one too) compiles beside the kernel and libc
+//    headers whose
 //    names nskit's could clash with (<linux/kcmp.h>: enum kcmp_type, struct
 //    kcmp_epoll_slot; <sched.h>: setns, unshare; <sys/pidfd.h>);
-//  * every option struct can be designated-initialized with any one member
-//    (each member has a default: no -Wmissing-field-initializers);
+//  * every option struct, and the result structs a caller builds in tests,
+//    can be designated-initialized with any one member (each member has a
+//    default: no -Wmissing-field-initializers);
 //  * `using namespace nskit::sys;` calls nskit's unshare/setns with typed
 //    flags (glibc_int_flags.cpp shows an int flag word does not compile).
 #include <linux/kcmp.h>
 #include <sched.h>
 #include <sys/pidfd.h>
+#include <sys/socket.h>
 
+#include <nskit/export.hpp>
 #include <nskit/inspect.hpp>
+#include <nskit/inspect/caps.hpp>
 #include <nskit/inspect/compare.hpp>
+#include <nskit/inspect/container.hpp>
 #include <nskit/inspect/detail/cmp_classes.hpp>
 #include <nskit/inspect/detail/cmp_proc.hpp>
+#include <nskit/inspect/detail/proc_text.hpp>
 #include <nskit/inspect/group.hpp>
+#include <nskit/inspect/mounts.hpp>
 #include <nskit/inspect/namespace.hpp>
 #include <nskit/inspect/process.hpp>
 #include <nskit/inspect/scan.hpp>
@@ -27,11 +37,17 @@
 #include <nskit/net/netlink.hpp>
 #include <nskit/net/recipes.hpp>
 #include <nskit/ns.hpp>
+#include <nskit/ns/detail/fs_plan.hpp>
+#include <nskit/ns/detail/rlimits.hpp>
 #include <nskit/ns/detail/threads.hpp>
 #include <nskit/ns/enter.hpp>
+#include <nskit/ns/environment.hpp>
+#include <nskit/ns/fs_view.hpp>
 #include <nskit/ns/handle.hpp>
 #include <nskit/ns/options.hpp>
 #include <nskit/ns/process.hpp>
+#include <nskit/ns/process_v2.hpp>
+#include <nskit/ns/rlimit.hpp>
 #include <nskit/ns/run.hpp>
 #include <nskit/sys.hpp>
 #include <nskit/sys/clone.hpp>
@@ -42,6 +58,7 @@
 #include <nskit/sys/error.hpp>
 #include <nskit/sys/in_netns.hpp>
 #include <nskit/sys/kcmp.hpp>
+#include <nskit/sys/mount_list.hpp>
 #include <nskit/sys/ns_identity.hpp>
 #include <nskit/sys/ns_type.hpp>
 #include <nskit/sys/nsfs.hpp>
@@ -78,6 +95,21 @@ namespace {
     [[maybe_unused]] nskit::ns::spawn_options so{.inherit_env = false};
     [[maybe_unused]] nskit::ns::enter_options eo{.follow_root_and_cwd = false};
     [[maybe_unused]] nskit::inspect::scan_options sc{.threads = true};
+    [[maybe_unused]] sys::mount_ns_ref mr{.fd = 3};
+    [[maybe_unused]] nskit::net::netns_target nt{.value = 3};
+    [[maybe_unused]] nskit::net::ip_address ip{.family = AF_INET};
+    [[maybe_unused]] nskit::net::cidr ci{.prefix_len = 8};
+    [[maybe_unused]] nskit::ns::env_edit ee{.name = "A"};
+    [[maybe_unused]] nskit::ns::env_options en{.clear = true};
+    [[maybe_unused]] nskit::ns::fs_step fs{.dest = "/x"};
+    [[maybe_unused]] nskit::ns::fs_view fv{.chdir = "/"};
+    [[maybe_unused]] nskit::ns::rlimit_setting rl{.soft = 1};
+    [[maybe_unused]] nskit::inspect::compare_options co{.epoll = false};
+    [[maybe_unused]] nskit::inspect::engine_roots er{.max_file_size = 1};
+    [[maybe_unused]] nskit::inspect::container_ref cr{.name = "x"};
+    [[maybe_unused]] nskit::inspect::fd_description fd{.fd = 3};
+    [[maybe_unused]] nskit::inspect::mount_info mi{.fstype = "tmpfs"};
+    [[maybe_unused]] nskit::inspect::ns_comparison nc{.distance = 1};
 }
 
 // Typed flags: with the using-directive and <sched.h>, these resolve to

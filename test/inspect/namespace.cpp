@@ -44,9 +44,10 @@ BOOST_AUTO_TEST_CASE(holder_kinds_have_distinct_names)
 {
     std::set<std::string_view> names;
     for (auto k : {holder_kind::process, holder_kind::thread, holder_kind::for_children, holder_kind::fd,
-                   holder_kind::bind_mount, holder_kind::socket, holder_kind::child, holder_kind::owner})
+                   holder_kind::bind_mount, holder_kind::socket, holder_kind::child, holder_kind::owner,
+                   holder_kind::unseen})
         names.insert(to_string(k));
-    BOOST_TEST(names.size() == 8u);
+    BOOST_TEST(names.size() == 9u);
     BOOST_TEST(names.count("bind_mount") == 1u);
     BOOST_TEST(to_string(holder_kind::fd) == "fd");
     ns_reference r(holder_kind::fd, 10, 10, 3);

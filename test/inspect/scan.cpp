@@ -1,6 +1,7 @@
 #include <nskit/inspect/scan.hpp>
 
 #include "test_support.hpp"
+#include "in_flight.hpp"
 #include "ns_holder.hpp"
 
 #include <nskit/sys/clone.hpp>
@@ -552,6 +553,100 @@ BOOST_AUTO_TEST_CASE(unprivileged_scan_is_partial_not_a_failure)
         NSKIT_EXPECT(unknown_reason(init->ns_error) == "unknown (permission denied)");
         NSKIT_EXPECT(s.holders_unknown > 0);
         NSKIT_EXPECT(s.holders_error == std::errc::permission_denied);
+        return std::string();
+    }));
+}
+
+// The kernel's list of mount namespaces (NS_MNT_GET_NEXT) has one whose fd
+// is in flight over a unix socket: no process, fd table or mount shows it.
+// The scan lists it, held by something it cannot see, with what the kernel
+// tells about it; a restricted scan does not look.
+BOOST_AUTO_TEST_CASE(mount_namespace_in_flight_is_unseen, *boost::unit_test::precondition(t::privileged()))
+{
+    t::in_flight_mntns held;
+    BOOST_TEST_REQUIRE(held.ok(), held.error());
+    // The oracle: the kernel's list from here, the same before and after the scan
+    int err = 0;
+    std::vector<std::uint64_t> kernel;
+    snapshot s;
+    for (int attempt = 0; attempt < 5; ++attempt) {
+        kernel = t::stable_kernel_mount_namespaces(err);
+        BOOST_TEST_REQUIRE(err == 0, std::strerror(err));
+        s = scan();
+        if (t::kernel_mount_namespaces(err) == kernel)
+            break;
+    }
+    BOOST_TEST_REQUIRE(std::count(kernel.begin(), kernel.end(), held.id) == 1);
+    const auto& k = s.kernel_mount_list;
+    BOOST_TEST(k.checked);
+    BOOST_TEST(!k.error);
+    BOOST_TEST(k.unseen >= 1u);
+    const std::size_t i = s.find_inode(held.inode);
+    BOOST_TEST_REQUIRE(i != snapshot::npos);
+    const auto& n = s.namespaces[i];
+    BOOST_TEST((n.type == ns_type::mnt));
+    BOOST_TEST(n.identity.id == held.id);
+    BOOST_TEST(n.processes.empty());
+    BOOST_TEST_REQUIRE(n.holders.size() == 1u);
+    BOOST_TEST((n.holders[0].kind == holder_kind::unseen));
+    BOOST_TEST(to_string(holder_kind::unseen) == "unseen");
+    BOOST_TEST(n.mount_count.known());
+    BOOST_TEST((n.owner.value == ns_of(s, ::getpid(), ns_type::user)));
+    BOOST_TEST(!n.initial);
+    // Every mount namespace the kernel lists is in the scan, and the counts agree
+    std::size_t mnt = 0, unseen = 0;
+    for (const auto& m : s.namespaces)
+        if (m.type == ns_type::mnt) {
+            ++mnt;
+            unseen += std::any_of(m.holders.begin(), m.holders.end(),
+                                  [](const ns_reference& r) { return r.kind == holder_kind::unseen; });
+        }
+    BOOST_TEST(unseen == k.unseen);
+    BOOST_TEST(k.listed == kernel.size());
+    BOOST_TEST(mnt == kernel.size());
+    for (std::uint64_t id : kernel)
+        BOOST_TEST(s.find_id(id) != snapshot::npos, id);
+    // Not asked, or a restricted scan: not looked for
+    scan_options off;
+    off.kernel_mount_list = false;
+    const auto s_off = scan(off);
+    BOOST_TEST(s_off.find_inode(held.inode) == snapshot::npos);
+    BOOST_TEST((!s_off.kernel_mount_list.checked && !s_off.kernel_mount_list.error));
+    scan_options some;
+    some.pids = {::getpid()};
+    const auto s_some = scan(some);
+    BOOST_TEST(s_some.find_inode(held.inode) == snapshot::npos);
+    BOOST_TEST(!s_some.kernel_mount_list.checked);
+    scan_options no_fds;
+    no_fds.fds = false; // what fds hold would read as unseen
+    BOOST_TEST(!scan(no_fds).kernel_mount_list.checked);
+    // The sockets closed, it is gone
+    held.release();
+    BOOST_TEST(t::wait_until([&] { return scan().find_inode(held.inode) == snapshot::npos; }));
+}
+
+// EPERM from the kernel's list (it needs CAP_SYS_ADMIN in the initial user
+// and PID namespaces): unknown, with the reason, and a gap.
+BOOST_AUTO_TEST_CASE(kernel_mount_list_unprivileged_is_a_gap)
+{
+    NSKIT_CHECK_CHILD(t::as_nobody([] {
+        const auto s = scan();
+        const auto& k = s.kernel_mount_list;
+        NSKIT_EXPECT(!k.checked);
+        if (!nskit::sys::probe_nsfs().mnt_iterate) { // before 6.12: nothing to check against, not a gap
+            NSKIT_EXPECT(k.error == std::errc::inappropriate_io_control_operation);
+            return std::string();
+        }
+        int err = 0;
+        t::kernel_mount_namespaces(err);
+        NSKIT_EXPECT(err == EPERM); // the oracle
+        NSKIT_EXPECT(k.error == std::errc::operation_not_permitted);
+        NSKIT_EXPECT(k.listed == 0u);
+        NSKIT_EXPECT(std::any_of(s.gaps.begin(), s.gaps.end(), [](const scan_gap& g) {
+            return g.kind == gap_kind::kernel_list && g.error == std::errc::operation_not_permitted && g.count == 1;
+        }));
+        NSKIT_EXPECT(to_string(gap_kind::kernel_list) == "kernel_list");
+        NSKIT_EXPECT(s.partial());
         return std::string();
     }));
 }

@@ -4,6 +4,14 @@
 
 #include <nskit/sys/error.hpp>
 
+#include <fcntl.h>
+#include <sched.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <string>
+
 namespace ns = nskit::ns;
 using nskit::sys::clone_flag;
 
@@ -190,6 +198,100 @@ BOOST_AUTO_TEST_CASE(check_veth_names_the_field)
     BOOST_TEST(!ec);
     ns::check_veth(veth("", ""), ec);
     BOOST_TEST(!ec);
+}
+
+namespace {
+
+// Writes "CLOCK SECONDS 0" to the timens_offsets of a fresh time namespace
+// in a forked child: 0 or the kernel's errno.
+int kernel_takes_offset(int clock, long long seconds)
+{
+    int err = -1;
+    const auto msg = nskit::test::in_child([&] {
+        if (::unshare(CLONE_NEWTIME) != 0)
+            return std::string("unshare(CLONE_NEWTIME): ") + std::strerror(errno);
+        const int fd = ::open("/proc/self/timens_offsets", O_WRONLY | O_CLOEXEC);
+        if (fd < 0)
+            return std::string("open timens_offsets: ") + std::strerror(errno);
+        const std::string line = std::to_string(clock) + " " + std::to_string(seconds) + " 0\n";
+        const bool ok = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size());
+        return ok ? std::string("errno 0") : "errno " + std::to_string(errno);
+    });
+    if (msg.rfind("child reported", 0) == 0 || msg.rfind("errno ", 0) != 0)
+        BOOST_ERROR(msg);
+    else
+        err = std::stoi(msg.substr(6));
+    return err;
+}
+
+long long whole_seconds(std::chrono::nanoseconds n)
+{
+    return std::chrono::duration_cast<std::chrono::seconds>(n).count();
+}
+
+} // namespace
+
+// Item 21: the offsets the kernel takes are the host clock plus the offset
+// within 0..KTIME_SEC_MAX/2 s; validate() refuses the rest before any side
+// effect (it was ERANGE from the child's write, exit 124, after the clone).
+BOOST_AUTO_TEST_CASE(time_offsets_within_the_kernels_range)
+{
+    for (int clock : {CLOCK_MONOTONIC, CLOCK_BOOTTIME}) {
+        const auto lim = ns::time_offset_limits(clock);
+        timespec now{};
+        ::clock_gettime(clock, &now);
+        BOOST_TEST(whole_seconds(lim.min) <= -now.tv_sec);
+        BOOST_TEST(whole_seconds(lim.min) >= -now.tv_sec - 1);
+        BOOST_TEST(whole_seconds(lim.max) >= 4611686018LL - now.tv_sec - 1);
+        BOOST_TEST(whole_seconds(lim.max) <= 4611686018LL - now.tv_sec + 1);
+        const char* field = clock == CLOCK_MONOTONIC ? "monotonic_offset" : "boottime_offset";
+        for (auto bad : {lim.min - std::chrono::seconds(5), lim.max + std::chrono::seconds(5),
+                         std::chrono::nanoseconds(std::chrono::seconds(9000000000LL))}) {
+            std::error_code ec;
+            ns::check_time_offset(clock, bad, ec);
+            BOOST_TEST((ec == std::errc::result_out_of_range));
+            ns::options o;
+            (clock == CLOCK_MONOTONIC ? o.monotonic_offset : o.boottime_offset) = bad;
+            BOOST_TEST((o.validate() == std::errc::result_out_of_range));
+            const auto p = o.problem();
+            BOOST_TEST(p.field == field);
+            BOOST_TEST(p.reason.find(" offset ") != std::string::npos, p.reason);
+            BOOST_TEST(p.reason.find("allowed ") != std::string::npos, p.reason);
+            // refused by the plan: no clone, no setup step
+            ns::spawn("true", {}, o, {}, ec);
+            BOOST_TEST((ec == std::errc::result_out_of_range), ec.message());
+            BOOST_TEST((ns::failed_step(ec) == ns::setup_step::none), ec.message());
+            try {
+                ns::spawn("true", {}, o);
+                BOOST_ERROR("spawn took offset " << bad.count());
+            } catch (const std::system_error& e) {
+                const std::string w = e.what(); // the clock has moved on since p: compare up to it
+                BOOST_TEST(w.rfind("spawn(time) true: " + p.reason.substr(0, p.reason.find(": the clock")), 0) == 0u, w);
+            }
+        }
+        for (auto good : {lim.min + std::chrono::seconds(1), std::chrono::nanoseconds(0),
+                          lim.max - std::chrono::seconds(60)}) {
+            std::error_code ec;
+            ns::check_time_offset(clock, good, ec);
+            BOOST_TEST(!ec, good.count() << ": " << ec.message());
+        }
+    }
+    std::error_code ec;
+    ns::check_time_offset(CLOCK_REALTIME, std::chrono::seconds(1), ec);
+    BOOST_TEST((ec == std::errc::invalid_argument));
+}
+
+// The same bounds, asked of the kernel: 60 s inside each end is taken,
+// 60 s beyond is ERANGE.
+BOOST_AUTO_TEST_CASE(time_offset_limits_are_the_kernels, *boost::unit_test::precondition(nskit::test::privileged()))
+{
+    for (int clock : {CLOCK_MONOTONIC, CLOCK_BOOTTIME}) {
+        const auto lim = ns::time_offset_limits(clock);
+        BOOST_TEST(kernel_takes_offset(clock, whole_seconds(lim.max) - 60) == 0);
+        BOOST_TEST(kernel_takes_offset(clock, whole_seconds(lim.max) + 60) == ERANGE);
+        BOOST_TEST(kernel_takes_offset(clock, whole_seconds(lim.min) + 60) == 0);
+        BOOST_TEST(kernel_takes_offset(clock, whole_seconds(lim.min) - 60) == ERANGE);
+    }
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -1,4 +1,5 @@
 #include <nskit/ns/run.hpp>
+#include "terminal.hpp"
 #include "test_support.hpp"
 
 #include <nskit/ns/handle.hpp>
@@ -313,19 +314,18 @@ BOOST_AUTO_TEST_CASE(user_arbitrary_ranges, *utf::precondition(nskit::test::priv
     BOOST_TEST(s.code == 0);
 }
 
-// A map the kernel would refuse (overlapping outside ranges) is refused by
-// validate() before the clone, with the kernel's rules (found by
-// test/fuzz/fuzz_id_map: it used to reach the uid_map write).
-BOOST_AUTO_TEST_CASE(bad_uid_map_rejected_before_the_clone, *utf::precondition(nskit::test::privileged()))
+// A map the kernel would refuse (EINVAL at the uid_map write, after the
+// clone) is refused before it, with the ranges that overlap.
+BOOST_AUTO_TEST_CASE(bad_uid_map_refused_before_the_clone)
 {
     ns::options o;
     o.user = ns::user_options{{{0, 1000, 10}, {20, 1005, 1}}, {}, true};
     std::error_code ec;
-    bool ran = false;
-    ns::run([&ran] { ran = true; return 0; }, o, ec);
+    ns::run([] { return 0; }, o, ec);
     BOOST_TEST((ec == nskit::error::bad_id_map), ec.message());
-    BOOST_TEST((ns::failed_step(ec) != ns::setup_step::uid_map));
-    BOOST_TEST(!ran);
+    BOOST_TEST((ns::failed_step(ec) == ns::setup_step::none));
+    BOOST_TEST(o.problem().field == "user.uid_map");
+    BOOST_TEST(o.problem().reason == "uid map ranges 0:1000:10 and 20:1005:1 overlap outside");
     BOOST_TEST(no_children_left());
 }
 
@@ -887,6 +887,122 @@ BOOST_AUTO_TEST_CASE(spawn_exec_failure_reported_no_zombie)
         NSKIT_EXPECT(ec2 == std::errc::no_such_file_or_directory);
         return std::string();
     }));
+}
+
+// Issue "trust", item 1: the payload (callable or program, with or without
+// an init in between) is in a session of its own, so it has no controlling
+// terminal.  new_session = false keeps the caller's (the old behaviour).
+BOOST_AUTO_TEST_CASE(payload_runs_in_a_new_session)
+{
+    const pid_t caller_sid = ::getsid(0);
+    for (int variant = 0; variant < 3; ++variant) {
+        ns::options o;
+        o.user = ns::user_options{};
+        o.pid = variant == 1;
+        o.time = variant == 2;
+        auto s = ns::run([] { return ::getsid(0) == ::getpid() ? 0 : 1; }, o);
+        BOOST_TEST(s.code == 0, "variant " << variant << ": the callable leads no session of its own");
+        // sh's own session id (field 6 of its stat) is its pid
+        const std::string own = "read -r pid comm state ppid pgrp sid rest < /proc/self/stat; [ \"$sid\" = \"$$\" ]";
+        BOOST_TEST(ns::spawn("sh", {"-c", own}, o).wait().code == 0, "variant " << variant << ": program");
+        o.new_session = false;
+        s = ns::run([caller_sid, pid = o.pid] { return ::getsid(0) == (pid ? 0 : caller_sid) ? 0 : 1; }, o);
+        BOOST_TEST(s.code == 0, "variant " << variant << ": new_session = false keeps the caller's session");
+    }
+}
+
+// Item 1, the attack: a sandboxed callable pushes input into the terminal
+// of the process that started it (TIOCSTI) — a command line for its shell.
+// Without CAP_SYS_ADMIN over the host (a user namespace) the kernel allows
+// it only on the caller's own controlling terminal, which a new session lacks.
+BOOST_AUTO_TEST_CASE(payload_cannot_type_into_the_callers_terminal)
+{
+    nskit::test::pty term;
+    BOOST_TEST_REQUIRE(term.valid());
+    const bool legacy = nskit::test::legacy_tiocsti();
+    if (!legacy)
+        BOOST_TEST_MESSAGE("dev.tty.legacy_tiocsti is 0: TIOCSTI fails for everyone without CAP_SYS_ADMIN, "
+                           "so only the session is checked (payload_runs_in_a_new_session) and the refusal");
+    NSKIT_CHECK_CHILD(in_child([&]() -> std::string {
+        NSKIT_EXPECT(term.become_controlling_stdin());
+        ns::options o;
+        o.user = ns::user_options{};
+        const auto type_x = [] {
+            char c = 'x';
+            return ::ioctl(0, TIOCSTI, &c) == 0 ? 0 : errno;
+        };
+        for (bool pid : {false, true}) {
+            o.pid = pid;
+            o.new_session = true;
+            const int refused = ns::run(type_x, o).code;
+            if (refused != EPERM && refused != EIO)
+                return "pid " + std::to_string(pid) + ": TIOCSTI in a new session gave " + std::to_string(refused);
+            o.new_session = false; // the control: the same call in the caller's session
+            const int typed = ns::run(type_x, o).code;
+            if (legacy && typed != 0)
+                return "pid " + std::to_string(pid) + ": TIOCSTI in the caller's session failed: " +
+                       std::to_string(typed) + " (the test cannot tell)";
+        }
+        return "";
+    }));
+}
+
+// Item 4: the init (PID 1) and a time namespace's keeper never exec, so
+// CLOEXEC does not close what they inherited: they close every fd but 0-2
+// and their status pipe.  An inherited directory fd in PID 1 would be a
+// path to the host's files (/proc/1/fd/N/...).  The same with close_range
+// missing (ENOSYS): the fallback closes one by one.
+BOOST_AUTO_TEST_CASE(init_and_time_keeper_keep_no_inherited_fd)
+{
+    for (bool without_close_range : {false, true}) {
+        NSKIT_CHECK_CHILD(in_child([&]() -> std::string {
+            const int dir = ::open("/", O_RDONLY | O_DIRECTORY); // not CLOEXEC, as a shell's `exec 7</`
+            NSKIT_EXPECT(dir >= 0 && ::dup2(dir, 7) == 7);
+            int report[2];
+            NSKIT_EXPECT(::pipe(report) == 0);
+            if (without_close_range)
+                NSKIT_EXPECT(nskit::test::forbid_syscall(SYS_close_range, ENOSYS));
+            for (int variant = 0; variant < 2; ++variant) {
+                ns::options o;
+                o.user = ns::user_options{};
+                o.pid = variant == 0;
+                o.time = variant == 1;
+                // The helper is PID 1, or (no PID namespace) the keeper: our parent.
+                const auto listing = [w = report[1], pid = o.pid] {
+                    const std::string dirname = "/proc/" + std::to_string(pid ? 1 : ::getppid()) + "/fd";
+                    std::string out;
+                    if (DIR* d = ::opendir(dirname.c_str())) {
+                        while (auto* e = ::readdir(d)) {
+                            if (e->d_name[0] == '.')
+                                continue;
+                            char link[256] = {};
+                            const std::string fd = e->d_name;
+                            if (::readlink((dirname + "/" + fd).c_str(), link, sizeof link - 1) < 0)
+                                continue;
+                            if (fd != "0" && fd != "1" && fd != "2")
+                                out += fd + " -> " + link + "\n";
+                        }
+                        ::closedir(d);
+                    } else {
+                        out = "cannot open " + dirname + "\n";
+                    }
+                    return ::write(w, out.data(), out.size()) == static_cast<ssize_t>(out.size()) ? 0 : 1;
+                };
+                std::error_code ec;
+                const auto s = ns::run(listing, o, ec);
+                if (ec || s.code != 0)
+                    return "variant " + std::to_string(variant) + ": " + ec.message();
+                char buf[4096];
+                const ssize_t n = ::read(report[0], buf, sizeof buf);
+                const std::string seen(buf, n > 0 ? static_cast<std::size_t>(n) : 0);
+                // one fd besides 0-2: the status pipe to the caller
+                if (std::count(seen.begin(), seen.end(), '\n') != 1 || seen.find(" -> pipe:[") == std::string::npos)
+                    return std::string(variant == 0 ? "PID 1" : "the time keeper") +
+                           (without_close_range ? " (no close_range)" : "") + " holds:\n" + seen;
+            }
+            return "";
+        }));
+    }
 }
 
 BOOST_AUTO_TEST_CASE(run_into_cgroup, *utf::precondition(nskit::test::privileged()))

@@ -9,9 +9,11 @@
 
 #include <sched.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 #include <set>
 #include <string>
@@ -307,6 +309,48 @@ BOOST_AUTO_TEST_CASE(enter_a_zombie_fails)
     BOOST_TEST(ec == std::errc::no_such_process, ec.message());
     // an empty list of types is no request
     refused({"--enter", std::to_string(::getpid()), "--types=", "--", "true"}, "--types");
+}
+
+// Item 21: offsets are checked against the kernel's real range (the host
+// clock plus the offset within 0..4611686018 s) while the options are
+// read: exit 120 naming the option, the value and the range.  The old
+// nsrun allowed +-9e9 s and failed with ERANGE (124) after the clone.
+BOOST_AUTO_TEST_CASE(time_offsets_beyond_the_kernels_range_are_usage_errors)
+{
+    timespec boot{};
+    ::clock_gettime(CLOCK_BOOTTIME, &boot);
+    const std::string too_far_back = "-" + std::to_string(boot.tv_sec + 100);
+    refused({"--monotonic=9e9", "--", "true"}, "--monotonic: monotonic offset 9000000000 s: the clock would be ");
+    refused({"--monotonic=4611686018", "--", "true"}, "allowed -");
+    refused({"--boottime=" + too_far_back, "--", "true"}, "--boottime: boottime offset " + too_far_back + " s");
+    refused({"--boottime=" + too_far_back, "--", "true"}, " s (the clock plus the offset within 0..4611686018 s)");
+    refused({"--monotonic=-1e10", "--", "true"}, "--monotonic: offset -1e10 s out of range -");
+    // inside the range: taken, and seen
+    const long long back = boot.tv_sec > 200 ? boot.tv_sec - 100 : boot.tv_sec / 2;
+    auto r = nsrun(with_user({"--boottime=-" + std::to_string(back), "--", "cat", "/proc/uptime"}));
+    BOOST_TEST(r.status == 0, r.out);
+    BOOST_TEST(std::atof(r.out.c_str()) < boot.tv_sec - back + 60, r.out);
+    auto far = nsrun(with_user({"--monotonic=4000000000", "--", "cat", "/proc/self/timens_offsets"}));
+    BOOST_TEST(far.status == 0, far.out);
+    BOOST_TEST(far.out.find("4000000000") != std::string::npos, far.out);
+}
+
+// Item 22: uid and gid 0 are chosen each on its own: inside uid 0 mapped
+// makes PROGRAM uid 0 even when the gid map has no 0 (the old nsrun needed
+// both and ran as 65534/65534).  Mapping other ids needs CAP_SETUID/SETGID.
+BOOST_AUTO_TEST_CASE(uid_and_gid_0_chosen_each_on_its_own, *boost::unit_test::precondition(t::privileged()))
+{
+    auto uid0 = nsrun({"--user=0:100000:1", "--gid-map=5:100000:1", "--", "sh", "-c", "id -u; id -g"});
+    BOOST_TEST(uid0.status == 0, uid0.out);
+    BOOST_TEST(uid0.out == "0\n65534\n", "inside uid 0 is mapped, gid 0 is not: " << uid0.out);
+    auto gid0 = nsrun({"--user=5:100000:1", "--gid-map=0:100000:1", "--", "sh", "-c", "id -u; id -g"});
+    BOOST_TEST(gid0.status == 0, gid0.out);
+    BOOST_TEST(gid0.out == "65534\n0\n", "inside gid 0 is mapped, uid 0 is not: " << gid0.out);
+    auto both = nsrun({"--user=0:100000:1", "--gid-map=0:100001:1", "--", "sh", "-c", "id -u; id -g"});
+    BOOST_TEST(both.out == "0\n0\n", both.out);
+    // neither: the kernel's image of our own ids (root's 0 is mapped to 7 here)
+    auto neither = nsrun({"--user=7:0:1", "--gid-map=9:0:1", "--", "sh", "-c", "id -u; id -g"});
+    BOOST_TEST(neither.out == "7\n9\n", neither.out);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

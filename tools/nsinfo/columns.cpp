@@ -301,7 +301,7 @@ const std::vector<column>& ns_columns()
             })),
         multiline(col("NSFS", "nsfs mountpoint (usually used network subsystem)", str,
                       0, SCOLS_FL_WRAP, of_ns([](context& c, const row&, N n) { return text(nsfs_text(c, n)); }))),
-        col("HELD", "what holds it: process,thread,fd,bind_mount,socket,for_children,child,owner", str, 8, 0,
+        col("HELD", "what holds it: process,thread,fd,bind_mount,socket,for_children,child,owner,unseen", str, 8, 0,
             of_ns([](context& c, const row& r, N) { return text(held_text(c.snap, r.ns)); })),
         col("NSPID", "pid at each PID namespace level, outermost first (pid mode, pid row)", str, 6, 0,
             [](context&, const row& r) { return nspid_cell(r); }),
@@ -320,7 +320,7 @@ const std::vector<column>& why_columns()
 {
     using R = const row&;
     static const std::vector<column> cols = {
-        col("KIND", "process, thread, for_children, fd, bind_mount, socket, child, owner", str, 8, 0,
+        col("KIND", "process, thread, for_children, fd, bind_mount, socket, child, owner, unseen", str, 8, 0,
             [](context&, R r) { return text(std::string(to_string(r.ref->kind))); }),
         col("PID", "process holding it (bind_mount: one in that mount namespace)", num, 5, SCOLS_FL_RIGHT,
             [](context&, R r) { return r.ref->pid ? text(std::to_string(r.ref->pid)) : cell{}; }),

@@ -134,6 +134,9 @@ in::scan_options scan_for(const request& q, const plan& p)
     so.netnsid = q.what != R::why && p.needs("NETNSID");
     so.cgroups = p.needs("CONTAINER") || p.needs("UNIT");
     so.credentials = p.needs("CAPS") || p.needs("CAPSRULE");
+    // The whole-machine views check against the kernel's list of mount
+    // namespaces; lsns's view shows what lsns shows.
+    so.kernel_mount_list = q.what == R::all || q.what == R::tree || q.what == R::why;
     if (q.what == R::caps)
         so.targets = p.targets; // the whole system: NS may be any namespace
     if (q.what != R::pids)
@@ -151,7 +154,40 @@ in::scan_options scan_for(const request& q, const plan& p)
     return so;
 }
 
-// Says so (stderr; JSON "partial" and "missing") when something could not be read.
+std::string lower_first(std::string why)
+{
+    if (!why.empty())
+        why[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(why[0])));
+    return why;
+}
+
+std::string kernel_list_reason(const std::error_code& ec)
+{
+    if (ec == std::errc::inappropriate_io_control_operation)
+        return "kernel lacks NS_MNT_GET_NEXT (Linux 6.12)";
+    if (ec == std::errc::operation_not_permitted)
+        return "operation not permitted: needs CAP_SYS_ADMIN in the initial user and PID namespaces";
+    return lower_first(ec.message());
+}
+
+// JSON "kernel-mount-list": how the scan compares with the kernel's list of
+// mount namespaces; a stderr note when there was none to compare with (a
+// failed walk is a gap, said by report_gaps).
+void report_kernel_list(const in::snapshot& s, tools::output& out, const request& q)
+{
+    const auto& k = s.kernel_mount_list;
+    if (q.what == request::mode::lsns || (!k.checked && !k.error))
+        return;
+    if (k.checked) {
+        out.set("kernel-mount-list", json::object{{"status", "checked"}, {"listed", k.listed}, {"unseen", k.unseen}});
+        return;
+    }
+    out.set("kernel-mount-list", json::object{{"status", "unknown"}, {"reason", kernel_list_reason(k.error)}});
+    if (k.error == std::errc::inappropriate_io_control_operation)
+        std::cerr << "nsinfo: note: not checked against the kernel's list of mount namespaces ("
+                  << kernel_list_reason(k.error) << "): one that only something nsinfo cannot see holds is not listed\n";
+}
+
 // Says so (stderr; JSON "partial" and "missing") when something could not
 // be read — or a filter decided on a cell that is unknown.  lsns never does.
 bool report_gaps(const in::snapshot& s, tools::output& out, const plan& p, bool lsns)
@@ -162,9 +198,14 @@ bool report_gaps(const in::snapshot& s, tools::output& out, const plan& p, bool 
         return false;
     json::array missing;
     for (const auto& g : s.gaps) {
-        std::string why = g.error.message();
-        if (!why.empty())
-            why[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(why[0])));
+        const std::string why = lower_first(g.error.message());
+        if (g.kind == in::gap_kind::kernel_list) {
+            const std::string reason = kernel_list_reason(g.error);
+            std::cerr << "nsinfo: partial result: the kernel's list of mount namespaces could not be read (" << reason
+                      << "): one that only something nsinfo cannot see holds may be missing\n";
+            missing.push_back(json::object{{"what", std::string(to_string(g.kind))}, {"reason", tools::json_text(reason)}});
+            continue;
+        }
         std::cerr << "nsinfo: partial result: " << to_string(g.kind) << " of " << g.count
                   << (g.count == 1 ? " process" : " processes") << " not readable (" << why << ", pid "
                   << g.first_pid << "): what only they would show may be missing\n";
@@ -238,12 +279,19 @@ int show_why(context& ctx, plan& p, const std::string& spec, tools::output& out)
                   << '\n';
         return exit_error;
     }
+    bool unseen = false;
     for (const auto& ref : in::why_alive(ctx.snap, i)) {
         row r;
         r.ns = i;
         r.ref = &ref;
         emit(ctx, p, out, r);
+        unseen = unseen || ref.kind == in::holder_kind::unseen;
     }
+    if (unseen)
+        std::cerr << "nsinfo: --why '" << spec << "': held by something nsinfo cannot see: the kernel lists this mount "
+                  << "namespace, but no process, fd or bind mount visible here refers to it (an fd in flight over a "
+                  << "unix socket, a process outside this /proc, a bind mount in a mount namespace no visible process "
+                  << "is in)\n";
     return exit_ok;
 }
 
@@ -402,6 +450,7 @@ int run(const request& q)
     }
     if (status == exit_error && out.empty())
         return status;
+    report_kernel_list(snap, out, q);
     const bool partial = report_gaps(snap, out, p, lsns);
     out.print(std::cout);
     if (lsns)

@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -45,6 +46,20 @@ enum exit_code {
     exit_not_executable = 126,
     exit_not_found = 127,
 };
+
+// The option that sets an ns::options member, for options::problem().
+std::string option_of(std::string_view field)
+{
+    static const std::pair<std::string_view, const char*> flags[] = {
+        {"hostname", "--uts"}, {"domainname", "--domainname"}, {"kill_signal", "--kill-child"},
+        {"kill_grace", "--grace"}, {"tmp.mode", "--tmp"}, {"tmp.size", "--tmp"}, {"tmp.extra", "--tmp"},
+        {"veth", "--veth"}, {"user.uid_map", "--user"}, {"user.gid_map", "--gid-map"},
+        {"monotonic_offset", "--monotonic"}, {"boottime_offset", "--boottime"}};
+    for (const auto& [f, flag] : flags)
+        if (f == field)
+            return flag;
+    return std::string(field);
+}
 
 // One address of --addr or --peer-addr, or a usage error naming the option.
 std::string interface_address(const char* option, const std::string& text)
@@ -169,6 +184,7 @@ int main(int argc, char** argv)
         ("grace", po::value(&grace), "milliseconds between SIG and SIGKILL (default 200)")
         ("die-with-parent", "PROGRAM (and its init) get SIGKILL when nsrun dies")
         ("chdir", po::value(&chdir_to), "working directory of PROGRAM")
+        ("same-session", "PROGRAM stays in nsrun's session and terminal (unsafe: see nsrun(1))")
         ("enter", po::value(&enter_arg), "join the namespaces of process PID instead of creating new ones")
         ("types", po::value(&enter_types), "with --enter: namespace types, e.g. net,uts (default: all that differ)");
     po::options_description hidden;
@@ -240,16 +256,19 @@ int main(int argc, char** argv)
         o.cgroup = vm.count("cgroup") > 0;
         o.time = vm.count("time") > 0;
         if (vm.count("monotonic"))
-            o.monotonic_offset = seconds_offset("--monotonic", monotonic);
+            o.monotonic_offset = seconds_offset("--monotonic", monotonic, CLOCK_MONOTONIC);
         if (vm.count("boottime"))
-            o.boottime_offset = seconds_offset("--boottime", boottime);
+            o.boottime_offset = seconds_offset("--boottime", boottime, CLOCK_BOOTTIME);
         o.kill_child = vm.count("no-kill-child") == 0;
         if (vm.count("kill-child"))
             o.kill_signal = signal_number(kill_child);
         o.kill_grace = std::chrono::milliseconds(whole_number("--grace", grace, 0, 86400000));
         o.die_with_parent = vm.count("die-with-parent") > 0;
-        if (auto ec = o.validate())
-            throw std::system_error(ec, "options");
+        o.new_session = vm.count("same-session") == 0;
+        if (const auto bad = o.problem(); bad.ec) {
+            std::cerr << "nsrun: " << option_of(bad.field) << ": " << bad.reason << "\n";
+            return bad.ec == nskit::error::bad_id_map ? exit_bad_map : exit_usage;
+        }
     } catch (const nskit::tools::usage_error& e) {
         std::cerr << "nsrun: " << e.text << " (see nsrun --help)\n";
         return exit_usage;
@@ -298,6 +317,7 @@ int main(int argc, char** argv)
         }
         o = ns::options{}; // the program is forked so it lands in an entered PID namespace too
         o.kill_child = vm.count("no-kill-child") == 0;
+        o.new_session = vm.count("same-session") == 0;
     }
     // Blocked from before the clone (the child unblocks them): a signal that
     // arrives before supervise() is forwarded, not fatal to nsrun.

@@ -64,16 +64,33 @@ int signal_number(const std::string& s)
                       std::to_string(NSIG - 1) + ")");
 }
 
-std::chrono::nanoseconds seconds_offset(const std::string& option, const std::string& s)
+// SECONDS, whole or fractional, within the range the kernel accepts for
+// `clock` now (ns::check_time_offset), or a usage error naming the option.
+std::chrono::nanoseconds seconds_offset(const std::string& option, const std::string& s, int clock)
 {
     char* end = nullptr;
     errno = 0;
     const double v = std::strtod(s.c_str(), &end);
-    // Within ±9e9 s the nanoseconds fit a long long (the kernel's limit, KTIME_SEC_MAX, is 9.2e9 s).
-    if (!decimal_text(s) || *end != '\0' || errno != 0 || !std::isfinite(v) || std::fabs(v) > 9e9)
+    if (!decimal_text(s) || *end != '\0' || errno != 0 || !std::isfinite(v))
         throw usage_error(option + ": bad offset '" + s + "' (seconds, e.g. 3600 or -1.5)");
+    if (std::fabs(v) > 9e9) { // beyond any allowed range, and the nanoseconds' 9.2e9 s
+        std::error_code ec;
+        const auto lim = ns::time_offset_limits(clock, ec);
+        throw usage_error(option + ": offset " + s + " s out of range" +
+                          (ec ? std::string()
+                              : " " + std::to_string(std::chrono::duration_cast<std::chrono::seconds>(lim.min).count()) +
+                                    " s to " +
+                                    std::to_string(std::chrono::duration_cast<std::chrono::seconds>(lim.max).count()) +
+                                    " s (the clock plus the offset within 0..4611686018 s)"));
+    }
     // chrono::round, not llround: nsrun then needs no libm (one library less to load)
-    return std::chrono::round<std::chrono::nanoseconds>(std::chrono::duration<double>(v));
+    const auto off = std::chrono::round<std::chrono::nanoseconds>(std::chrono::duration<double>(v));
+    try {
+        ns::check_time_offset(clock, off);
+    } catch (const std::system_error& e) {
+        throw usage_error(option + ": " + e.what());
+    }
+    return off;
 }
 
 ns::tmp_options tmp_options_from(const std::string& text)

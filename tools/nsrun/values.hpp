@@ -24,8 +24,9 @@ unsigned long whole_number(const std::string& option, const std::string& s, unsi
 int signal_number(const std::string& s);
 
 // --monotonic, --boottime: decimal seconds with an optional fraction
-// ("3600", "-1.5", "2e3"), within ±9e9 s.
-std::chrono::nanoseconds seconds_offset(const std::string& option, const std::string& s);
+// ("3600", "-1.5", "2e3"), within what the kernel takes for `clock` now
+// (ns::check_time_offset: the clock plus the offset within 0..KTIME_SEC_MAX/2).
+std::chrono::nanoseconds seconds_offset(const std::string& option, const std::string& s, int clock);
 
 // --tmp=OPTS: size=, mode= (octal), exec/noexec, anything else passed on
 // to tmpfs as is.

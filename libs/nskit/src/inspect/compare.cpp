@@ -80,6 +80,46 @@ std::optional<bool> owned_by(int ns_fd, const ns_side& user)
     return ino == user.inode;
 }
 
+// Pid and user namespaces: is one an ancestor of the other, and how far up?
+void relate(const ns_side& x, const ns_side& y, ns_comparison& c)
+{
+    auto up_a = ancestors(x.fd.get());
+    auto it = std::find(up_a.begin(), up_a.end(), y.inode);
+    if (it != up_a.end()) {
+        c.distance = static_cast<unsigned>(it - up_a.begin()) + 1;
+        c.relation = c.distance == 1 ? ns_relation::child : ns_relation::descendant;
+        return;
+    }
+    auto up_b = ancestors(y.fd.get());
+    auto jt = std::find(up_b.begin(), up_b.end(), x.inode);
+    if (jt != up_b.end()) {
+        c.distance = static_cast<unsigned>(jt - up_b.begin()) + 1;
+        c.relation = c.distance == 1 ? ns_relation::parent : ns_relation::ancestor;
+    }
+}
+
+// One type, both sides open: inodes, ids, sharing, relation, owners.
+void compare_opened(const ns_side& x, const ns_side& y, const ns_side& ua, const ns_side& ub, bool have_id,
+                    ns_comparison& c)
+{
+    c.a_inode = x.inode;
+    c.b_inode = y.inode;
+    if (have_id) {
+        std::error_code ec;
+        c.a_id = sys::ns_get_id(x.fd.get(), ec);
+        if (ec)
+            c.a_id = 0;
+        c.b_id = sys::ns_get_id(y.fd.get(), ec);
+        if (ec)
+            c.b_id = 0;
+    }
+    c.state = x.inode == y.inode ? sharing::same : sharing::different;
+    if (c.state == sharing::different && (c.type == sys::ns_type::pid || c.type == sys::ns_type::user))
+        relate(x, y, c);
+    c.a_owned_by_b_user = owned_by(x.fd.get(), ub);
+    c.b_owned_by_a_user = owned_by(y.fd.get(), ua);
+}
+
 void compare_namespaces(const sys::pidref& a, const sys::pidref& b, const compare_options& o, comparison& r)
 {
     const auto& types = o.namespaces;
@@ -106,36 +146,7 @@ void compare_namespaces(const sys::pidref& a, const sys::pidref& b, const compar
             c.error = x.error ? x.error : y.error;
             c.reason = x.error ? x.reason : y.reason;
         } else {
-            c.a_inode = x.inode;
-            c.b_inode = y.inode;
-            if (have_id) {
-                std::error_code ec;
-                c.a_id = sys::ns_get_id(x.fd.get(), ec);
-                if (ec)
-                    c.a_id = 0;
-                c.b_id = sys::ns_get_id(y.fd.get(), ec);
-                if (ec)
-                    c.b_id = 0;
-            }
-            c.state = x.inode == y.inode ? sharing::same : sharing::different;
-            if (c.state == sharing::different &&
-                (c.type == sys::ns_type::pid || c.type == sys::ns_type::user)) {
-                auto up_a = ancestors(x.fd.get());
-                auto it = std::find(up_a.begin(), up_a.end(), y.inode);
-                if (it != up_a.end()) {
-                    c.distance = static_cast<unsigned>(it - up_a.begin()) + 1;
-                    c.relation = c.distance == 1 ? ns_relation::child : ns_relation::descendant;
-                } else {
-                    auto up_b = ancestors(y.fd.get());
-                    auto jt = std::find(up_b.begin(), up_b.end(), x.inode);
-                    if (jt != up_b.end()) {
-                        c.distance = static_cast<unsigned>(jt - up_b.begin()) + 1;
-                        c.relation = c.distance == 1 ? ns_relation::parent : ns_relation::ancestor;
-                    }
-                }
-            }
-            c.a_owned_by_b_user = owned_by(x.fd.get(), ub);
-            c.b_owned_by_a_user = owned_by(y.fd.get(), ua);
+            compare_opened(x, y, ua, ub, have_id, c);
         }
         r.namespaces.push_back(std::move(c));
     }

@@ -258,6 +258,35 @@ void finish_file_classes(const std::vector<sys::pidref>& procs, const file_compa
     sort_skipped(r.skipped);
 }
 
+// Classes of processes -> the result: members left out by the comparator, or
+// that exited during the run (the pid may have been reused), are skipped.
+void finish_classes(const std::vector<sys::pidref>& procs, const resource_comparator& c,
+                    const cmp::classes<std::size_t>& classes, group_result& r)
+{
+    for (const auto& [i, w] : c.bad)
+        r.skipped.push_back({procs[i].pid(), -1, w.error, w.reason});
+    for (const auto& cls : classes) {
+        std::vector<pid_t> out;
+        for (auto i : cls) {
+            if (c.bad.count(i))
+                continue;
+            if (procs[i].alive())
+                out.push_back(procs[i].pid());
+            else
+                r.skipped.push_back({procs[i].pid(), -1, esrch,
+                                     "process " + std::to_string(procs[i].pid()) + " exited while being grouped"});
+        }
+        if (!out.empty()) {
+            std::sort(out.begin(), out.end());
+            r.classes.push_back(std::move(out));
+        }
+    }
+    std::sort(r.classes.begin(), r.classes.end(), [](const auto& a, const auto& b) {
+        return a.size() != b.size() ? a.size() > b.size() : a.front() < b.front();
+    });
+    sort_skipped(r.skipped);
+}
+
 } // namespace
 
 group_result group(std::span<const pid_t> pids, sys::kcmp_resource resource, std::error_code& ec) noexcept
@@ -293,29 +322,7 @@ group_result group(std::span<const pid_t> pids, sys::kcmp_resource resource, std
             r.error_reason = describe(c.failure, op_kind::kcmp, c.failure_op);
             return r;
         }
-        for (const auto& [i, w] : c.bad)
-            r.skipped.push_back({procs[i].pid(), -1, w.error, w.reason});
-        // A member that exited during the run may have had its pid reused: leave it out.
-        for (auto& cls : classes) {
-            std::vector<pid_t> out;
-            for (auto i : cls) {
-                if (c.bad.count(i))
-                    continue;
-                if (procs[i].alive())
-                    out.push_back(procs[i].pid());
-                else
-                    r.skipped.push_back({procs[i].pid(), -1, esrch,
-                                         "process " + std::to_string(procs[i].pid()) + " exited while being grouped"});
-            }
-            if (!out.empty()) {
-                std::sort(out.begin(), out.end());
-                r.classes.push_back(std::move(out));
-            }
-        }
-        std::sort(r.classes.begin(), r.classes.end(), [](const auto& a, const auto& b) {
-            return a.size() != b.size() ? a.size() > b.size() : a.front() < b.front();
-        });
-        sort_skipped(r.skipped);
+        finish_classes(procs, c, classes, r);
     } catch (const std::bad_alloc&) {
         ec = std::make_error_code(std::errc::not_enough_memory);
     }

@@ -35,6 +35,7 @@ std::string_view to_string(holder_kind k) noexcept
     case holder_kind::socket: return "socket";
     case holder_kind::child: return "child";
     case holder_kind::owner: return "owner";
+    case holder_kind::unseen: return "unseen";
     }
     return "?";
 }

@@ -147,6 +147,7 @@ void scanner::run(std::error_code& ec)
     if (!open_proc(ec))
         return;
     find_targets();
+    list_kernel_mount_namespaces();
     const std::vector<pid_t> pids = pids_to_read();
     std::vector<raw_process> raw(pids.size());
     read_all(pids, raw);
@@ -155,6 +156,7 @@ void scanner::run(std::error_code& ec)
             add_fds(r);
     if (opt_.mounts)
         scan_mounts();
+    check_kernel_mount_list();
     if (!opt_.details)
         fill_details();
     finish();
@@ -192,6 +194,7 @@ std::string_view to_string(gap_kind k) noexcept
     case gap_kind::fds: return "fds";
     case gap_kind::sockets: return "sockets";
     case gap_kind::mounts: return "mounts";
+    case gap_kind::kernel_list: return "kernel_list";
     }
     return "?";
 }

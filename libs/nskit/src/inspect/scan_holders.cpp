@@ -172,54 +172,49 @@ void scanner::fill_details()
     want.erase(std::unique(want.begin(), want.end()), want.end());
     for (std::size_t i : want) {
         auto& p = snap_.processes[i];
-        if (!p.command.empty() || p.state == process_state::zombie || p.details_error)
-            continue;
-        char name[48];
-        std::snprintf(name, sizeof name, "%d/stat", p.pid);
-        std::error_code ec;
-        const std::string text = read_text_at(proc_.get(), name, ec);
-        stat_fields f;
-        if (ec || !parse_stat(text, f)) {
-            p.details_error = ec ? ec : make_error_code(error::malformed_reply);
-            continue;
-        }
-        if (opt_.credentials && !p.euid) {
-            std::snprintf(name, sizeof name, "%d/status", p.pid);
-            const std::string status = read_text_at(proc_.get(), name, ec);
-            uid_t euid = 0;
-            std::uint64_t caps = 0;
-            if (ec || !parse_status_credentials(status, euid, caps)) {
-                p.credentials_error = ec ? ec : make_error_code(error::malformed_reply);
-            } else {
-                p.euid = euid;
-                p.cap_effective = caps;
-            }
-        }
-        std::string line;
-        if (opt_.command_lines && !(f.flags & pf_kthread)) {
-            std::snprintf(name, sizeof name, "%d/cmdline", p.pid);
-            line = command_line_text(read_text_at(proc_.get(), name, ec));
-        }
-        // Same process?  Its user namespace link must still match.
-        std::snprintf(name, sizeof name, "%d/ns/user", p.pid);
-        const std::string link = read_link_at(proc_.get(), name, ec);
-        ns_type t;
-        std::uint64_t ino = 0;
-        const std::size_t u = p.ns[static_cast<std::size_t>(ns_type::user)];
-        if (u != none && (ec || !parse_ns_link(link, t, ino) || ino != snap_.namespaces[u].identity.inode.ino)) {
-            p.details_error = std::make_error_code(std::errc::no_such_process); // exited, pid reused
-            p.euid.reset();
-            p.cap_effective.reset();
-            p.credentials_error = p.details_error;
-            continue;
-        }
-        p.command.assign(f.comm);
-        p.command_line = std::move(line);
-        p.ppid = f.ppid;
-        p.state = f.state == 'Z' || f.state == 'X' ? process_state::zombie
-                  : (f.flags & pf_kthread)         ? process_state::kernel_thread
-                                                   : process_state::running;
+        if (p.command.empty() && p.state != process_state::zombie && !p.details_error)
+            fill_one(p);
     }
+}
+
+// stat (and status, cmdline as asked) of one process, kept only if its user
+// namespace link still matches what the scan saw (else it exited, and the
+// pid may name another process now).
+void scanner::fill_one(process_info& p)
+{
+    char name[48];
+    std::snprintf(name, sizeof name, "%d/stat", p.pid);
+    std::error_code ec;
+    const std::string text = read_text_at(proc_.get(), name, ec);
+    stat_fields f;
+    if (ec || !parse_stat(text, f)) {
+        p.details_error = ec ? ec : make_error_code(error::malformed_reply);
+        return;
+    }
+    if (opt_.credentials && !p.euid) {
+        std::snprintf(name, sizeof name, "%d/status", p.pid);
+        const std::string status = read_text_at(proc_.get(), name, ec);
+        take_credentials(p, status, ec);
+    }
+    std::string line;
+    if (opt_.command_lines && !(f.flags & pf_kthread)) {
+        std::snprintf(name, sizeof name, "%d/cmdline", p.pid);
+        line = command_line_text(read_text_at(proc_.get(), name, ec));
+    }
+    std::snprintf(name, sizeof name, "%d/ns/user", p.pid);
+    const std::string link = read_link_at(proc_.get(), name, ec);
+    ns_type t;
+    std::uint64_t ino = 0;
+    const std::size_t u = p.ns[static_cast<std::size_t>(ns_type::user)];
+    if (u != none && (ec || !parse_ns_link(link, t, ino) || ino != snap_.namespaces[u].identity.inode.ino)) {
+        p.details_error = std::make_error_code(std::errc::no_such_process); // exited, pid reused
+        p.euid.reset();
+        p.cap_effective.reset();
+        p.credentials_error = p.details_error;
+        return;
+    }
+    take_stat(f, p);
+    p.command_line = std::move(line);
 }
 
 // Drop namespaces met only through a process that then exited; fix indices.

@@ -48,12 +48,7 @@ bool read_stat(int dir, process_info& p, std::error_code& ec)
         ec = make_error_code(error::malformed_reply);
         return false;
     }
-    p.command.assign(f.comm);
-    p.ppid = f.ppid;
-    if (f.state == 'Z' || f.state == 'X')
-        p.state = process_state::zombie;
-    else if (f.flags & pf_kthread)
-        p.state = process_state::kernel_thread;
+    take_stat(f, p);
     return true;
 }
 
@@ -178,21 +173,6 @@ bool is_process(pid_t pid, raw_process& out)
     return false;
 }
 
-// euid and CapEff from status text (scan_options::credentials).
-void take_credentials(process_info& p, const std::string& status, const std::error_code& read_error)
-{
-    uid_t euid = 0;
-    std::uint64_t caps = 0;
-    if (read_error)
-        p.credentials_error = read_error;
-    else if (!parse_status_credentials(status, euid, caps))
-        p.credentials_error = make_error_code(error::malformed_reply);
-    else {
-        p.euid = euid;
-        p.cap_effective = caps;
-    }
-}
-
 void read_details(const read_context& c, int dir, raw_process& out, bool& alive)
 {
     process_info& p = out.info;
@@ -218,6 +198,30 @@ void read_details(const read_context& c, int dir, raw_process& out, bool& alive)
 }
 
 } // namespace
+
+void take_stat(const stat_fields& f, process_info& p)
+{
+    p.command.assign(f.comm);
+    p.ppid = f.ppid;
+    if (f.state == 'Z' || f.state == 'X')
+        p.state = process_state::zombie;
+    else if (f.flags & pf_kthread)
+        p.state = process_state::kernel_thread;
+}
+
+void take_credentials(process_info& p, const std::string& status, const std::error_code& read_error)
+{
+    uid_t euid = 0;
+    std::uint64_t caps = 0;
+    if (read_error)
+        p.credentials_error = read_error;
+    else if (!parse_status_credentials(status, euid, caps))
+        p.credentials_error = make_error_code(error::malformed_reply);
+    else {
+        p.euid = euid;
+        p.cap_effective = caps;
+    }
+}
 
 bool gone(const std::error_code& ec) noexcept
 {

@@ -126,6 +126,11 @@ bool gone(const std::error_code& ec) noexcept;
 // the caller's netns gave it, -1 when none (netnsid.cpp).
 std::int32_t get_nsid(int nl, int netns_fd, std::error_code& ec) noexcept;
 
+// stat's command, ppid and state (zombie, kernel_thread) into p.
+void take_stat(const stat_fields& f, process_info& p);
+// euid and CapEff from status text (scan_options::credentials).
+void take_credentials(process_info& p, const std::string& status, const std::error_code& read_error);
+
 class scanner {
 public:
     scanner(const scan_options& o, snapshot& s) : opt_(o), snap_(s) {}
@@ -143,6 +148,8 @@ private:
     std::vector<std::pair<std::size_t, pid_t>> mount_ns_reader_; // mnt ns index -> a pid in it
     std::unordered_set<std::size_t> mount_ns_seen_;
     std::vector<target_ref> targets_;
+    std::vector<std::uint64_t> kernel_ids_; // mount namespace ids the kernel listed before the scan, sorted
+    bool kernel_walked_ = false;
 
     bool open_proc(std::error_code& ec);
     void find_targets();
@@ -169,7 +176,13 @@ private:
     void scan_mounts();
     void add_mounts_of(std::size_t mntns, pid_t pid, std::string_view text);
     void fill_details();
+    void fill_one(process_info& p);
     void finish();
+
+    // scan_kernel_list.cpp
+    bool wants_kernel_list() const noexcept;
+    void list_kernel_mount_namespaces(); // before the scan
+    void check_kernel_mount_list();      // after it: what the kernel has that the scan did not attribute
     void drop_unreferenced();
 };
 

@@ -83,9 +83,23 @@ int time_steps(const plan& p, setup_step& step) noexcept
     return static_cast<int>(-r);
 }
 
+// A session of its own: no controlling terminal, so nothing in the sandbox
+// can push input into the caller's terminal (TIOCSTI) or signal its jobs.
+int session_step(const plan& p, setup_step& step) noexcept
+{
+    if (!p.o->new_session)
+        return 0;
+    step = setup_step::setsid;
+    const long r = raw::call(SYS_setsid);
+    return r < 0 ? static_cast<int>(-r) : 0;
+}
+
 [[noreturn]] void run_payload(const plan& p, int report_w) noexcept
 {
+    setup_step step = setup_step::none;
     if (p.fn != nullptr) {
+        if (int e = session_step(p, step))
+            fail(report_w, step, e);
         raw::close(report_w); // setup done: the parent reads EOF
         int r = 255;
         try {
@@ -109,6 +123,8 @@ int time_steps(const plan& p, setup_step& step) noexcept
         if (fd >= 0 && fd != report_w)
             if (const long r = raw::call(SYS_fcntl, fd, F_SETFD, 0); r < 0)
                 fail(report_w, setup_step::close_fds, static_cast<int>(-r), 127);
+    if (int e = session_step(p, step)) // before pre_exec: a hook may give it a terminal of its own
+        fail(report_w, step, e, 127);
     if (so.pre_exec != nullptr)
         if (int e = so.pre_exec(so.pre_exec_ctx); e != 0)
             fail(report_w, setup_step::exec, e, 127);

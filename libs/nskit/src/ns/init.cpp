@@ -7,6 +7,7 @@
 
 #include <nskit/sys/detail/clone_args.hpp>
 
+#include <fcntl.h>
 #include <poll.h>
 #include <sched.h>
 #include <sys/mman.h>
@@ -14,6 +15,8 @@
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+
+#include <iterator>
 
 namespace nskit::ns::detail::run_impl {
 
@@ -77,6 +80,7 @@ constexpr bool callable_shares_memory = false;
 struct worker_args {
     const plan* p;
     int report_w, status_w;
+    int ready_r, ready_w; // the worker waits for EOF on ready_r: the init has closed the caller's fds
 };
 
 // The worker: on its own stack in the init's memory (CLONE_VM), or forked.
@@ -88,6 +92,11 @@ struct worker_args {
     raw::set_mask(0);                               // the init keeps them blocked for its sigtimedwait
     raw::call(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL); // the init died: so do we
     raw::close(w->status_w);                        // our own fd table (no CLONE_FILES)
+    raw::close(w->ready_w);
+    char c; // nothing of the payload runs while the init still holds the caller's fds
+    while (raw::read_some(w->ready_r, &c, 1) > 0) {
+    }
+    raw::close(w->ready_r);
     run_payload(*w->p, w->report_w);
 }
 
@@ -154,13 +163,14 @@ raw::sigmask child_prepare(const plan& p, int report_w, int go_r, int parent_pid
         if (n != 1)
             raw::exit_group(setup_failed_exit); // end of file: the parent gave up and reports why
     }
-    if (p.become_root) { // raw: glibc's setresuid would signal the parent's threads
-        long r = raw::call(SYS_setresgid, 0, 0, 0);
-        if (r == 0)
-            r = raw::call(SYS_setresuid, 0, 0, 0);
-        if (r < 0)
+    // raw: glibc's setresuid would signal the parent's threads.  The gid
+    // first: it needs CAP_SETGID, which a uid change could drop.
+    if (p.become_gid0)
+        if (const long r = raw::call(SYS_setresgid, 0, 0, 0); r < 0)
             fail(report_w, setup_step::become_root, static_cast<int>(-r));
-    }
+    if (p.become_uid0)
+        if (const long r = raw::call(SYS_setresuid, 0, 0, 0); r < 0)
+            fail(report_w, setup_step::become_root, static_cast<int>(-r));
     setup_step step = setup_step::none;
     if (int e = mount_steps(p, step))
         fail(report_w, step, e);
@@ -180,24 +190,27 @@ raw::sigmask child_prepare(const plan& p, int report_w, int go_r, int parent_pid
 
 // Starts the worker (PID 2 in a new PID namespace; it enters
 // time_for_children): returns its pid or -errno.
-long start_worker(const plan& p, worker_args& args, int report_w) noexcept
+long start_worker(const plan& p, worker_args& args, int report_w, long worker_stack) noexcept
 {
     long w;
     if (p.fn == nullptr) {
-        // A program: the worker borrows our memory until its exec (vfork
-        // semantics: we wait), which spares copying the page tables.
-        constexpr std::size_t stack_size = std::size_t{256} * 1024;
-        const long stack = map_stack(stack_size, false);
+        // A program: the worker borrows our memory until its exec, which
+        // spares copying the page tables.  Not vfork: it waits for us to
+        // close our fds first.  Its stack: below ours where we share the
+        // caller's memory (the caller frees both once we are reaped), else
+        // a mapping of ours that goes with us.
+        long stack = worker_stack;
+        if (stack == 0)
+            stack = map_stack(program_worker_stack, false);
         if (static_cast<unsigned long>(stack) > -4096UL)
             fail(report_w, setup_step::fork, static_cast<int>(-stack));
-        w = start_on_stack(worker_main, &args, stack, stack_size, CLONE_VM | CLONE_VFORK);
-        raw::call(SYS_munmap, stack, stack_size); // exec'd or gone: an init sharing the caller's memory must not keep it
+        w = start_on_stack(worker_main, &args, stack, program_worker_stack, CLONE_VM);
     } else if (callable_shares_memory && !p.ns.contains(sys::clone_flag::newtime)) {
         // A callable: shares our memory for its whole life (no vfork wait,
         // so we keep forwarding signals).  The stack is as large as a main
         // thread's, reserved lazily, with a guard page below it.  (A task
         // sharing memory stays in our time namespace: then it is forked.)
-        constexpr std::size_t stack_size = std::size_t{8} * 1024 * 1024;
+        constexpr std::size_t stack_size = 8 * 1024 * 1024;
         const long stack = map_stack(stack_size, true);
         if (static_cast<unsigned long>(stack) > -4096UL)
             fail(report_w, setup_step::fork, static_cast<int>(-stack));
@@ -213,23 +226,43 @@ long start_worker(const plan& p, worker_args& args, int report_w) noexcept
 }
 } // namespace
 
-[[noreturn]] void child_main(const plan& p, int report_w, int go_r, int status_w, int parent_pidfd) noexcept
+[[noreturn]] void child_main(const plan& p, int report_w, int go_r, int status_w, int parent_pidfd,
+                            long worker_stack) noexcept
 {
     const raw::sigmask waited = child_prepare(p, report_w, go_r, parent_pidfd);
     if (!p.init)
         run_payload(p, report_w);
-    worker_args args{&p, report_w, status_w};
-    const long w = start_worker(p, args, report_w);
+    // The init leaves the caller's session too: PROGRAM could reach its
+    // terminal through it (ptrace) otherwise.
+    setup_step step = setup_step::none;
+    if (int e = session_step(p, step))
+        fail(report_w, step, e);
+    // The init never execs, so CLOEXEC closes nothing of what it inherited:
+    // it keeps only 0-2 and its status pipe (an inherited directory fd would
+    // be a way out of the sandbox through /proc/1/fd).  The worker inherits
+    // everything (a program keeps 0-2 and keep_fds) and starts the payload
+    // only once the init has closed its own (EOF on `ready`).
+    int ready[2];
+    if (const long r = raw::call(SYS_pipe2, raw::arg(ready), O_CLOEXEC); r < 0)
+        fail(report_w, setup_step::pipe, static_cast<int>(-r));
+    worker_args args{&p, report_w, status_w, ready[0], ready[1]};
+    const long w = start_worker(p, args, report_w, worker_stack);
     if (w < 0)
         fail(report_w, setup_step::fork, static_cast<int>(-w));
+    const int kept[] = {report_w, status_w, ready[1]};
+    if (const long r = raw::close_all_but(kept, std::size(kept)); r < 0) {
+        raw::call(SYS_kill, w, SIGKILL);
+        fail(report_w, setup_step::close_fds, static_cast<int>(-r));
+    }
     raw::close(report_w); // the worker holds it until exec / the callable
+    raw::close(ready[1]); // the worker goes on
     init_loop(static_cast<pid_t>(w), status_w, waited);
 }
 
 int shared_memory_init(void* a) noexcept
 {
     const auto* i = static_cast<const init_args*>(a);
-    child_main(*i->p, i->report_w, i->go_r, i->status_w, i->parent_pidfd);
+    child_main(*i->p, i->report_w, i->go_r, i->status_w, i->parent_pidfd, i->worker_stack);
 }
 
 } // namespace nskit::ns::detail::run_impl

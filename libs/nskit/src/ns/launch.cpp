@@ -138,7 +138,10 @@ bool clone_sharing_memory(const plan& p, const sys::clone3_args& a, init_args& i
     // init then makes raw system calls only: the two never use shared
     // state at once.
     const bool vfork = !p.init && !p.handshake;
-    child_stack = sys::clone_stack(p.init ? 64 * 1024 : 256 * 1024, ec); // 256 KiB: for pre_exec
+    // 256 KiB: for pre_exec.  An init runs on the top 64 KiB, its program's
+    // worker below (freed with it once the init is reaped).
+    constexpr std::size_t init_part = 64 * 1024;
+    child_stack = sys::clone_stack(p.init ? init_part + program_worker_stack : 256 * 1024, ec);
     if (ec) {
         ec = as_setup_error(setup_step::clone, ec);
         return false;
@@ -147,8 +150,11 @@ bool clone_sharing_memory(const plan& p, const sys::clone3_args& a, init_args& i
     shared.flags |= sys::clone_flag::vm;
     if (vfork)
         shared.flags |= sys::clone_flag::vfork;
-    shared.stack = static_cast<char*>(child_stack.top()) - child_stack.size();
-    shared.stack_size = child_stack.size();
+    char* const base = static_cast<char*>(child_stack.top()) - child_stack.size();
+    shared.stack = p.init ? base + program_worker_stack : base;
+    shared.stack_size = p.init ? init_part : child_stack.size();
+    if (p.init)
+        ia.worker_stack = reinterpret_cast<long>(base);
     int pidfd = -1;
     auto k = sys::detail::to_kernel(shared, &pidfd);
     const long pid = sys::detail::clone3_run(&k, shared_memory_init, &ia);

@@ -72,11 +72,7 @@ int loopback_up_async_signal_safe() noexcept
 
 namespace nskit::ns {
 
-namespace {
-
-// check_veth's work: the error, and with `why` its text ("veth address
-// '10.0.0.1/33': prefix length 33 out of range 0..32").
-std::error_code veth_problem(const veth_options& v, std::string* why)
+std::error_code detail::veth_problem(const veth_options& v, std::string* why)
 {
     const auto say = [&](std::string text) { *why = std::move(text); }; // only when why is given
     std::error_code ec;
@@ -127,12 +123,10 @@ std::error_code veth_problem(const veth_options& v, std::string* why)
     return ec;
 }
 
-} // namespace
-
 void check_veth(const veth_options& v, std::error_code& ec) noexcept
 {
     try {
-        ec = veth_problem(v, nullptr);
+        ec = detail::veth_problem(v, nullptr);
     } catch (...) { // the names' and addresses' checks allocate nothing; to_string may
         ec = std::make_error_code(std::errc::not_enough_memory);
     }
@@ -141,7 +135,7 @@ void check_veth(const veth_options& v, std::error_code& ec) noexcept
 void check_veth(const veth_options& v)
 {
     std::string why;
-    const auto ec = veth_problem(v, &why);
+    const auto ec = detail::veth_problem(v, &why);
     throw_if(ec, op_kind::input, why);
 }
 

@@ -10,6 +10,10 @@
 
 namespace nskit::ns::detail {
 
+// check_veth's work: the error, and with `why` its text ("veth address
+// '10.0.0.1/33': prefix length 33 out of range 0..32").
+std::error_code veth_problem(const veth_options& v, std::string* why);
+
 // True when nskit was built with the net layer (always, once it is merged).
 bool have_net_layer() noexcept;
 

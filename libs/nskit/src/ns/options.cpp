@@ -1,10 +1,18 @@
 #include <nskit/ns/options.hpp>
 #include <nskit/sys/error.hpp>
 
+#include "network.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <time.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <charconv>
-#include <signal.h>
-#include <unistd.h>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
 
 namespace nskit::ns {
 namespace {
@@ -49,37 +57,6 @@ bool overlaps(std::uint64_t a, std::uint64_t an, std::uint64_t b, std::uint64_t 
     return a < b + bn && b < a + an;
 }
 
-// What kernel/user_namespace.c's map_write takes: 1..340 extents
-// (UID_GID_MAP_MAX_EXTENTS), none empty, none past 2^32, none overlapping
-// another inside or outside, all in one write shorter than a page.
-bool kernel_takes(const std::vector<id_range>& m)
-{
-    if (m.empty() || m.size() > 340)
-        return false;
-    for (std::size_t i = 0; i < m.size(); ++i) {
-        const auto& r = m[i];
-        if (r.count == 0 || std::uint64_t(r.inside) + r.count > 0x100000000ULL ||
-            std::uint64_t(r.outside) + r.count > 0x100000000ULL)
-            return false;
-        for (std::size_t j = 0; j < i; ++j)
-            if (overlaps(m[j].inside, m[j].count, r.inside, r.count) ||
-                overlaps(m[j].outside, m[j].count, r.outside, r.count))
-                return false;
-    }
-    auto digits = [](std::uint32_t v) {
-        std::size_t n = 1;
-        while (v >= 10) {
-            v /= 10;
-            ++n;
-        }
-        return n;
-    };
-    std::size_t text = 0; // format_id_map's length, without building it (validate() is noexcept)
-    for (const auto& r : m)
-        text += digits(r.inside) + digits(r.outside) + digits(r.count) + 3;
-    return text < static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
-}
-
 } // namespace
 
 std::vector<id_range> parse_id_map(std::string_view text, std::error_code& ec) noexcept
@@ -94,17 +71,29 @@ std::vector<id_range> parse_id_map(std::string_view text, std::error_code& ec) n
             if (line.find_first_not_of(" \t") == std::string_view::npos)
                 continue;
             id_range r;
-            if (!parse_line(line, r) || out.size() == 340) {
+            if (!parse_line(line, r) || r.count == 0 ||
+                std::uint64_t(r.inside) + r.count > 0x100000000ULL ||
+                std::uint64_t(r.outside) + r.count > 0x100000000ULL) {
                 ec = make_error_code(error::bad_id_map);
                 return {};
             }
+            for (const auto& o : out)
+                if (overlaps(o.inside, o.count, r.inside, r.count) || overlaps(o.outside, o.count, r.outside, r.count)) {
+                    ec = make_error_code(error::bad_id_map);
+                    return {};
+                }
             out.push_back(r);
+        }
+        // map_write (kernel/user_namespace.c) takes one write shorter than a page
+        if (format_id_map(out).size() >= static_cast<std::size_t>(::sysconf(_SC_PAGESIZE))) {
+            ec = make_error_code(error::bad_id_map);
+            return {};
         }
     } catch (...) {
         ec = std::make_error_code(std::errc::not_enough_memory);
         return {};
     }
-    if (!kernel_takes(out)) {
+    if (out.empty() || out.size() > 340) { // 340: the kernel's UID_GID_MAP_MAX_EXTENTS
         ec = make_error_code(error::bad_id_map);
         return {};
     }
@@ -151,30 +140,211 @@ sys::clone_flags options::namespaces() const noexcept
     return f;
 }
 
-std::error_code options::validate() const noexcept
+namespace {
+
+// kernel/time/namespace.c (5.6): the host clock plus the offset must stay
+// within 0..KTIME_SEC_MAX / 2 seconds (KTIME_SEC_MAX = KTIME_MAX / NSEC_PER_SEC).
+constexpr long long ktime_sec_max_half = 9223372036LL / 2;
+constexpr long long ns_per_s = 1000000000LL;
+
+const char* clock_label(int clock) noexcept
 {
-    auto inval = std::make_error_code(std::errc::invalid_argument);
-    if (hostname.size() > 64 || domainname.size() > 64) // __NEW_UTS_LEN
-        return inval;
-    if (kill_signal <= 0 || kill_signal >= NSIG || kill_grace.count() < 0)
-        return inval;
+    return clock == CLOCK_MONOTONIC ? "monotonic" : "boottime";
+}
+
+// The caller's own time namespace offset for `clock` (0 in the initial one,
+// or when /proc cannot tell): what clock_gettime adds to the host's clock.
+long long own_offset_ns(int clock) noexcept
+{
+    const int fd = ::open("/proc/self/timens_offsets", O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    char buf[256];
+    const ssize_t n = ::read(fd, buf, sizeof buf - 1);
+    ::close(fd);
+    if (n <= 0)
+        return 0;
+    buf[n] = '\0';
+    // "monotonic  S  NS\nboottime  S  NS\n" (names since 5.6's release; ids before)
+    const char* name = clock_label(clock);
+    for (char* line = buf; line && *line; ) {
+        char* end = std::strchr(line, '\n');
+        if (end)
+            *end = '\0';
+        char label[32] = {};
+        long long sec = 0, nsec = 0;
+        if (std::sscanf(line, "%31s %lld %lld", label, &sec, &nsec) == 3 &&
+            (std::strcmp(label, name) == 0 || std::atoi(label) == clock))
+            return sec * ns_per_s + nsec;
+        line = end ? end + 1 : nullptr;
+    }
+    return 0;
+}
+
+// "-610.72318": seconds, to `digits` decimals (9: nanoseconds), trailing zeros dropped.
+std::string seconds_text(long long ns, int digits = 9)
+{
+    const bool neg = ns < 0;
+    const unsigned long long a = neg ? 0ULL - static_cast<unsigned long long>(ns) : static_cast<unsigned long long>(ns);
+    std::string out = (neg ? "-" : "") + std::to_string(a / ns_per_s);
+    if (const auto frac = a % ns_per_s) {
+        char b[16];
+        std::snprintf(b, sizeof b, ".%09llu", frac);
+        std::string f(b, static_cast<std::size_t>(1 + digits));
+        while (f.back() == '0')
+            f.pop_back();
+        if (f.size() > 1)
+            out += f;
+    }
+    return out;
+}
+
+// check_time_offset's work; with `why`, its text.
+std::error_code offset_problem(int clock, std::chrono::nanoseconds off, std::string* why)
+{
+    std::error_code ec;
+    const auto lim = time_offset_limits(clock, ec);
+    if (ec) {
+        if (why)
+            *why = "time offset for clock " + std::to_string(clock) + ": only CLOCK_MONOTONIC (1) and CLOCK_BOOTTIME (7)";
+        return ec;
+    }
+    if (off >= lim.min && off <= lim.max)
+        return {};
+    if (why)
+        *why = std::string(clock_label(clock)) + " offset " + seconds_text(off.count()) + " s: the clock would be " +
+               seconds_text(off.count() - lim.min.count(), 3) + " s; allowed " + seconds_text(lim.min.count(), 3) +
+               " s to " + seconds_text(lim.max.count(), 3) + " s (the clock plus the offset within 0.." +
+               std::to_string(ktime_sec_max_half) + " s)";
+    return std::make_error_code(std::errc::result_out_of_range);
+}
+
+// One id map's problem: "" when the kernel would take it.
+std::string map_problem(const char* which, const std::vector<id_range>& m)
+{
+    const auto range = [](const id_range& r) {
+        return std::to_string(r.inside) + ":" + std::to_string(r.outside) + ":" + std::to_string(r.count);
+    };
+    if (m.size() > 340) // UID_GID_MAP_MAX_EXTENTS (4.15)
+        return std::string(which) + " map has " + std::to_string(m.size()) + " ranges; the kernel's limit is 340";
+    for (std::size_t i = 0; i < m.size(); ++i) {
+        const auto& r = m[i];
+        if (r.count == 0)
+            return std::string(which) + " map range " + range(r) + ": a zero count";
+        if (std::uint64_t(r.inside) + r.count > 0x100000000ULL || std::uint64_t(r.outside) + r.count > 0x100000000ULL)
+            return std::string(which) + " map range " + range(r) + ": goes beyond id 4294967295";
+        for (std::size_t j = 0; j < i; ++j) {
+            if (overlaps(m[j].inside, m[j].count, r.inside, r.count))
+                return std::string(which) + " map ranges " + range(m[j]) + " and " + range(r) + " overlap inside";
+            if (overlaps(m[j].outside, m[j].count, r.outside, r.count))
+                return std::string(which) + " map ranges " + range(m[j]) + " and " + range(r) + " overlap outside";
+        }
+    }
+    // map_write() (kernel/user_namespace.c) takes one write shorter than a page
+    const auto bytes = format_id_map(m).size();
+    const auto page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+    if (bytes >= page)
+        return std::string(which) + " map: its " + std::to_string(m.size()) + " ranges are " + std::to_string(bytes) +
+               " bytes as written; the kernel takes one write of at most " + std::to_string(page - 1) + " bytes";
+    return {};
+}
+
+} // namespace
+
+time_offset_range time_offset_limits(int clock, std::error_code& ec) noexcept
+{
+    ec.clear();
+    if (clock != CLOCK_MONOTONIC && clock != CLOCK_BOOTTIME) {
+        ec = std::make_error_code(std::errc::invalid_argument);
+        return {};
+    }
+    timespec ts{};
+    if (::clock_gettime(clock, &ts) != 0) {
+        ec = nskit::detail::last_error();
+        return {};
+    }
+    const long long host = static_cast<long long>(ts.tv_sec) * ns_per_s + ts.tv_nsec - own_offset_ns(clock);
+    return {std::chrono::nanoseconds(-host), std::chrono::nanoseconds((ktime_sec_max_half + 1) * ns_per_s - 1 - host)};
+}
+
+time_offset_range time_offset_limits(int clock)
+{
+    std::error_code ec;
+    const auto r = time_offset_limits(clock, ec);
+    throw_if(ec, op_kind::input, "time_offset_limits(clock " + std::to_string(clock) + ")");
+    return r;
+}
+
+void check_time_offset(int clock, std::chrono::nanoseconds offset, std::error_code& ec) noexcept
+{
+    try {
+        ec = offset_problem(clock, offset, nullptr);
+    } catch (...) {
+        ec = std::make_error_code(std::errc::not_enough_memory);
+    }
+}
+
+void check_time_offset(int clock, std::chrono::nanoseconds offset)
+{
+    std::string why;
+    const auto ec = offset_problem(clock, offset, &why);
+    throw_if(ec, op_kind::input, why);
+}
+
+options::problem_t options::problem() const
+{
+    const auto inval = std::make_error_code(std::errc::invalid_argument);
+    for (const auto* name : {&hostname, &domainname})
+        if (name->size() > 64) // __NEW_UTS_LEN
+            return {inval, name == &hostname ? "hostname" : "domainname",
+                    std::string(name == &hostname ? "hostname '" : "domainname '") + name->substr(0, 16) + "...' is " +
+                        std::to_string(name->size()) + " bytes; the kernel's limit is 64"};
+    if (kill_signal <= 0 || kill_signal >= NSIG)
+        return {inval, "kill_signal", "kill signal " + std::to_string(kill_signal) + ": not a signal (1.." +
+                                          std::to_string(NSIG - 1) + ")"};
+    if (kill_grace.count() < 0)
+        return {inval, "kill_grace", "kill grace " + std::to_string(kill_grace.count()) + " ms: negative"};
     if (tmp && (tmp->mode & ~07777) != 0)
-        return inval;
-    // mount data is a C string: a NUL would cut it short, a ',' in size= start another option
-    if (tmp && (tmp->size.find_first_of(std::string_view(",\0", 2)) != std::string::npos ||
-                tmp->extra.find('\0') != std::string::npos))
-        return inval;
+        return {inval, "tmp.mode", "tmpfs mode " + std::to_string(tmp->mode) + ": beyond 07777"};
+    if (tmp && tmp->size.find(',') != std::string::npos)
+        return {inval, "tmp.size", "tmpfs size '" + tmp->size + "': a ',' (options go in tmp.extra)"};
+    if (tmp && tmp->extra.find('\0') != std::string::npos)
+        return {inval, "tmp.extra", "tmpfs options: a NUL byte"};
+    if (tmp && tmp->size.find('\0') != std::string::npos) // mount data is a C string: the NUL would cut it short
+        return {inval, "tmp.size", "tmpfs size: a NUL byte"};
     if (veth) {
-        std::error_code ec;
-        if (check_veth(*veth, ec); ec)
-            return ec;
+        std::string why;
+        if (auto ec = detail::veth_problem(*veth, &why))
+            return {ec, "veth", why};
     }
     if (user) {
-        auto check = [](const std::vector<id_range>& m) { return m.empty() || kernel_takes(m); };
-        if (!check(user->uid_map) || !check(user->gid_map))
-            return make_error_code(error::bad_id_map);
+        for (const auto* m : {&user->uid_map, &user->gid_map})
+            if (auto why = map_problem(m == &user->uid_map ? "uid" : "gid", *m); !why.empty())
+                return {make_error_code(error::bad_id_map), m == &user->uid_map ? "user.uid_map" : "user.gid_map",
+                        why};
     }
+    for (const auto& [clock, off] : {std::pair{CLOCK_MONOTONIC, monotonic_offset}, std::pair{CLOCK_BOOTTIME, boottime_offset}})
+        if (off.count() != 0) {
+            std::string why;
+            if (auto ec = offset_problem(clock, off, &why))
+                return {ec, clock == CLOCK_MONOTONIC ? "monotonic_offset" : "boottime_offset", why};
+        }
     return {};
+}
+
+std::error_code options::validate() const noexcept
+{
+    try {
+        return problem().ec;
+    } catch (...) {
+        return std::make_error_code(std::errc::not_enough_memory);
+    }
+}
+
+void options::check() const
+{
+    const auto p = problem();
+    throw_if(p.ec, op_kind::input, p.reason);
 }
 
 } // namespace nskit::ns

@@ -48,7 +48,10 @@ std::error_code make_plan(const options& o, plan& p)
                     return true;
             return false;
         };
-        p.become_root = maps_zero(uid) && maps_zero(gid);
+        // Each id on its own: a uid map with 0 and a gid map without still
+        // makes the program uid 0 (its gid stays what the kernel maps ours to).
+        p.become_uid0 = maps_zero(uid);
+        p.become_gid0 = maps_zero(gid);
         p.uid_text = format_id_map(uid);
         p.gid_text = format_id_map(gid);
     }

@@ -8,6 +8,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -123,6 +124,44 @@ inline long read_some(int fd, void* data, std::size_t len) noexcept
 }
 
 inline long close(int fd) noexcept { return call(SYS_close, fd); }
+
+// close_range_or_loop closes [first, last]; close_all_but every fd >= 3
+// but those kept: close_range, or where the kernel lacks it (before 5.9: ENOSYS) one close
+// per fd below the hard RLIMIT_NOFILE (capped at 2^20, the default
+// fs.nr_open).  For processes that never exec: CLOSE_RANGE_CLOEXEC would
+// close nothing for them.
+inline long close_range_or_loop(unsigned first, unsigned last) noexcept
+{
+    if (first > last)
+        return 0;
+    const long r = call(SYS_close_range, first, last, 0);
+    if (r != -ENOSYS)
+        return r;
+    struct rlimit lim{};
+    if (const long g = call(SYS_prlimit64, 0, RLIMIT_NOFILE, 0, arg(&lim)); g < 0)
+        return g;
+    const unsigned long top = lim.rlim_max < (1UL << 20) ? lim.rlim_max : (1UL << 20);
+    for (unsigned long fd = first; fd <= last && fd < top; ++fd)
+        call(SYS_close, static_cast<long>(fd)); // EBADF for most: nothing open there
+    return 0;
+}
+
+// keep[0..n) in any order, duplicates and fds < 3 allowed; no allocation.
+inline long close_all_but(const int* keep, std::size_t n) noexcept
+{
+    unsigned next = 3;
+    for (;;) {
+        long lowest = -1; // the lowest kept fd >= next
+        for (std::size_t i = 0; i < n; ++i)
+            if (keep[i] >= static_cast<long>(next) && (lowest < 0 || keep[i] < lowest))
+                lowest = keep[i];
+        if (lowest < 0)
+            return close_range_or_loop(next, ~0U);
+        if (const long r = close_range_or_loop(next, static_cast<unsigned>(lowest) - 1); r < 0)
+            return r;
+        next = static_cast<unsigned>(lowest) + 1;
+    }
+}
 
 inline long mount(const char* source, const char* target, const char* type, unsigned long flags,
                   const void* data) noexcept

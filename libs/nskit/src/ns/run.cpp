@@ -33,6 +33,14 @@ std::string op_name(const char* what, const options& o)
 
 using detail::count_threads;
 
+// The throwing forms refuse bad options with the field, value and rule
+// ("run(uts): hostname 'hhh...' is 65 bytes; the kernel's limit is 64").
+void check_options(const std::string& op, const options& o)
+{
+    if (auto p = o.problem(); p.ec)
+        throw_error(p.ec, op_kind::input, op + ": " + p.reason);
+}
+
 } // namespace
 
 // ---------------------------------------------------------------- run
@@ -72,6 +80,7 @@ sys::exit_status run(const std::function<int()>& fn, const options& opts, std::e
 
 sys::exit_status run(const std::function<int()>& fn, const options& opts)
 {
+    check_options(op_name("run", opts), opts);
     std::error_code ec;
     auto s = run(fn, opts, ec);
     throw_if(ec, op_kind::other, op_name("run", opts));
@@ -160,6 +169,7 @@ process spawn(const std::string& program, const std::vector<std::string>& args, 
 process spawn(const std::string& program, const std::vector<std::string>& args, const options& opts,
               const spawn_options& so)
 {
+    check_options(op_name("spawn", opts) + " " + program, opts);
     std::error_code ec;
     auto proc = spawn(program, args, opts, so, ec);
     throw_if(ec, op_kind::other, op_name("spawn", opts) + " " + program);
@@ -236,7 +246,7 @@ void setup(const options& opts, std::error_code& ec) noexcept
         }
         if (opts.user && (ec = setup_user(p)))
             return;
-        if (p.become_root && (::setresgid(0, 0, 0) != 0 || ::setresuid(0, 0, 0) != 0)) {
+        if ((p.become_gid0 && ::setresgid(0, 0, 0) != 0) || (p.become_uid0 && ::setresuid(0, 0, 0) != 0)) {
             ec = make_setup_error(setup_step::become_root, errno);
             return;
         }
@@ -290,6 +300,7 @@ void setup(const options& opts, std::error_code& ec) noexcept
 
 void setup(const options& opts)
 {
+    check_options(op_name("setup", opts), opts);
     std::error_code ec;
     setup(opts, ec);
     throw_if(ec, op_kind::other, op_name("setup", opts));

@@ -40,7 +40,8 @@ struct plan {
     unsigned long tmp_flags = 0;
     std::string timens_text;
     bool handshake = false, init = false;
-    bool become_root = false; // inside ids 0 are mapped: switch to them, like unshare -r
+    // inside uid / gid 0 is mapped: switch to it (like unshare -r), each on its own
+    bool become_uid0 = false, become_gid0 = false;
     int exit_signal = SIGCHLD;
     // payload: a callable, or a program
     const std::function<int()>* fn = nullptr;
@@ -58,14 +59,20 @@ std::error_code make_plan(const options& o, plan& p);
 int mount_steps(const plan& p, setup_step& step) noexcept; // also run by setup(): no allocation
 int uts_steps(const plan& p, setup_step& step) noexcept;
 int time_steps(const plan& p, setup_step& step) noexcept;
+int session_step(const plan& p, setup_step& step) noexcept; // setsid() when new_session
 [[noreturn]] void run_payload(const plan& p, int report_w) noexcept;
 
 // init.cpp: the child after clone, and the PID-1 init.
-[[noreturn]] void child_main(const plan& p, int report_w, int go_r, int status_w, int parent_pidfd) noexcept;
+// worker_stack: where a program's worker runs (program_worker_stack bytes
+// from there), 0: the init maps one.
+[[noreturn]] void child_main(const plan& p, int report_w, int go_r, int status_w, int parent_pidfd,
+                            long worker_stack = 0) noexcept;
+constexpr std::size_t program_worker_stack = 256 * 1024; // room for pre_exec
 
 struct init_args {
     const plan* p;
     int report_w, go_r, status_w, parent_pidfd;
+    long worker_stack = 0;
 };
 
 int shared_memory_init(void* a) noexcept; // clone3_run entry: child_main(*init_args)

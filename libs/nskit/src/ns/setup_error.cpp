@@ -39,6 +39,7 @@ std::string_view to_string(setup_step s) noexcept
     case setup_step::setns: return "setns";
     case setup_step::chroot: return "chroot";
     case setup_step::become_root: return "setresuid/setresgid 0";
+    case setup_step::setsid: return "setsid";
     }
     return "unknown step";
 }

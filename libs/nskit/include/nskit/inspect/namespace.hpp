@@ -48,6 +48,10 @@ enum class holder_kind {
     socket,           // a socket created in it (net namespaces, SIOCGSKNS)
     child,            // it is the parent of another pid/user namespace
     owner,            // it is the user namespace owning another namespace
+    unseen,           // mnt: the kernel lists it (NS_MNT_GET_NEXT) but nothing the scan
+                      // can see holds it: an fd in flight over a unix socket, a process
+                      // outside the scanned /proc, a bind mount in a mount namespace
+                      // no visible process is in
 };
 std::string_view to_string(holder_kind k) noexcept;
 
@@ -56,6 +60,7 @@ std::string_view to_string(holder_kind k) noexcept;
 //   fd/socket: pid + fd
 //   bind_mount: mount_ns (index into snapshot::namespaces) + path (as seen in it)
 //   child/owner: other (index of the child / owned namespace)
+//   unseen: nothing else
 struct ns_reference {
     ns_reference() = default;
     ns_reference(holder_kind k, pid_t p, pid_t t, int f = -1) : kind(k), pid(p), tid(t), fd(f) {}

@@ -45,6 +45,12 @@ struct scan_options {
     // snapshot::lost_targets, never answered for.  Must outlive the scan.
     std::span<const sys::pidref> targets{};
     bool targets_only = false; // read only `pids` and `targets` (plus PID 1 and 2)
+    // Check the scan against the kernel's own list of mount namespaces
+    // (NS_MNT_GET_NEXT/PREV, 6.12): one the scan could not attribute is added
+    // with a holder_kind::unseen reference (snapshot::kernel_mount_list).
+    // Only in a whole scan with `fds` and `mounts` (else what they hold would
+    // read as unseen): not with `pids` or `targets_only`.
+    bool kernel_mount_list = true;
     unsigned workers = 0;   // threads reading /proc (0: one per CPU, at most 4; 1: none)
     const char* proc = "/proc"; // where procfs is mounted
 };
@@ -57,6 +63,7 @@ enum class gap_kind {
     fds,        // its fd table could not be read
     sockets,    // a socket's net namespace could not be asked (pidfd_getfd, SIOCGSKNS)
     mounts,     // a mount namespace's mountinfo could not be read
+    kernel_list, // the kernel's list of mount namespaces could not be read (EPERM ...)
 };
 std::string_view to_string(gap_kind k) noexcept;
 
@@ -64,8 +71,22 @@ std::string_view to_string(gap_kind k) noexcept;
 struct scan_gap {
     gap_kind kind = gap_kind::namespaces;
     std::error_code error{};
-    std::size_t count = 0;  // processes (mounts: mount namespaces) affected
+    std::size_t count = 0;  // processes (mounts: mount namespaces; kernel_list: 1) affected
     pid_t first_pid = 0;    // the lowest pid concerned
+};
+
+// The scan against the kernel's list of mount namespaces
+// (scan_options::kernel_mount_list).  The list is walked before and after
+// the scan; only namespaces on both walks count (one created or freed
+// meanwhile proves nothing).
+struct kernel_list_check {
+    bool checked = false;     // both walks ran to both ends
+    std::size_t listed = 0;   // mount namespaces on both walks
+    std::size_t unseen = 0;   // of those, held by nothing the scan saw (holder_kind::unseen)
+    // Why not checked: ENOTTY (kernel before 6.12: not a gap), EPERM (needs
+    // CAP_SYS_ADMIN in the initial user namespace, and the initial PID
+    // namespace: a gap_kind::kernel_list gap) ...; none when not asked for.
+    std::error_code error{};
 };
 
 // A target (scan_options::targets) that could not be answered for.
@@ -87,6 +108,7 @@ public:
     // fd/socket references are unknown.  (The fds and sockets gaps, summed.)
     std::size_t holders_unknown = 0;
     std::error_code holders_error{};
+    kernel_list_check kernel_mount_list{};
 
     // Something could not be read: namespaces or references may be missing.
     bool partial() const noexcept { return !gaps.empty(); }

@@ -74,6 +74,26 @@ struct veth_options {
 void check_veth(const veth_options& v, std::error_code& ec) noexcept;
 void check_veth(const veth_options& v);
 
+// The offsets a new time namespace accepts for `clock` (CLOCK_MONOTONIC or
+// CLOCK_BOOTTIME) now.  The kernel (kernel/time/namespace.c,
+// proc_timens_set_offset, 5.6) refuses with ERANGE an offset that puts the
+// host's clock below 0 or above KTIME_SEC_MAX / 2 = 4611686018 s: the range
+// is [-now, 4611686018.999999999 s - now].  `now` is the host's clock: the
+// caller's own time namespace offset (/proc/self/timens_offsets) is taken
+// off what clock_gettime says.  The upper end shrinks as the clock runs.
+struct time_offset_range {
+    std::chrono::nanoseconds min{0}, max{0};
+};
+time_offset_range time_offset_limits(int clock, std::error_code& ec) noexcept;
+time_offset_range time_offset_limits(int clock);
+// std::errc::result_out_of_range outside time_offset_limits(clock) (EINVAL
+// for another clock); the throwing form's text names the clock, the
+// offset and the range: "monotonic offset -700 s: the clock would be
+// -89.3 s; allowed -610.7 s to 4611685407.9 s (the clock plus the offset
+// within 0..4611686018 s)".
+void check_time_offset(int clock, std::chrono::nanoseconds offset, std::error_code& ec) noexcept;
+void check_time_offset(int clock, std::chrono::nanoseconds offset);
+
 struct options {
     // --- Sys::Linux::Namespace's options ---
     bool mount = false;                       // private_mount: mounts made recursively private first
@@ -100,11 +120,31 @@ struct options {
     int kill_signal = 15;                     // SIGTERM
     std::chrono::milliseconds kill_grace{200};
     bool die_with_parent = false;             // PR_SET_PDEATHSIG(SIGKILL) plus a pidfd check
+    // run/spawn: the payload (and an init) call setsid() before the callable
+    // or exec: no controlling terminal, so no TIOCSTI into the caller's
+    // terminal; stdin/stdout stay what they were.  setup() ignores it.
+    bool new_session = true;
 
     // Effective namespace flags (the implications above applied).
     sys::clone_flags namespaces() const noexcept;
-    // Checks the request before any side effect (nskit::error / errc).
+    // Checks the request before any side effect (nskit::error / errc):
+    // host and domain name at most 64 bytes, kill_signal and kill_grace,
+    // tmp's mode and options, the veth (check_veth), each id map (no zero
+    // count, no overlap, at most 340 ranges, and its text shorter than the
+    // kernel's one-write limit of a page, 4096 bytes), the time offsets
+    // (check_time_offset).
     std::error_code validate() const noexcept;
+    // validate()'s answer with the member refused ("hostname",
+    // "user.uid_map", "monotonic_offset", ...) and a reason naming the value
+    // and the rule ("hostname 'hhh...' is 65 bytes; the kernel's limit is 64").
+    struct problem_t {
+        std::error_code ec;       // empty: valid
+        std::string_view field{}; // the member's name in this struct
+        std::string reason{};
+    };
+    problem_t problem() const;
+    // Throws std::system_error(ec, reason) when validate() refuses.
+    void check() const;
 };
 
 } // namespace nskit::ns

@@ -23,7 +23,7 @@ enum class setup_step {
     none = 0, validate, threads, pipe, clone, fork, user_wait, setgroups, gid_map, uid_map, unshare,
     make_private, tmp_check, mount_tmp, mount_proc, hostname, domainname, loopback, veth,
     timens_offsets, sysvsem, die_with_parent, signals, close_fds, chdir, exec, enter_userns,
-    setns, chroot, become_root,
+    setns, chroot, become_root, setsid,
 };
 std::string_view to_string(setup_step s) noexcept;
 
