@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -82,12 +83,28 @@ inline std::vector<std::uint64_t> stable_kernel_mount_namespaces(int& err)
     return last;
 }
 
+// A setup for in_flight_mntns: in the new mount namespace, a private tmpfs
+// on /tmp with a new UTS namespace bind-mounted on /tmp/uts.
+inline int bind_a_uts_namespace_on_tmp()
+{
+    if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0 ||
+        ::mount("nskit-in-flight", "/tmp", "tmpfs", MS_NOSUID, "size=64k") != 0)
+        return errno;
+    const int f = ::open("/tmp/uts", O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
+    if (f < 0 || ::close(f) != 0 || ::unshare(CLONE_NEWUTS) != 0 ||
+        ::mount("/proc/self/ns/uts", "/tmp/uts", nullptr, MS_BIND, nullptr) != 0)
+        return errno;
+    return 0;
+}
+
 // A child unshares its mount namespace, sends /proc/self/ns/mnt over a
 // socketpair this object keeps, and exits: the namespace lives on only in
 // the socket's queue.  release() (or the destructor) closes the sockets.
+// `setup` runs in the child in the new mount namespace first (async-signal-
+// safe calls only; returns 0 or an errno).
 class in_flight_mntns {
 public:
-    in_flight_mntns()
+    explicit in_flight_mntns(int (*setup)() = nullptr)
     {
         int report[2];
         if (::socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv_) != 0 || ::pipe2(report, O_CLOEXEC) != 0) {
@@ -97,13 +114,22 @@ public:
         const pid_t pid = ::fork();
         if (pid == 0) { // async-signal-safe calls only
             ::close(report[0]);
-            std::uint64_t out[3] = {0, 0, 0}; // errno, inode, id
-            const int fd = ::unshare(CLONE_NEWNS) == 0 ? ::open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC) : -1;
-            struct stat st{};
-            if (fd < 0 || ::fstat(fd, &st) != 0 || ::ioctl(fd, raw_ns_get_id, &out[2]) != 0) {
+            std::uint64_t out[4] = {0, 0, 0, 0}; // errno, inode, id, uts inode
+            int fd = -1;
+            if (::unshare(CLONE_NEWNS) != 0)
+                out[0] = static_cast<std::uint64_t>(errno);
+            else if (setup != nullptr)
+                out[0] = static_cast<std::uint64_t>(setup());
+            if (out[0] == 0)
+                fd = ::open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+            struct stat st{}, uts{};
+            if (out[0] != 0) {
+            } else if (fd < 0 || ::fstat(fd, &st) != 0 || ::ioctl(fd, raw_ns_get_id, &out[2]) != 0 ||
+                       ::stat("/proc/self/ns/uts", &uts) != 0) {
                 out[0] = static_cast<std::uint64_t>(errno);
             } else {
                 out[1] = st.st_ino;
+                out[3] = uts.st_ino;
                 char byte = 'm';
                 struct iovec iov{&byte, 1};
                 alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int))];
@@ -125,7 +151,7 @@ public:
             ::_exit(0);
         }
         ::close(report[1]);
-        std::uint64_t in[3] = {0, 0, 0};
+        std::uint64_t in[4] = {0, 0, 0, 0};
         const ssize_t n = pid > 0 ? ::read(report[0], in, sizeof in) : -1;
         ::close(report[0]);
         if (pid > 0)
@@ -136,6 +162,7 @@ public:
             error_ = std::string("child: ") + std::strerror(static_cast<int>(in[0]));
         inode = in[1];
         id = in[2];
+        uts_inode = in[3];
     }
     ~in_flight_mntns() { release(); }
     in_flight_mntns(const in_flight_mntns&) = delete;
@@ -154,6 +181,7 @@ public:
 
     std::uint64_t inode = 0; // of the namespace in flight
     std::uint64_t id = 0;    // its NS_GET_ID
+    std::uint64_t uts_inode = 0; // the child's UTS namespace, after `setup`
 
 private:
     int sv_[2] = {-1, -1};

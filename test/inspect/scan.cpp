@@ -625,6 +625,39 @@ BOOST_AUTO_TEST_CASE(mount_namespace_in_flight_is_unseen, *boost::unit_test::pre
     BOOST_TEST(t::wait_until([&] { return scan().find_inode(held.inode) == snapshot::npos; }));
 }
 
+
+// A UTS namespace held only by a bind mount in a mount namespace no process
+// is in (itself held only in flight): found through the kernel's list and
+// listmount, with what it is (type, inode) and why the rest is unknown.
+BOOST_AUTO_TEST_CASE(bind_mount_in_a_mount_namespace_no_process_is_in, *boost::unit_test::precondition(t::privileged()))
+{
+    t::in_flight_mntns held(t::bind_a_uts_namespace_on_tmp);
+    BOOST_TEST_REQUIRE(held.ok(), held.error());
+    BOOST_TEST_REQUIRE(held.uts_inode != inode_of("/proc/self/ns/uts"));
+    const auto s = scan();
+    BOOST_TEST(s.kernel_mount_list.checked);
+    const std::size_t m = s.find_inode(held.inode);
+    BOOST_TEST_REQUIRE(m != snapshot::npos);
+    BOOST_TEST_REQUIRE(s.namespaces[m].holders.size() == 1u);
+    BOOST_TEST((s.namespaces[m].holders[0].kind == holder_kind::unseen));
+    const std::size_t u = s.find_inode(held.uts_inode);
+    BOOST_TEST_REQUIRE(u != snapshot::npos);
+    const auto& n = s.namespaces[u];
+    BOOST_TEST((n.type == ns_type::uts));
+    BOOST_TEST(n.processes.empty());
+    BOOST_TEST_REQUIRE(n.holders.size() == 1u);
+    BOOST_TEST((n.holders[0].kind == holder_kind::bind_mount));
+    BOOST_TEST(n.holders[0].mount_ns == m);
+    BOOST_TEST(n.holders[0].path == "/tmp/uts");
+    BOOST_TEST((n.id_error == nskit::error::not_entered));
+    BOOST_TEST((n.owner.error == nskit::error::not_entered));
+    BOOST_TEST(unknown_reason(n.id_error).find("mount namespace no process is in") != std::string::npos);
+    // the lsns view's scan does not look
+    scan_options off;
+    off.kernel_mount_list = false;
+    BOOST_TEST(scan(off).find_inode(held.uts_inode) == snapshot::npos);
+}
+
 // EPERM from the kernel's list (it needs CAP_SYS_ADMIN in the initial user
 // and PID namespaces): unknown, with the reason, and a gap.
 BOOST_AUTO_TEST_CASE(kernel_mount_list_unprivileged_is_a_gap)

@@ -40,6 +40,7 @@ BOOST_AUTO_TEST_CASE(nskit_errors_map_to_portable_conditions)
     BOOST_TEST((std::error_code(nskit::error::thread_id) == std::errc::invalid_argument));
     BOOST_TEST((std::error_code(nskit::error::netns_not_restored) == std::errc::state_not_recoverable));
     BOOST_TEST((std::error_code(nskit::error::link_changed) == std::errc::device_or_resource_busy));
+    BOOST_TEST((std::error_code(nskit::error::not_entered) == std::errc::operation_not_supported));
 }
 
 BOOST_AUTO_TEST_CASE(hints_are_actionable)

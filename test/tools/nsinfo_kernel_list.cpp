@@ -9,6 +9,9 @@
 #include "test_support.hpp"
 #include "tool_runner.hpp"
 
+#include <fcntl.h>
+#include <sys/mount.h>
+
 #include <algorithm>
 #include <string>
 #include <vector>
@@ -82,7 +85,7 @@ BOOST_AUTO_TEST_CASE(in_flight_mount_namespace_is_held_by_something_unseen,
     BOOST_TEST(rows_of_type(v, "mnt") == kernel.size()); // none missing, none made up
 
     // --why, by inode and by NSID: one reference, unseen, and it says so
-    for (const std::string spec : {ino, ":" + std::to_string(held.id)}) {
+    for (const std::string& spec : {ino, ":" + std::to_string(held.id)}) {
         const auto why = nsinfo({"--why", spec, "-J"});
         BOOST_TEST_REQUIRE(answered(why), why.err);
         const auto w = t::strict_json(why.out);
@@ -118,6 +121,30 @@ BOOST_AUTO_TEST_CASE(in_flight_mount_namespace_is_held_by_something_unseen,
         const auto again = nsinfo({"--all", "-t", "mnt", "-J", "-o", "NS"});
         return answered(again) && row_of(t::strict_json(again.out), "namespaces", held.inode) == nullptr;
     }));
+}
+
+// --why for a UTS namespace bind-mounted only in a mount namespace no
+// process is in: the bind mount, with that mount namespace and the path.
+BOOST_AUTO_TEST_CASE(bind_mount_in_an_unseen_mount_namespace, *boost::unit_test::precondition(t::privileged()))
+{
+    t::in_flight_mntns held(t::bind_a_uts_namespace_on_tmp);
+    BOOST_TEST_REQUIRE(held.ok(), held.error());
+    const auto why = nsinfo({"--why", std::to_string(held.uts_inode), "-J"});
+    BOOST_TEST_REQUIRE(answered(why), why.err);
+    const auto w = t::strict_json(why.out);
+    const auto& refs = w.at("references").as_array();
+    BOOST_TEST_REQUIRE(refs.size() == 1u);
+    BOOST_TEST(refs[0].at("kind").as_string() == "bind_mount");
+    BOOST_TEST(refs[0].at("mntns").to_number<std::uint64_t>() == held.inode);
+    BOOST_TEST(refs[0].at("path").as_string() == "/tmp/uts");
+    const auto all = nsinfo({"--all", "-t", "uts", "-J", "-o", "NS,HELD,NSID"});
+    BOOST_TEST_REQUIRE(answered(all), all.err);
+    const auto v = t::strict_json(all.out);
+    const auto* r = row_of(v, "namespaces", held.uts_inode);
+    BOOST_TEST_REQUIRE(r != nullptr);
+    BOOST_TEST(r->at("held").as_string() == "bind_mount");
+    BOOST_TEST(r->at("nsid").is_null());
+    BOOST_TEST(std::string(r->at("unknown").at("nsid").as_string()).find("no process is in") != std::string::npos);
 }
 
 // Unprivileged the kernel refuses its list (EPERM): nsinfo says it could not

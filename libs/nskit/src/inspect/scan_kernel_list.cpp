@@ -4,7 +4,11 @@
 // never silently missing.
 #include "scanner.hpp"
 
+#include <nskit/inspect/mounts.hpp>
+#include <nskit/sys/error.hpp>
 #include <nskit/sys/nsfs.hpp>
+
+#include <fcntl.h>
 
 #include <algorithm>
 
@@ -70,11 +74,41 @@ void scanner::list_kernel_mount_namespaces()
     kernel_walked_ = true;
 }
 
+// nsfs bind mounts in a mount namespace whose mountinfo no process gave:
+// from listmount/statmount by namespace fd (6.18), never entering it.  What
+// such a mount holds is named by its root ("uts:[INODE]"); not opened (that
+// would need a path in that namespace), it keeps only type and inode.
+void scanner::add_mounts_in(std::size_t mntns, int mntns_fd)
+{
+    std::error_code ec;
+    const auto list = inspect::mounts(mntns_fd, ec);
+    if (ec) {
+        // ENOSYS/EINVAL: a kernel before 6.18 (the documented limit, not a gap)
+        if (ec != std::errc::function_not_supported && ec != std::errc::invalid_argument)
+            snap_.add_gap(gap_kind::mounts, 0, ec);
+        return;
+    }
+    for (const auto& m : list) {
+        ns_type type;
+        std::uint64_t ino = 0;
+        if (m.fstype != "nsfs" || !parse_ns_link(m.root, type, ino))
+            continue;
+        const auto it = by_ino_.find(ino);
+        const std::size_t ns = it != by_ino_.end() ? it->second : unopened(type, ino, make_error_code(error::not_entered));
+        ns_reference r{holder_kind::bind_mount, 0, 0};
+        r.mount_ns = mntns;
+        r.path = m.target;
+        snap_.namespaces[ns].holders.push_back(std::move(r));
+    }
+}
+
 void scanner::check_kernel_mount_list()
 {
     if (!kernel_walked_)
         return;
     auto& k = snap_.kernel_mount_list;
+    std::vector<std::size_t> listed;                        // on both walks
+    std::vector<std::pair<std::size_t, unique_fd>> unread;  // of those, no process's mountinfo read
     k.error = walk_mount_namespaces([&](int fd, const sys::mnt_ns_info& info) {
         // Created during the scan: it may be held by a process read before it existed
         if (!std::binary_search(kernel_ids_.begin(), kernel_ids_.end(), info.mnt_ns_id))
@@ -83,22 +117,32 @@ void scanner::check_kernel_mount_list()
         const auto inode = sys::ns_stat(fd, ec); // the NS column; ids match inodes while the fd pins it
         if (ec)
             return ec;
-        ++k.listed;
         std::size_t idx;
         if (auto it = by_ino_.find(inode.ino); it != by_ino_.end()) {
             idx = it->second;
-            const auto& n = snap_.namespaces[idx];
-            if (n.has_processes() || !n.holders.empty())
-                return std::error_code{}; // attributed
-        } else {
-            idx = describe(fd, ns_type::mnt);
-            if (idx == process_info::none)
-                return std::make_error_code(std::errc::bad_file_descriptor);
+        } else if ((idx = describe(fd, ns_type::mnt)) == process_info::none) {
+            return std::make_error_code(std::errc::bad_file_descriptor);
         }
-        snap_.namespaces[idx].holders.push_back({holder_kind::unseen, 0, 0});
-        ++k.unseen;
+        listed.push_back(idx);
+        if (!mount_ns_seen_.count(idx)) {
+            unique_fd own(::fcntl(fd, F_DUPFD_CLOEXEC, 0));
+            if (!own)
+                return nskit::detail::last_error();
+            unread.emplace_back(idx, std::move(own));
+        }
         return std::error_code{};
     });
+    for (const auto& [idx, fd] : unread)
+        add_mounts_in(idx, fd.get());
+    // Attributed: a process, thread, fd, socket or bind mount refers to it
+    for (std::size_t idx : listed) {
+        auto& n = snap_.namespaces[idx];
+        if (n.has_processes() || !n.holders.empty())
+            continue;
+        n.holders.push_back({holder_kind::unseen, 0, 0});
+        ++k.unseen;
+    }
+    k.listed = listed.size();
     if (k.error) {
         snap_.add_gap(gap_kind::kernel_list, 0, k.error);
         return;

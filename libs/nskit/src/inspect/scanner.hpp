@@ -183,6 +183,7 @@ private:
     bool wants_kernel_list() const noexcept;
     void list_kernel_mount_namespaces(); // before the scan
     void check_kernel_mount_list();      // after it: what the kernel has that the scan did not attribute
+    void add_mounts_in(std::size_t mntns, int mntns_fd); // nsfs bind mounts, from listmount
     void drop_unreferenced();
 };
 

@@ -33,6 +33,8 @@ public:
         case error::netns_not_restored:
             return "the thread could not return to its original network namespace (it is still in the other one)";
         case error::link_changed: return "the link is no longer the one created (renamed or replaced): left alone";
+        case error::not_entered:
+            return "only bind-mounted in a mount namespace no process is in: not opened (that would mean entering it)";
         }
         return "unknown nskit error";
     }
@@ -46,6 +48,7 @@ public:
         case error::proc_not_mounted: return std::errc::no_such_file_or_directory;
         case error::netns_not_restored: return std::errc::state_not_recoverable;
         case error::link_changed: return std::errc::device_or_resource_busy;
+        case error::not_entered: return std::errc::operation_not_supported;
         default: return std::errc::invalid_argument;
         }
     }

@@ -36,6 +36,7 @@ enum class error {
     thread_id,                  // sys: a thread id where a process id is needed
     netns_not_restored,         // sys: the thread could not return to its network namespace
     link_changed,               // net: the link at an index is no longer the one nskit created
+    not_entered,                // inspect: only bind-mounted in a mount namespace no process is in
 };
 
 const std::error_category& error_category() noexcept;
