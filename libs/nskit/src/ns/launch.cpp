@@ -140,8 +140,8 @@ bool clone_sharing_memory(const plan& p, const sys::clone3_args& a, init_args& i
     const bool vfork = !p.init && !p.handshake;
     // 256 KiB: for pre_exec.  An init runs on the top 64 KiB, its program's
     // worker below (freed with it once the init is reaped).
-    constexpr std::size_t init_part = 64 * 1024;
-    child_stack = sys::clone_stack(p.init ? init_part + program_worker_stack : 256 * 1024, ec);
+    constexpr std::size_t init_part = std::size_t{64} * 1024;
+    child_stack = sys::clone_stack(p.init ? init_part + program_worker_stack : std::size_t{256} * 1024, ec);
     if (ec) {
         ec = as_setup_error(setup_step::clone, ec);
         return false;
