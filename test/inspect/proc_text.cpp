@@ -54,7 +54,9 @@ BOOST_AUTO_TEST_CASE(stat_with_a_hostile_comm)
     BOOST_TEST(f.flags == 4194560u);
     BOOST_TEST(d::parse_stat("2 (kthreadd) S 0 0 0 0 -1 2129984 0", f));
     BOOST_TEST((f.flags & d::pf_kthread) != 0u);
-    for (const char* bad : {"", "1 (x", "1 x) S 1", "1 (x) S", "1 (x) S 1 2 3 4 5 zz"})
+    // found by test/fuzz/fuzz_proc_text: a ppid past pid_t wrapped to a negative pid
+    for (const char* bad : {"", "1 (x", "1 x) S 1", "1 (x) S", "1 (x) S 1 2 3 4 5 zz", "1 (x) S 4985555555555 0 0 0 0 0",
+                            "1 (x) S 2147483648 0 0 0 0 0"})
         BOOST_TEST(!d::parse_stat(bad, f), bad);
 }
 

@@ -155,6 +155,8 @@ bool parse_stat(std::string_view text, stat_fields& out) noexcept
         if (e != std::errc() || p != w.data() + w.size())
             return false;
     }
+    if (v[0] > 0x7fffffff) // no pid is that large: not the kernel's text (the cast would wrap)
+        return false;
     out.ppid = v[0] > 0 ? static_cast<pid_t>(v[0]) : 0;
     out.flags = static_cast<unsigned long>(v[5]);
     return true;
