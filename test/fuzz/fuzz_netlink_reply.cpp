@@ -1,4 +1,5 @@
 // fuzz-sources: libs/nskit/src/net/reply.cpp libs/nskit/src/net/address.cpp libs/nskit/src/sys/error.cpp
+// fuzz-runs: 1000000
 // libFuzzer target: arbitrary bytes as a datagram from the kernel, through the
 // same walker and decoders nskit::net::netlink uses.
 #include <nskit/net/detail/reply.hpp>

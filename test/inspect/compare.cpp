@@ -157,6 +157,12 @@ BOOST_AUTO_TEST_CASE(epoll_fdinfo_is_parsed_with_offsets)
     BOOST_TEST(items[1].dev == static_cast<std::uint64_t>(makedev(8, 3)));
     BOOST_TEST(items[2].target_fd == 5);
     BOOST_TEST(items[2].target_offset == 1u); // the second item registered under fd 5
+    // found by test/fuzz/fuzz_proc_text: an ino: without its sdev: was kept beside has_inode == false
+    items = nskit::inspect::detail::cmp::parse_epoll_fdinfo("tfd:        5 events: 19 data: 0  pos:0 ino:2b5\n");
+    BOOST_REQUIRE_EQUAL(items.size(), 1u);
+    BOOST_TEST(!items[0].has_inode);
+    BOOST_TEST(items[0].ino == 0u);
+    BOOST_TEST(items[0].dev == 0u);
     BOOST_TEST(nskit::inspect::detail::cmp::parse_epoll_fdinfo("").empty());
     BOOST_TEST(nskit::inspect::detail::cmp::parse_epoll_fdinfo("tfd:\n").empty());
 }

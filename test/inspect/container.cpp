@@ -47,6 +47,11 @@ BOOST_AUTO_TEST_CASE(cgroup_paths_name_the_engine)
     BOOST_TEST(who("/user.slice/user-0.slice/session-3.scope") == "unit session-3.scope");
     BOOST_TEST(who("/") == "unit ");
     BOOST_TEST(who("/docker/" + id64.substr(1)) == "unit "); // not an id: nothing claimed
+    // found by test/fuzz/fuzz_container: these named a container with an empty name ("lxc/")
+    BOOST_TEST(who("/lxc.payload.") == "unit ");
+    BOOST_TEST(who("/machine.slice/machine-.scope") == "unit machine-.scope");
+    BOOST_TEST(who("/app.slice/app-flatpak--1.scope") == "unit app-flatpak--1.scope");
+    BOOST_TEST(who("/app.slice/snap..x.scope") == "unit snap..x.scope");
 }
 
 BOOST_AUTO_TEST_CASE(the_systemd_hierarchy_first_v1_and_v2)
@@ -65,11 +70,11 @@ BOOST_AUTO_TEST_CASE(the_systemd_hierarchy_first_v1_and_v2)
 
 BOOST_AUTO_TEST_CASE(text_form)
 {
-    container_ref d{"docker", id64, "web-1", "shop"};
+    container_ref d{.engine = "docker", .id = id64, .name = "web-1", .project = "shop"};
     BOOST_TEST(container_text(d) == "docker/shop/web-1");
-    container_ref anon{"docker", id64};
+    container_ref anon{.engine = "docker", .id = id64};
     BOOST_TEST(container_text(anon) == "docker/" + id64.substr(0, 12));
-    container_ref k{"cri-o", id64, "nginx"};
+    container_ref k{.engine = "cri-o", .id = id64, .name = "nginx"};
     k.pod_namespace = "default";
     k.pod_name = "api-7f9";
     k.container_name = "nginx";

@@ -28,6 +28,22 @@ BOOST_AUTO_TEST_CASE(ns_links)
         BOOST_TEST(!d::parse_ns_link(bad, t, ino), bad);
 }
 
+// How users name a namespace (nsinfo --why, --caps); fuzzed by test/fuzz/fuzz_ns_reference.
+BOOST_AUTO_TEST_CASE(namespace_specs)
+{
+    d::ns_spec s;
+    BOOST_TEST(d::parse_ns_spec("4026531840", s));
+    BOOST_TEST((s.by == d::ns_spec::kind::inode && !s.type && s.value == 4026531840u));
+    BOOST_TEST(d::parse_ns_spec("newnet:[4026531840]", s));
+    BOOST_TEST((s.by == d::ns_spec::kind::inode && s.type == ns_type::net && s.value == 4026531840u));
+    BOOST_TEST(d::parse_ns_spec(":42", s));
+    BOOST_TEST((s.by == d::ns_spec::kind::id && s.value == 42u));
+    BOOST_TEST(d::parse_ns_spec("/proc/self/ns/net", s));
+    BOOST_TEST((s.by == d::ns_spec::kind::path));
+    for (const char* bad : {"", ":", "net:[]", "bogus:[1]", "-1", "+1", " 1", "1 ", ":x", "net:[1", "18446744073709551616"})
+        BOOST_TEST(!d::parse_ns_spec(bad, s), bad);
+}
+
 BOOST_AUTO_TEST_CASE(stat_with_a_hostile_comm)
 {
     d::stat_fields f;
@@ -38,7 +54,9 @@ BOOST_AUTO_TEST_CASE(stat_with_a_hostile_comm)
     BOOST_TEST(f.flags == 4194560u);
     BOOST_TEST(d::parse_stat("2 (kthreadd) S 0 0 0 0 -1 2129984 0", f));
     BOOST_TEST((f.flags & d::pf_kthread) != 0u);
-    for (const char* bad : {"", "1 (x", "1 x) S 1", "1 (x) S", "1 (x) S 1 2 3 4 5 zz"})
+    // found by test/fuzz/fuzz_proc_text: a ppid past pid_t wrapped to a negative pid
+    for (const char* bad : {"", "1 (x", "1 x) S 1", "1 (x) S", "1 (x) S 1 2 3 4 5 zz", "1 (x) S 4985555555555 0 0 0 0 0",
+                            "1 (x) S 2147483648 0 0 0 0 0"})
         BOOST_TEST(!d::parse_stat(bad, f), bad);
 }
 

@@ -38,6 +38,14 @@ BOOST_AUTO_TEST_CASE(bad_addresses_are_refused_precisely)
         BOOST_TEST((ec == nskit::error::bad_address), "'" << bad << "': " << ec.message());
         BOOST_TEST(a.empty());
     }
+    // found by test/fuzz/fuzz_address: inet_pton stopped at the NUL, taking "::1\0junk" as ::1
+    for (const auto& nul : {std::string("::1\0junk", 8), std::string("::1\0", 4), std::string("1.2.3.4\0", 8)}) {
+        std::error_code ec;
+        BOOST_TEST(parse_address(nul, ec).empty());
+        BOOST_TEST((ec == nskit::error::bad_address));
+        parse_interface_address(nul + "/64", ec);
+        BOOST_TEST((ec == nskit::error::bad_address));
+    }
     BOOST_CHECK_THROW(parse_address("300.1.1.1"), std::system_error);
     try {
         parse_address("300.1.1.1");

@@ -106,6 +106,45 @@ BOOST_AUTO_TEST_CASE(validate)
     BOOST_TEST((o.validate() == nskit::error::bad_id_map));
 }
 
+// Found by test/fuzz/fuzz_id_map and fuzz_nsrun_values: validate() took maps
+// the kernel refuses (overlapping, past 2^32) and a tmpfs size with a NUL.
+BOOST_AUTO_TEST_CASE(validate_refuses_what_the_kernel_refuses)
+{
+    ns::options o;
+    for (const auto& bad : std::vector<std::vector<ns::id_range>>{
+             {{0, 1000, 10}, {5, 2000, 1}},   // inside ids overlap
+             {{0, 1000, 10}, {20, 1005, 1}},  // outside ids overlap
+             {{4294967295u, 0, 2}},           // past 2^32
+             {{0, 4294967295u, 2}}}) {
+        o.user = ns::user_options{bad, {}, true};
+        BOOST_TEST((o.validate() == nskit::error::bad_id_map));
+        o.user = ns::user_options{{}, bad, true};
+        BOOST_TEST((o.validate() == nskit::error::bad_id_map));
+    }
+    o.user = ns::user_options{{{0, 1000, 10}, {10, 2000, 1}}, {}, true};
+    BOOST_TEST(!o.validate());
+    o = {};
+    o.tmp = ns::tmp_options{};
+    o.tmp->size = std::string("1m\0", 3);
+    BOOST_TEST((o.validate() == std::errc::invalid_argument));
+}
+
+// The kernel takes a map in one write shorter than a page (map_write): 340
+// extents fit only with short numbers.
+BOOST_AUTO_TEST_CASE(id_map_text_fits_one_write)
+{
+    std::string wide, narrow;
+    for (unsigned i = 0; i < 340; ++i) {
+        wide += std::to_string(4000000000u + i) + " " + std::to_string(4000000000u + i) + " 1\n";
+        narrow += std::to_string(i) + " " + std::to_string(i) + " 1\n";
+    }
+    std::error_code ec;
+    ns::parse_id_map(wide, ec);
+    BOOST_TEST((ec == nskit::error::bad_id_map));
+    BOOST_TEST(ns::parse_id_map(narrow, ec).size() == 340u);
+    BOOST_TEST(!ec);
+}
+
 // Every veth field is checked before any side effect, and the throwing
 // form names the field and the value.
 BOOST_AUTO_TEST_CASE(check_veth_names_the_field)

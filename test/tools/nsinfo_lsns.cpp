@@ -450,6 +450,10 @@ BOOST_AUTO_TEST_CASE(filter_grammar_and_errors)
         BOOST_TEST(r.out.empty());
         BOOST_TEST(r.err.find(column) != std::string::npos, expr << ": " << r.err);
     }
+    // found by test/fuzz/fuzz_normalize_args: "-Q ''" took the next word ("--") as its expression
+    auto empty = nsinfo({"-Q", "", "1"});
+    BOOST_TEST(empty.status == 2);
+    BOOST_TEST(empty.err.find("--filter '': column 1") != std::string::npos, empty.err);
     auto unknown = nsinfo({"--all", "-Q", "NOPE == 1 && ALSO"});
     BOOST_TEST(unknown.status == 2);
     BOOST_TEST(unknown.err.find("NOPE") != std::string::npos);

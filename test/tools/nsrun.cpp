@@ -76,6 +76,15 @@ BOOST_AUTO_TEST_CASE(bad_arguments)
                                           {{"--addr", "10.0.0.1/24", "--", "true"}, 120},
                                           {{"--monotonic", "soon", "--", "true"}, 120},
                                           {{"--monotonic", "1e10", "--", "true"}, 120}, // ns would overflow
+                                          // found by test/fuzz: strtod/strtoul took blanks, signs, hex, inf
+                                          {{"--monotonic", " 5", "--", "true"}, 120},
+                                          {{"--monotonic", "0x10", "--", "true"}, 120},
+                                          {{"--boottime", "inf", "--", "true"}, 120},
+                                          {{"--tmp=mode=+700", "--", "true"}, 120},
+                                          {{"--tmp=mode= 700", "--", "true"}, 120},
+                                          // the positional words' hidden option is not the user's
+                                          {{"--=evil", "--", "true"}, 120},
+                                          {{"--command=evil", "--", "true"}, 120},
                                           {{"--enter", "0", "--", "true"}, 120},
                                           {{"--enter", "1", "--types", "bogus", "--", "true"}, 120},
                                           {{"--uts=" + std::string(70, 'h'), "--", "true"}, 120},

@@ -52,7 +52,12 @@ std::vector<std::string> normalize_args(int argc, char** argv, const po::options
         } else if (a == "--") {
             only_positional = true;
         } else if (a.starts_with("--")) {
-            const auto* o = find(d, a.substr(2));
+            // "--=X" and "--pid=X" (the positional words' hidden option, the
+            // one without help text) would reach the positional arguments
+            const auto name = a.substr(2, a.find('=') - 2);
+            const auto* o = name.empty() ? nullptr : find(d, name);
+            if (name.empty() || (o != nullptr && o->description().empty()))
+                fail("unrecognised option '" + a + "'");
             const bool join = o != nullptr && a.find('=') == std::string::npos && takes_value(*o) && !value_optional(*o);
             if (join && i + 1 == argc)
                 fail("the required argument for option '" + a + "' is missing");
@@ -61,7 +66,14 @@ std::vector<std::string> normalize_args(int argc, char** argv, const po::options
             const bool join = short_cluster_words(d, a) == 2;
             if (join && i + 1 == argc)
                 fail("the required argument for option '" + a + "' is missing");
-            opts.push_back(join ? a + argv[++i] : a);
+            if (!join)
+                opts.push_back(a);
+            else if (const std::string v = argv[++i]; !v.empty())
+                opts.push_back(a + v);
+            else { // "-o ''": an empty value cannot be attached; as its own word it is still -o's
+                opts.push_back(a);
+                opts.push_back(v);
+            }
         }
     }
     opts.emplace_back("--");

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <limits>
 #include <strings.h>
 
 namespace nskit::tools {
@@ -72,7 +73,10 @@ value cast(value v, value_kind want, const std::string& what)
         char buf[64];
         std::snprintf(buf, sizeof buf, "%Lg", v.fnum);
         out.str = buf;
-        out.num = static_cast<std::uint64_t>(v.fnum);
+        // saturated: a cast of a negative, NaN or too large value is undefined
+        out.num = !(v.fnum > 0) ? 0
+                  : v.fnum >= 18446744073709551616.0L ? std::numeric_limits<std::uint64_t>::max()
+                                                      : static_cast<std::uint64_t>(v.fnum);
         out.boolean = v.fnum > 0;
         break;
     }

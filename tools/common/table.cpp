@@ -167,7 +167,7 @@ void output::set(std::string_view key, json::value v)
         extra_[key] = std::move(v);
 }
 
-void output::set_title(std::string title)
+void output::set_title(const std::string& title)
 {
     if (table_ && !style_.raw && !style_.noheadings)
         scols_cell_set_data(scols_table_get_title(table_), title.c_str());
@@ -190,7 +190,7 @@ void output::print(std::ostream& out)
     if (table_) {
         out.flush();
         scols_print_table(table_);
-        std::fflush(stdout);
+        (void)std::fflush(stdout); // a failure stays in ferror(stdout), which the tool checks before exiting
         return;
     }
     json::object doc;

@@ -100,7 +100,7 @@ public:
     row add(const std::vector<cell>& cells, row parent = no_parent);
     // A top-level JSON member beside the rows (ignored in text mode).
     void set(std::string_view key, boost::json::value v);
-    void set_title(std::string title); // text mode only
+    void set_title(const std::string& title); // text mode only
     bool json() const noexcept { return style_.json; }
     bool empty() const noexcept { return rows_ == 0; }
     void print(std::ostream& out);

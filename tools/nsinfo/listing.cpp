@@ -153,7 +153,8 @@ std::vector<char> lsns_visible(const context& c, const plan& p)
     };
     for (std::size_t i = 0; i < ns.size(); ++i) {
         const auto& n = ns[i];
-        vis[i] = vis[i] || !n.processes.empty();
+        if (!n.processes.empty())
+            vis[i] = 1;
         for (const auto& h : n.holders) {
             const bool own_mount = h.kind == in::holder_kind::bind_mount && h.mount_ns == c.own_mntns;
             // lsns adds the owners and parents of what an fd or socket holds,

@@ -131,7 +131,7 @@ void nsinfo_request(request& q, const po::variables_map& vm)
                                                    : request::mode::pids;
     if (q.what != request::mode::pids && !q.pid_args.empty())
         nskit::tools::fail("PID arguments do not combine with --all, --tree or --why");
-    if ((q.persistent || !q.filter.empty()) && q.what == request::mode::why)
+    if ((q.persistent || q.filter_given) && q.what == request::mode::why)
         nskit::tools::fail("--persistent and --filter do not combine with --why");
     if (q.persistent && q.what == request::mode::pids)
         q.what = request::mode::all; // -P alone: the namespaces no process is in
@@ -166,6 +166,7 @@ int nsinfo_main(int argc, char** argv, bool lsns)
         nsinfo::list_columns(q.style, lsns);
         return 0;
     }
+    q.filter_given = vm.count("filter") != 0;
     if (lsns) {
         lsns_request(q, vm, positional);
     } else {
@@ -188,7 +189,9 @@ std::string lsns_wording(const std::string& text, bool lsns)
 
 int main(int argc, char** argv)
 {
-    std::setlocale(LC_ALL, ""); // as lsns: libsmartcols then cuts and encodes by character, not byte
+    // as lsns: libsmartcols then cuts and encodes by character, not byte (a failure leaves "C":
+    // bytes, as before); no other thread exists yet
+    (void)std::setlocale(LC_ALL, ""); // NOLINT(concurrency-mt-unsafe)
     const bool lsns = invoked_as_lsns(argc, argv);
     const char* name = lsns ? "lsns" : "nsinfo";
     try {

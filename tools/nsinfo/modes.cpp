@@ -96,7 +96,7 @@ void pick(const request& q, plan& p)
 // -Q: parsed and its columns resolved before any work.
 void prepare_filter(const request& q, plan& p)
 {
-    if (q.filter.empty())
+    if (!q.filter_given)
         return;
     const bool lsns = q.what == request::mode::lsns;
     try {

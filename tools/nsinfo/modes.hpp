@@ -22,6 +22,7 @@ struct request {
     std::vector<std::string> types;
     std::string why, tree = "owner", output, filter; // why: also --caps's NS
     bool tree_given = false;    // -T (lsns: --tree; else its default)
+    bool filter_given = false;  // -Q, even with an empty expression (which does not parse)
     bool output_all = false, threads = false, persistent = false, force_list = false;
     std::string mounts;         // --mounts TARGET
     std::string lsns_task;      // lsns -p PID: only namespaces this process is in

@@ -2,6 +2,7 @@
 // another process's namespaces (--enter, nsenter-like).  A thin front end
 // to nskit::ns: options -> nskit::ns::options -> spawn + supervise.
 #include "cli.hpp"
+#include "values.hpp"
 
 #include <nskit/net/address.hpp>
 #include <nskit/ns.hpp>
@@ -25,6 +26,10 @@
 
 namespace po = boost::program_options;
 namespace ns = nskit::ns;
+using nskit::tools::nsrun::usage_error;
+using nskit::tools::nsrun::whole_number;
+using nskit::tools::nsrun::signal_number;
+using nskit::tools::nsrun::seconds_offset;
 
 namespace {
 
@@ -42,62 +47,6 @@ enum exit_code {
     exit_not_found = 127,
 };
 
-struct usage_error : std::runtime_error {
-    using std::runtime_error::runtime_error;
-};
-
-// A whole decimal number within [lo, hi], or a usage error naming the option.
-unsigned long whole_number(const std::string& option, const std::string& s, unsigned long lo, unsigned long hi)
-{
-    unsigned long v = 0;
-    const auto r = std::from_chars(s.data(), s.data() + s.size(), v);
-    if (s.empty() || r.ec != std::errc() || r.ptr != s.data() + s.size() || v < lo || v > hi)
-        throw usage_error(option + ": '" + s + "' is not a number from " + std::to_string(lo) + " to " +
-                          std::to_string(hi));
-    return v;
-}
-
-int signal_number(const std::string& s)
-{
-    if (!s.empty() && std::isdigit(static_cast<unsigned char>(s[0])))
-        return static_cast<int>(whole_number("--kill-child", s, 1, NSIG - 1));
-    std::string name = s.rfind("SIG", 0) == 0 ? s.substr(3) : s;
-    for (int i = 1; i < NSIG && !name.empty(); ++i)
-        if (const char* abbrev = ::sigabbrev_np(i); abbrev && name == abbrev)
-            return i;
-    throw usage_error("--kill-child: bad signal '" + s + "' (a name like TERM or a number from 1 to " +
-                      std::to_string(NSIG - 1) + ")");
-}
-
-// SECONDS, whole or fractional, within the range the kernel accepts for
-// `clock` now (ns::check_time_offset), or a usage error naming the option.
-std::chrono::nanoseconds seconds_offset(const std::string& option, const std::string& s, int clock)
-{
-    char* end = nullptr;
-    errno = 0;
-    const double v = std::strtod(s.c_str(), &end);
-    if (s.empty() || *end != '\0' || errno != 0 || !std::isfinite(v))
-        throw usage_error(option + ": bad offset '" + s + "' (seconds, e.g. 3600 or -1.5)");
-    if (std::fabs(v) > 9e9) { // beyond any allowed range, and the nanoseconds' 9.2e9 s
-        std::error_code ec;
-        const auto lim = ns::time_offset_limits(clock, ec);
-        throw usage_error(option + ": offset " + s + " s out of range" +
-                          (ec ? std::string()
-                              : " " + std::to_string(std::chrono::duration_cast<std::chrono::seconds>(lim.min).count()) +
-                                    " s to " +
-                                    std::to_string(std::chrono::duration_cast<std::chrono::seconds>(lim.max).count()) +
-                                    " s (the clock plus the offset within 0..4611686018 s)"));
-    }
-    // chrono::round, not llround: nsrun then needs no libm (one library less to load)
-    const auto off = std::chrono::round<std::chrono::nanoseconds>(std::chrono::duration<double>(v));
-    try {
-        ns::check_time_offset(clock, off);
-    } catch (const std::system_error& e) {
-        throw usage_error(option + ": " + e.what());
-    }
-    return off;
-}
-
 // The option that sets an ns::options member, for options::problem().
 std::string option_of(std::string_view field)
 {
@@ -110,36 +59,6 @@ std::string option_of(std::string_view field)
         if (f == field)
             return flag;
     return std::string(field);
-}
-
-ns::tmp_options tmp_from(const std::string& text)
-{
-    ns::tmp_options t;
-    std::string extra;
-    std::size_t pos = 0;
-    while (pos <= text.size() && !text.empty()) {
-        const auto comma = text.find(',', pos);
-        const std::string item = text.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
-        if (item.rfind("size=", 0) == 0)
-            t.size = item.substr(5);
-        else if (item.rfind("mode=", 0) == 0) {
-            char* end = nullptr;
-            const unsigned long m = std::strtoul(item.c_str() + 5, &end, 8);
-            if (*end != '\0' || m > 07777 || item.size() == 5)
-                throw usage_error("--tmp: bad tmpfs mode '" + item.substr(5) + "' (octal, e.g. 1777)");
-            t.mode = static_cast<mode_t>(m);
-        } else if (item == "exec")
-            t.noexec = false;
-        else if (item == "noexec")
-            t.noexec = true;
-        else if (!item.empty())
-            extra += (extra.empty() ? "" : ",") + item;
-        if (comma == std::string::npos)
-            break;
-        pos = comma + 1;
-    }
-    t.extra = extra;
-    return t;
 }
 
 // One address of --addr or --peer-addr, or a usage error naming the option.
@@ -215,10 +134,11 @@ std::string one_line(const std::error_code& ec, const ns::options& o = {}, const
     const auto step = ns::failed_step(ec);
     if ((e == EPERM) && (step == ns::setup_step::clone || step == ns::setup_step::unshare ||
                          step == ns::setup_step::mount_tmp || step == ns::setup_step::make_private))
-        return std::string(to_string(step)) + ": needs CAP_SYS_ADMIN or --user: " + std::strerror(e);
+        return std::string(to_string(step)) + ": needs CAP_SYS_ADMIN or --user: " + std::system_category().message(e);
     if ((e == ENOSPC || e == EUSERS) && step == ns::setup_step::clone)
         return std::string(to_string(step)) +
-               ": namespace limit reached (raise /proc/sys/user/max_*_namespaces): " + std::strerror(e);
+               ": namespace limit reached (raise /proc/sys/user/max_*_namespaces): " +
+               std::system_category().message(e);
     return ns::explain(ec, o, so); // names what the failed step used: "chdir (directory '/x'): ..."
 }
 
@@ -322,7 +242,7 @@ int main(int argc, char** argv)
         }
         o.mount = vm.count("mount") > 0;
         if (vm.count("tmp"))
-            o.tmp = tmp_from(tmp);
+            o.tmp = nskit::tools::nsrun::tmp_options_from(tmp);
         o.pid = vm.count("pid") > 0;
         o.proc = vm.count("no-proc") == 0;
         o.net = vm.count("net") > 0;
@@ -392,12 +312,13 @@ int main(int argc, char** argv)
     if (!cgroup_dir.empty()) {
         cgroup_fd.reset(::open(cgroup_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
         if (!cgroup_fd) {
-            std::cerr << "nsrun: open " << cgroup_dir << ": " << std::strerror(errno) << "\n";
+            const int e = errno; // before the stream can change it
+            std::cerr << "nsrun: open " << cgroup_dir << ": " << std::system_category().message(e) << "\n";
             return exit_usage;
         }
         o.cgroup_fd = cgroup_fd.get();
     }
-    ::signal(SIGCHLD, SIG_DFL);
+    (void)::signal(SIGCHLD, SIG_DFL); // cannot fail for SIGCHLD with SIG_DFL
 
     std::error_code ec;
     if (vm.count("enter")) {
@@ -426,7 +347,7 @@ int main(int argc, char** argv)
     // Blocked from before the clone (the child unblocks them): a signal that
     // arrives before supervise() is forwarded, not fatal to nsrun.
     const sigset_t forwarded = ns::forwarded_signal_set();
-    ::sigprocmask(SIG_BLOCK, &forwarded, nullptr);
+    ::pthread_sigmask(SIG_BLOCK, &forwarded, nullptr);
     ns::spawn_options so;
     so.cwd = chdir_to;
     so.share_memory_with_init = true; // we always reap it (supervise)

@@ -256,7 +256,7 @@ private:
     comparison& r_;
     const bool binary_search_;
 
-    void fail(std::error_code ec, op_kind kind, std::string op)
+    void fail(std::error_code ec, op_kind kind, const std::string& op)
     {
         r_.epoll.clear();
         r_.epoll_error = ec;

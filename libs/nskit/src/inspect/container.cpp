@@ -72,24 +72,26 @@ std::optional<container_ref> container_component(std::string_view c, std::string
     container_ref r;
     std::string id;
     if (scoped_id(c, "docker-", id) || (parent == "docker" && is_hex_id(c))) // moby: systemd / cgroupfs driver
-        r = {"docker", is_hex_id(c) ? std::string(c) : id};
+        r = {.engine = "docker", .id = is_hex_id(c) ? std::string(c) : id};
     else if (scoped_id(c, "libpod-", id) && !c.starts_with("libpod-conmon-")) // podman (conmon is not the container)
-        r = {"podman", id};
+        r = {.engine = "podman", .id = id};
     else if (scoped_id(c, "crio-", id) && !c.starts_with("crio-conmon-"))
-        r = {"cri-o", id};
+        r = {.engine = "cri-o", .id = id};
     else if (scoped_id(c, "cri-containerd-", id) || (parent.starts_with("pod") && is_hex_id(c)))
-        r = {"containerd", is_hex_id(c) ? std::string(c) : id};
-    else if (std::string_view n = c; strip(n, "lxc.payload.") || (parent == "lxc" && !n.empty() && !n.starts_with("lxc.")))
-        r = {"lxc", std::string(n), std::string(n)};
-    else if (std::string_view m = c; strip(m, "machine-", ".scope"))
-        r = {"systemd-nspawn", unescape_unit(m), unescape_unit(m)};
-    else if (std::string_view f = c; strip(f, "app-flatpak-", ".scope") && f.rfind('-') != std::string_view::npos)
-        r = {"flatpak", std::string(f.substr(0, f.rfind('-'))), std::string(f.substr(0, f.rfind('-')))};
+        r = {.engine = "containerd", .id = is_hex_id(c) ? std::string(c) : id};
+    // below: a name is never empty ("lxc.payload." names no container)
+    else if (std::string_view n = c; (strip(n, "lxc.payload.") || (parent == "lxc" && !n.starts_with("lxc."))) && !n.empty())
+        r = {.engine = "lxc", .id = std::string(n), .name = std::string(n)};
+    else if (std::string_view m = c; strip(m, "machine-", ".scope") && !m.empty())
+        r = {.engine = "systemd-nspawn", .id = unescape_unit(m), .name = unescape_unit(m)};
+    else if (std::string_view f = c; strip(f, "app-flatpak-", ".scope") && f.rfind('-') != std::string_view::npos &&
+                                     f.rfind('-') > 0)
+        r = {.engine = "flatpak", .id = std::string(f.substr(0, f.rfind('-'))), .name = std::string(f.substr(0, f.rfind('-')))};
     else if (std::string_view s = c; strip(s, "snap.") && (s.ends_with(".scope") || s.ends_with(".service"))) {
         const auto dot = s.find('.');
-        if (dot == std::string_view::npos)
+        if (dot == std::string_view::npos || dot == 0)
             return std::nullopt;
-        r = {"snap", std::string(s.substr(0, dot)), std::string(s.substr(0, dot))};
+        r = {.engine = "snap", .id = std::string(s.substr(0, dot)), .name = std::string(s.substr(0, dot))};
         std::string_view app = s.substr(dot + 1, s.rfind('.') - dot - 1);
         r.container_name = std::string(app.substr(0, std::min(app.find('-'), app.find('.'))));
     } else

@@ -108,6 +108,26 @@ bool parse_ns_link(std::string_view s, sys::ns_type& type, std::uint64_t& ino) n
     return false;
 }
 
+bool parse_ns_spec(std::string_view s, ns_spec& out) noexcept
+{
+    out = ns_spec{};
+    if (s.find('/') != std::string_view::npos) {
+        out.by = ns_spec::kind::path;
+        return true;
+    }
+    std::string_view digits = s;
+    if (s.starts_with(':')) {
+        out.by = ns_spec::kind::id;
+        digits.remove_prefix(1);
+    } else if (const auto colon = s.find(":["); colon != std::string_view::npos && s.back() == ']') {
+        out.type = sys::ns_type_from_name(s.substr(0, colon));
+        if (!out.type)
+            return false;
+        digits = s.substr(colon + 2, s.size() - colon - 3);
+    }
+    return parse_decimal(digits, out.value);
+}
+
 bool parse_stat(std::string_view text, stat_fields& out) noexcept
 {
     const auto open = text.find('(');
@@ -125,6 +145,8 @@ bool parse_stat(std::string_view text, stat_fields& out) noexcept
         if (e != std::errc() || p != w.data() + w.size())
             return false;
     }
+    if (v[0] > 0x7fffffff) // no pid is that large: not the kernel's text (the cast would wrap)
+        return false;
     out.ppid = v[0] > 0 ? static_cast<pid_t>(v[0]) : 0;
     out.flags = static_cast<unsigned long>(v[5]);
     return true;
@@ -226,6 +248,7 @@ std::vector<epoll_item> parse_epoll_fdinfo(std::string_view text)
         field(line, "events:", 16, it.events);
         std::uint64_t sdev = 0;
         it.has_inode = field(line, " ino:", 16, it.ino) && field(line, "sdev:", 16, sdev);
+        it.ino = it.has_inode ? it.ino : 0; // an ino: without its sdev: identifies nothing
         it.dev = it.has_inode ? kernel_dev_to_user(sdev) : 0;
         it.target_offset = seen[it.target_fd]++;
         out.push_back(it);

@@ -68,7 +68,8 @@ ip_address parse_address(std::string_view text, std::error_code& ec) noexcept
 {
     ec.clear();
     ip_address a;
-    if (text.empty() || text.size() >= INET6_ADDRSTRLEN) {
+    // a NUL would end the text early for inet_pton: "::1\0junk" is not "::1"
+    if (text.empty() || text.size() >= INET6_ADDRSTRLEN || text.find('\0') != std::string_view::npos) {
         ec = error::bad_address;
         return {};
     }

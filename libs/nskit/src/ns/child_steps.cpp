@@ -121,14 +121,15 @@ int session_step(const plan& p, setup_step& step) noexcept
         }
         std::cout.flush();
         std::cerr.flush();
-        std::fflush(nullptr);
+        (void)std::fflush(nullptr); // best effort: the status is what is reported
         ::_exit(r & 0xff);
     }
     const spawn_options& so = *p.so;
     if (!so.cwd.empty())
         if (const long r = raw::call(SYS_chdir, raw::arg(so.cwd.c_str())); r < 0)
             fail(report_w, setup_step::chdir, static_cast<int>(-r), 127);
-    if (const long r = raw::call(SYS_close_range, 3, static_cast<long>(~0U), CLOSE_RANGE_CLOEXEC); r < 0)
+    constexpr unsigned last_fd = ~0U; // close_range's "to the end"
+    if (const long r = raw::call(SYS_close_range, 3, static_cast<long>(last_fd), CLOSE_RANGE_CLOEXEC); r < 0)
         fail(report_w, setup_step::close_fds, static_cast<int>(-r), 127);
     for (int fd : so.keep_fds)
         if (fd >= 0 && fd != report_w)

@@ -117,9 +117,8 @@ fs_phase check(const fs_step& s) noexcept
     return fs_phase::none;
 }
 
-std::string lowercase_first(const char* text)
+std::string lowercase_first(std::string s)
 {
-    std::string s(text);
     if (!s.empty() && s[0] >= 'A' && s[0] <= 'Z' && !(s.size() > 1 && s[1] >= 'A' && s[1] <= 'Z'))
         s[0] = static_cast<char>(s[0] - 'A' + 'a');
     return s;
@@ -179,7 +178,7 @@ std::string describe(const fs_view& view, const fs_failure& f)
     }
     out.append(": ").append(to_string(f.phase));
     if (f.error != 0 && f.phase > fs_phase::bad_size)
-        out.append(": ").append(lowercase_first(std::strerror(f.error)));
+        out.append(": ").append(lowercase_first(std::system_category().message(f.error))); // strerror's text, thread-safe
     return out;
 }
 

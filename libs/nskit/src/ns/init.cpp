@@ -218,7 +218,7 @@ long start_worker(const plan& p, worker_args& args, int report_w, long worker_st
         // so we keep forwarding signals).  The stack is as large as a main
         // thread's, reserved lazily, with a guard page below it.  (A task
         // sharing memory stays in our time namespace: then it is forked.)
-        constexpr std::size_t stack_size = 8 * 1024 * 1024;
+        constexpr std::size_t stack_size = std::size_t{8} * 1024 * 1024;
         const long stack = map_stack(stack_size, true);
         if (static_cast<unsigned long>(stack) > -4096UL)
             fail(report_w, setup_step::fork, static_cast<int>(-stack));

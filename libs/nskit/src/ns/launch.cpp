@@ -140,8 +140,8 @@ bool clone_sharing_memory(const plan& p, const sys::clone3_args& a, init_args& i
     const bool vfork = !p.init && !p.handshake;
     // 256 KiB: for pre_exec.  An init runs on the top 64 KiB, its program's
     // worker below (freed with it once the init is reaped).
-    constexpr std::size_t init_part = 64 * 1024;
-    child_stack = sys::clone_stack(p.init ? init_part + program_worker_stack : 256 * 1024, ec);
+    constexpr std::size_t init_part = std::size_t{64} * 1024;
+    child_stack = sys::clone_stack(p.init ? init_part + program_worker_stack : std::size_t{256} * 1024, ec);
     if (ec) {
         ec = as_setup_error(setup_step::clone, ec);
         return false;
@@ -309,7 +309,7 @@ process launch(const plan& p, std::error_code& ec, unique_fd* report_out) noexce
     }
     std::cout.flush();
     std::cerr.flush();
-    std::fflush(nullptr); // nothing buffered twice
+    (void)std::fflush(nullptr); // nothing buffered twice (best effort: the caller's streams are its own)
     sys::clone_result r;
     sys::clone_stack child_stack; // outlives `proc` below: freed after the child is reaped or has exec'd
     init_args ia{&p, report.w.get(), go.r.get(), status.w.get(), parent_pidfd.get()};

@@ -114,6 +114,11 @@ std::vector<id_range> parse_id_map(std::string_view text, std::error_code& ec) n
                 }
             out.push_back(r);
         }
+        // map_write (kernel/user_namespace.c) takes one write shorter than a page
+        if (format_id_map(out).size() >= static_cast<std::size_t>(::sysconf(_SC_PAGESIZE))) {
+            ec = make_error_code(error::bad_id_map);
+            return {};
+        }
     } catch (...) {
         ec = std::make_error_code(std::errc::not_enough_memory);
         return {};
@@ -214,17 +219,30 @@ long long own_offset_ns(int clock) noexcept
         return 0;
     buf[n] = '\0';
     // "monotonic  S  NS\nboottime  S  NS\n" (names since 5.6's release; ids before)
-    const char* name = clock_label(clock);
-    for (char* line = buf; line && *line; ) {
-        char* end = std::strchr(line, '\n');
-        if (end)
-            *end = '\0';
-        char label[32] = {};
+    // (from_chars, not sscanf/atoi: a field that is not a number is no match)
+    const std::string_view name = clock_label(clock);
+    const auto number = [](std::string_view w, auto& v) {
+        const auto r = std::from_chars(w.data(), w.data() + w.size(), v);
+        return !w.empty() && r.ec == std::errc() && r.ptr == w.data() + w.size();
+    };
+    std::string_view text(buf, static_cast<std::size_t>(n));
+    while (!text.empty()) {
+        const auto eol = text.find('\n');
+        std::string_view line = text.substr(0, eol);
+        text = eol == std::string_view::npos ? std::string_view{} : text.substr(eol + 1);
+        std::string_view field[3];
+        for (auto& w : field) {
+            const auto start = line.find_first_not_of(" \t");
+            line = start == std::string_view::npos ? std::string_view{} : line.substr(start);
+            const auto stop = line.find_first_of(" \t");
+            w = line.substr(0, stop);
+            line = stop == std::string_view::npos ? std::string_view{} : line.substr(stop);
+        }
         long long sec = 0, nsec = 0;
-        if (std::sscanf(line, "%31s %lld %lld", label, &sec, &nsec) == 3 &&
-            (std::strcmp(label, name) == 0 || std::atoi(label) == clock))
+        int id = -1;
+        if (number(field[1], sec) && number(field[2], nsec) &&
+            (field[0] == name || (number(field[0], id) && id == clock)))
             return sec * ns_per_s + nsec;
-        line = end ? end + 1 : nullptr;
     }
     return 0;
 }
@@ -328,6 +346,8 @@ options::problem_t options::problem() const
         return {inval, "tmp.size", "tmpfs size '" + tmp->size + "': a ',' (options go in tmp.extra)"};
     if (tmp && tmp->extra.find('\0') != std::string::npos)
         return {inval, "tmp.extra", "tmpfs options: a NUL byte"};
+    if (tmp && tmp->size.find('\0') != std::string::npos) // mount data is a C string: the NUL would cut it short
+        return {inval, "tmp.size", "tmpfs size: a NUL byte"};
     if (veth) {
         std::string why;
         if (auto ec = detail::veth_problem(*veth, &why))

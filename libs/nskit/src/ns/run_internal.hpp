@@ -68,7 +68,7 @@ int cwd_step(const plan& p, setup_step& step) noexcept;     // after every mount
 // from there), 0: the init maps one.
 [[noreturn]] void child_main(const plan& p, int report_w, int go_r, int status_w, int parent_pidfd,
                             long worker_stack = 0) noexcept;
-constexpr std::size_t program_worker_stack = 256 * 1024; // room for pre_exec
+constexpr std::size_t program_worker_stack = std::size_t{256} * 1024; // room for pre_exec
 
 struct init_args {
     const plan* p;

@@ -166,7 +166,7 @@ std::string setup_category_impl::message(int v) const
     std::string out(to_string(s));
     if (auto h = step_hint(s, e); !h.empty())
         out.append(": ").append(h);
-    return out.append(": ").append(std::strerror(e));
+    return out.append(": ").append(std::system_category().message(e)); // strerror's text, thread-safe
 }
 
 std::string explain(const std::error_code& ec)

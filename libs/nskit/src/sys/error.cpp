@@ -13,7 +13,7 @@ public:
     {
         std::string m(base_message(value & 0xffff));
         if (const int cause = (value >> 16) & 0xffff)
-            m.append(": ").append(std::strerror(cause));
+            m.append(": ").append(std::system_category().message(cause));
         return m;
     }
     static const char* base_message(int value) noexcept

@@ -171,7 +171,8 @@ sort_status pairwise_classes(std::vector<T> items, Cmp& cmp, classes<T>& out, st
     for (auto& x : items) {
         bool placed = false;
         for (std::size_t c = 0; c < out.size() && !placed;) {
-            switch (cmp(x, out[c].front())) {
+            // x is moved from only where placed becomes true, which ends this loop
+            switch (cmp(x, out[c].front())) { // NOLINT(bugprone-use-after-move)
             case answer::equal:
                 out[c].push_back(std::move(x));
                 placed = true;
@@ -193,8 +194,8 @@ sort_status pairwise_classes(std::vector<T> items, Cmp& cmp, classes<T>& out, st
                 break; // x meets the class's next member (or the next class)
             }
         }
-        if (!placed)
-            out.push_back(std::vector<T>{std::move(x)});
+        if (!placed) // not moved from: see above
+            out.push_back(std::vector<T>{std::move(x)}); // NOLINT(bugprone-use-after-move)
     }
     return sort_status::ok;
 }

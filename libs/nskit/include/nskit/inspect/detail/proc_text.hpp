@@ -8,6 +8,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -20,6 +21,17 @@ namespace nskit::inspect::detail {
 // "net:[4026531840]" (the kernel's spelling of a namespace link or nsfs
 // mount root) -> type + inode.  False for anything else.
 bool parse_ns_link(std::string_view text, sys::ns_type& type, std::uint64_t& ino) noexcept;
+
+// A namespace as a user names it (find_namespace): a path (any text with a
+// '/'), ":ID" (an NS_GET_ID id), "TYPE:[INODE]" (TYPE in any spelling
+// ns_type_from_name takes) or a bare inode.  Numbers are decimal digits
+// only.  False for anything else.
+struct ns_spec {
+    enum class kind { path, inode, id } by = kind::inode;
+    std::optional<sys::ns_type> type; // given with TYPE:[INODE]
+    std::uint64_t value = 0;          // the inode or the id; 0 for a path
+};
+bool parse_ns_spec(std::string_view text, ns_spec& out) noexcept;
 
 // The fields of /proc/PID/stat the inspect layer uses.  comm is between the
 // first '(' and the last ')': it may itself hold spaces and parentheses.
