@@ -77,6 +77,22 @@ bool map_root()
 constexpr int all_but_time = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET |
                              CLONE_NEWPID | CLONE_NEWCGROUP;
 
+// An ns_holder setup: a new time namespace for children (time_for_children
+// not its own) and a child in it; "ok CHILD".
+std::string time_ns_with_a_child()
+{
+    if (::unshare(CLONE_NEWTIME) != 0)
+        return std::string("unshare(CLONE_NEWTIME): ") + std::strerror(errno);
+    pid_t c = ::fork();
+    if (c == 0) {
+        ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+        for (int i = 0; i < 600; ++i)
+            ::sleep(1);
+        ::_exit(0);
+    }
+    return "ok " + std::to_string(c);
+}
+
 // The /proc/PID/ns link of entry k (0..9) of process_info.
 std::string entry_path(pid_t pid, std::size_t k)
 {
@@ -170,18 +186,7 @@ BOOST_AUTO_TEST_CASE(child_in_new_namespaces_of_every_type, *boost::unit_test::p
     t::sleeper all(all_but_time);
     BOOST_TEST_REQUIRE(all.pid > 0);
     // time namespaces: unshare makes time_for_children; the holder's child is in it
-    t::ns_holder timens([] {
-        if (::unshare(CLONE_NEWTIME) != 0)
-            return std::string("unshare(CLONE_NEWTIME): ") + std::strerror(errno);
-        pid_t c = ::fork();
-        if (c == 0) {
-            ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-            for (int i = 0; i < 600; ++i)
-                ::sleep(1);
-            ::_exit(0);
-        }
-        return "ok " + std::to_string(c);
-    });
+    t::ns_holder timens(time_ns_with_a_child);
     BOOST_TEST_REQUIRE(timens.ok(), timens.message());
     const pid_t in_time = static_cast<pid_t>(timens.value());
     BOOST_TEST_REQUIRE(t::wait_until([&] {
@@ -741,18 +746,7 @@ BOOST_AUTO_TEST_CASE(explicit_pids_take_namespaces_from_pidfds, *boost::unit_tes
 {
     t::sleeper all(all_but_time);
     BOOST_TEST_REQUIRE(all.pid > 0);
-    t::ns_holder timens([] { // time_for_children not its own; its child in that time namespace
-        if (::unshare(CLONE_NEWTIME) != 0)
-            return std::string("unshare(CLONE_NEWTIME): ") + std::strerror(errno);
-        pid_t c = ::fork();
-        if (c == 0) {
-            ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-            for (int i = 0; i < 600; ++i)
-                ::sleep(1);
-            ::_exit(0);
-        }
-        return "ok " + std::to_string(c);
-    });
+    t::ns_holder timens(time_ns_with_a_child);
     BOOST_TEST_REQUIRE(timens.ok(), timens.message());
     const pid_t in_time = static_cast<pid_t>(timens.value());
     BOOST_TEST_REQUIRE(t::wait_until([&] { return inode_of(entry_path(in_time, static_cast<std::size_t>(ns_type::time))) != inode_of("/proc/self/ns/time"); }));
