@@ -83,14 +83,8 @@ std::string time_ns_with_a_child()
 {
     if (::unshare(CLONE_NEWTIME) != 0)
         return std::string("unshare(CLONE_NEWTIME): ") + std::strerror(errno);
-    pid_t c = ::fork();
-    if (c == 0) {
-        ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-        for (int i = 0; i < 600; ++i)
-            ::sleep(1);
-        ::_exit(0);
-    }
-    return "ok " + std::to_string(c);
+    const pid_t c = t::fork_sleeping_child();
+    return c > 0 ? "ok " + std::to_string(c) : std::string("fork: ") + std::strerror(errno);
 }
 
 // The /proc/PID/ns link of entry k (0..9) of process_info.

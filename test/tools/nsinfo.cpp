@@ -161,13 +161,7 @@ BOOST_AUTO_TEST_CASE(pid_mode_takes_namespaces_from_the_pidfd, *boost::unit_test
         if (::unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWCGROUP |
                       CLONE_NEWPID | CLONE_NEWTIME) != 0)
             return std::string("unshare: ") + std::strerror(errno);
-        pid_t c = ::fork();
-        if (c == 0) {
-            ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-            for (int i = 0; i < 600; ++i)
-                ::sleep(1);
-            ::_exit(0);
-        }
+        const pid_t c = t::fork_sleeping_child();
         return c > 0 ? "ok " + std::to_string(c) : std::string("fork: ") + std::strerror(errno);
     });
     BOOST_TEST_REQUIRE(holder.ok(), holder.message());
