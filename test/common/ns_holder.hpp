@@ -76,6 +76,20 @@ private:
     std::string message_;
 };
 
+// From an ns_holder's setup: a child that sleeps (bounded) until killed or
+// its parent dies.  Its pid, or -1.
+inline pid_t fork_sleeping_child()
+{
+    const pid_t c = ::fork();
+    if (c == 0) {
+        ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+        for (int i = 0; i < 600; ++i)
+            ::sleep(1);
+        ::_exit(0);
+    }
+    return c;
+}
+
 // Sleep until `pred` holds, at most ~5 s.
 inline bool wait_until(const std::function<bool()>& pred)
 {

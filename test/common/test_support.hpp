@@ -57,6 +57,9 @@ std::string run_program(const std::vector<std::string>& argv, int* status = null
 // Make clone3 (and nothing else) return ENOSYS in this process (seccomp).
 // Call only in a child.  Returns false with errno on failure.
 bool forbid_syscall(long nr, int err);
+// Every PIDFD_GET_*_NAMESPACE ioctl (_IO(0xFF, 1..10)) fails with ENOTTY, as
+// on a kernel before 6.11 (seccomp; inherited across exec).  Only in a child.
+bool forbid_pidfd_namespace_ioctls();
 
 // The entries of a directory ("." and ".." left out; none when unreadable).
 std::set<std::string> list_dir(const char* path);

@@ -7,11 +7,13 @@
 #include <nskit/sys/clone.hpp>
 #include <nskit/sys/error.hpp>
 #include <nskit/sys/nsfs.hpp>
+#include <nskit/sys/pidref.hpp>
 
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -76,6 +78,54 @@ bool map_root()
 constexpr int all_but_time = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET |
                              CLONE_NEWPID | CLONE_NEWCGROUP;
 
+// An ns_holder setup: a new time namespace for children (time_for_children
+// not its own) and a child in it; "ok CHILD".
+std::string time_ns_with_a_child()
+{
+    if (::unshare(CLONE_NEWTIME) != 0)
+        return std::string("unshare(CLONE_NEWTIME): ") + std::strerror(errno);
+    const pid_t c = t::fork_sleeping_child();
+    return c > 0 ? "ok " + std::to_string(c) : std::string("fork: ") + std::strerror(errno);
+}
+
+// The /proc/PID/ns link of entry k (0..9) of process_info.
+std::string entry_path(pid_t pid, std::size_t k)
+{
+    const std::string name = k < nskit::sys::ns_type_count ? std::string(ns_types()[k].proc_entry)
+                             : k == process_info::pid_for_children_entry ? "pid_for_children"
+                                                                          : "time_for_children";
+    return "/proc/" + std::to_string(pid) + "/ns/" + name;
+}
+
+// Every entry of `pid` in the snapshot against its ns links (the oracle):
+// the same inode and NS_GET_ID, or no namespace and the link's errno.
+std::string same_entries_as_links(const snapshot& s, pid_t pid)
+{
+    const auto* p = s.find_process(pid);
+    if (p == nullptr)
+        return "pid " + std::to_string(pid) + " not in the snapshot";
+    for (std::size_t k = 0; k < process_info::entry_count; ++k) {
+        const std::size_t idx = k < nskit::sys::ns_type_count            ? p->ns[k]
+                                : k == process_info::pid_for_children_entry ? p->pid_for_children
+                                                                            : p->time_for_children;
+        const std::string path = entry_path(pid, k);
+        struct stat st{};
+        if (::stat(path.c_str(), &st) != 0) {
+            const std::error_code link(errno, std::system_category());
+            if (idx != process_info::none || p->ns_errors[k] != link)
+                return path + ": the link says " + link.message() + ", the scan " + p->ns_errors[k].message();
+            continue;
+        }
+        if (idx == process_info::none || s.namespaces[idx].identity.inode.ino != st.st_ino)
+            return path + ": another namespace than the link (" + p->ns_errors[k].message() + ")";
+        std::error_code ec;
+        auto fd = nskit::sys::open_ns_path(path.c_str(), ec);
+        if (!ec && s.namespaces[idx].identity.id != nskit::sys::ns_get_id(fd.get()))
+            return path + ": another NS_GET_ID";
+    }
+    return "";
+}
+
 } // namespace
 
 BOOST_AUTO_TEST_SUITE(inspect_scan)
@@ -131,18 +181,7 @@ BOOST_AUTO_TEST_CASE(child_in_new_namespaces_of_every_type, *boost::unit_test::p
     t::sleeper all(all_but_time);
     BOOST_TEST_REQUIRE(all.pid > 0);
     // time namespaces: unshare makes time_for_children; the holder's child is in it
-    t::ns_holder timens([] {
-        if (::unshare(CLONE_NEWTIME) != 0)
-            return std::string("unshare(CLONE_NEWTIME): ") + std::strerror(errno);
-        pid_t c = ::fork();
-        if (c == 0) {
-            ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-            for (int i = 0; i < 600; ++i)
-                ::sleep(1);
-            ::_exit(0);
-        }
-        return "ok " + std::to_string(c);
-    });
+    t::ns_holder timens(time_ns_with_a_child);
     BOOST_TEST_REQUIRE(timens.ok(), timens.message());
     const pid_t in_time = static_cast<pid_t>(timens.value());
     BOOST_TEST_REQUIRE(t::wait_until([&] {
@@ -693,6 +732,100 @@ BOOST_AUTO_TEST_CASE(restricted_to_some_pids)
     BOOST_TEST(s.find_process(::getpid()) != nullptr);
     for (const auto& p : s.processes)
         BOOST_TEST((p.pid == ::getpid() || p.pid == 1 || p.pid == 2));
+}
+
+// Explicit pids and targets are held by pidfd: their namespaces come from
+// PIDFD_GET_<TYPE>_NAMESPACE and agree with the links; with the ioctl
+// filtered (ENOTTY, a kernel before 6.11) they come from the links, the same.
+BOOST_AUTO_TEST_CASE(explicit_pids_take_namespaces_from_pidfds, *boost::unit_test::precondition(t::privileged()))
+{
+    t::sleeper all(all_but_time);
+    BOOST_TEST_REQUIRE(all.pid > 0);
+    t::ns_holder timens(time_ns_with_a_child);
+    BOOST_TEST_REQUIRE(timens.ok(), timens.message());
+    const pid_t in_time = static_cast<pid_t>(timens.value());
+    BOOST_TEST_REQUIRE(t::wait_until([&] { return inode_of(entry_path(in_time, static_cast<std::size_t>(ns_type::time))) != inode_of("/proc/self/ns/time"); }));
+    // A new PID namespace with no process yet: the ioctl gives it, the link does not.
+    t::ns_holder nopid([] { return ::unshare(CLONE_NEWPID) == 0 ? std::string("ok") : std::strerror(errno); });
+    BOOST_TEST_REQUIRE(nopid.ok(), nopid.message());
+    std::error_code ec;
+    nskit::sys::open_ns_path(entry_path(nopid.pid(), process_info::pid_for_children_entry).c_str(), ec);
+    BOOST_TEST_REQUIRE((ec == std::errc::no_such_file_or_directory));
+    const std::vector<pid_t> pids = {all.pid, timens.pid(), in_time, nopid.pid()};
+
+    scan_options o;
+    o.pids = pids;
+    auto s = scan(o);
+    for (pid_t p : pids)
+        BOOST_TEST(same_entries_as_links(s, p) == "", p);
+    BOOST_TEST(s.pidfd_namespaces.from_pidfd >= 4 * process_info::entry_count - 1); // nopid's pid_for_children
+    BOOST_TEST(s.pidfd_namespaces.from_proc == 0u);
+    BOOST_TEST(s.pidfd_namespaces.opened >= 7u); // all's own, and the time namespace
+    BOOST_TEST(s.find_process(nopid.pid())->ns_errors[process_info::pid_for_children_entry] ==
+               std::errc::no_such_file_or_directory);
+
+    // A target in a whole scan: from its pidfd; the other processes from /proc.
+    const std::vector<nskit::sys::pidref> targets = [&] {
+        std::vector<nskit::sys::pidref> v;
+        v.push_back(nskit::sys::pidref::open(all.pid));
+        return v;
+    }();
+    scan_options w;
+    w.targets = targets;
+    auto ws = scan(w);
+    BOOST_TEST(same_entries_as_links(ws, all.pid) == "");
+    BOOST_TEST(ws.pidfd_namespaces.from_pidfd == process_info::entry_count);
+    BOOST_TEST(ws.pidfd_namespaces.from_proc == 0u);
+
+    BOOST_TEST(t::in_child([&] {
+        if (!t::forbid_pidfd_namespace_ioctls())
+            return std::string("seccomp: ") + std::strerror(errno);
+        auto f = scan(o);
+        for (pid_t p : pids)
+            if (auto r = same_entries_as_links(f, p); !r.empty())
+                return "without the ioctl: " + r;
+        if (f.pidfd_namespaces.from_pidfd != 0 || f.pidfd_namespaces.opened != 0)
+            return std::string("the ioctl was used");
+        if (f.pidfd_namespaces.from_proc < 4 * process_info::entry_count - 1)
+            return "from /proc: " + std::to_string(f.pidfd_namespaces.from_proc);
+        return std::string();
+    }) == "");
+
+    // Others' processes as nobody: EACCES from the ioctl, as from the link.
+    BOOST_TEST(t::as_nobody([&] {
+        auto n = scan(o);
+        for (pid_t p : pids)
+            if (auto r = same_entries_as_links(n, p); !r.empty())
+                return "as nobody: " + r;
+        const auto* p = n.find_process(all.pid);
+        if (p == nullptr || p->ns_errors[0] != std::errc::permission_denied)
+            return std::string("expected permission denied");
+        return n.pidfd_namespaces.from_pidfd == 0 ? std::string() : std::string("a namespace from another's pidfd");
+    }) == "");
+}
+
+// A zombie's pidfd gives no namespaces (ESRCH): its user and pid namespaces
+// still come from its links, the rest says it was released.
+BOOST_AUTO_TEST_CASE(explicit_zombie_falls_back_to_its_links)
+{
+    const pid_t z = ::fork();
+    if (z == 0)
+        ::_exit(0);
+    BOOST_TEST_REQUIRE(z > 0);
+    siginfo_t si{};
+    ::waitid(P_PID, static_cast<id_t>(z), &si, WEXITED | WNOWAIT); // a zombie, not reaped
+    scan_options o;
+    o.pids = {z};
+    auto s = scan(o);
+    const auto* p = s.find_process(z);
+    BOOST_TEST_REQUIRE(p != nullptr);
+    BOOST_TEST((p->state == process_state::zombie));
+    BOOST_TEST(ns_of(s, z, ns_type::user) != process_info::none);
+    BOOST_TEST(ns_of(s, z, ns_type::pid) != process_info::none);
+    BOOST_TEST(ns_of(s, z, ns_type::net) == process_info::none);
+    BOOST_TEST(p->ns_errors[static_cast<std::size_t>(ns_type::net)] == std::errc::no_such_process);
+    BOOST_TEST(s.pidfd_namespaces.from_proc >= 2u);
+    ::waitpid(z, nullptr, 0);
 }
 
 BOOST_AUTO_TEST_CASE(lsns_agrees, *boost::unit_test::precondition(t::privileged()))

@@ -7,44 +7,22 @@
 #include <nskit/sys/nsfs.hpp>
 #include <nskit/sys/pidfd.hpp>
 
-#include <linux/filter.h>
-#include <linux/seccomp.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
-#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstddef>
 #include <cstring>
 
 using namespace nskit::sys;
 namespace t = nskit::test;
 
 namespace {
-
-// Every PIDFD_GET_*_NAMESPACE request (_IO(0xFF, 1..10)) fails with ENOTTY,
-// as on a kernel without them.  Only in a child.
-bool forbid_pidfd_namespace_ioctls()
-{
-    const unsigned first = _IO(0xFF, 1), last = _IO(0xFF, 10);
-    sock_filter filter[] = {
-        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr)),
-        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_ioctl, 0, 4),
-        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, args) + sizeof(__u64)), // request, low half
-        BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, first, 0, 2),
-        BPF_JUMP(BPF_JMP | BPF_JGT | BPF_K, last, 1, 0),
-        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOTTY),
-        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-    };
-    sock_fprog prog{static_cast<unsigned short>(sizeof filter / sizeof filter[0]), filter};
-    return ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0 && ::prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) == 0;
-}
 
 // Every type (and pid/time for children) of `p` names the same namespace as /proc/PID/ns.
 std::string same_as_proc(const pidref& p)
@@ -118,7 +96,7 @@ BOOST_AUTO_TEST_CASE(fallback_without_the_ioctl)
 {
     t::sleeper s;
     BOOST_TEST(t::in_child([&] {
-        if (!forbid_pidfd_namespace_ioctls())
+        if (!t::forbid_pidfd_namespace_ioctls())
             return std::string("seccomp: ") + std::strerror(errno);
         auto p = pidref::open(s.pid);
         std::error_code ec;

@@ -5,17 +5,21 @@
 
 #include <boost/json.hpp>
 
+#include <nskit/sys/nsfs.hpp>
+
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <set>
 #include <sstream>
@@ -144,6 +148,59 @@ BOOST_AUTO_TEST_CASE(pid_mode_matches_proc)
     auto self = nsinfo({"-r", "-n", "-o", "TYPE,INODE"});
     BOOST_TEST(self.status == 0); // no column needs other processes: nothing is missing
     BOOST_TEST(self.out.find("net " + std::to_string(inode_of("/proc/self/ns/net"))) != std::string::npos);
+}
+
+// `nsinfo PID` takes each namespace from the pidfd (PIDFD_GET_<TYPE>_NAMESPACE):
+// the links are the oracle (a PID namespace no process is in yet: see
+// inspect_scan/explicit_pids_take_namespaces_from_pidfds).  The same output with the ioctl filtered (the
+// /proc fallback) and with the links unreadable (readlink fails): then only
+// the pidfd can have answered, and with both filtered nothing does.
+BOOST_AUTO_TEST_CASE(pid_mode_takes_namespaces_from_the_pidfd, *boost::unit_test::precondition(t::privileged()))
+{
+    t::ns_holder holder([] { // its child in new namespaces of every type
+        if (::unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWCGROUP |
+                      CLONE_NEWPID | CLONE_NEWTIME) != 0)
+            return std::string("unshare: ") + std::strerror(errno);
+        const pid_t c = t::fork_sleeping_child();
+        return c > 0 ? "ok " + std::to_string(c) : std::string("fork: ") + std::strerror(errno);
+    });
+    BOOST_TEST_REQUIRE(holder.ok(), holder.message());
+    const pid_t child = static_cast<pid_t>(holder.value());
+    BOOST_TEST_REQUIRE(t::wait_until([&] {
+        return inode_of("/proc/" + std::to_string(child) + "/ns/time") != inode_of("/proc/self/ns/time");
+    }));
+    const std::vector<std::string> args = {"-J", "-o", "TARGET,TYPE,NS,NSID", std::to_string(child),
+                                           std::to_string(holder.pid())};
+    const auto plain = nsinfo(args);
+    BOOST_TEST_REQUIRE(plain.status == 0, plain.err);
+    const auto v = json::parse(plain.out);
+    std::size_t n = 0;
+    for (const auto& row : rows(v, "namespaces")) {
+        const std::string path = "/proc/" + std::to_string(row.at("target").as_int64()) + "/ns/" +
+                                 std::string(row.at("type").as_string());
+        auto fd = nskit::sys::open_ns_path(path.c_str());
+        ++n;
+        BOOST_TEST(row.at("ns").as_int64() == static_cast<std::int64_t>(nskit::sys::ns_stat(fd.get()).ino), path);
+        BOOST_TEST(row.at("nsid").as_int64() == static_cast<std::int64_t>(nskit::sys::ns_get_id(fd.get())), path);
+        if (row.at("target").as_int64() == child && row.at("type").as_string().find("_for_children") == std::string::npos)
+            BOOST_TEST(row.at("ns").as_int64() != static_cast<std::int64_t>(inode_of("/proc/self/ns/" + std::string(row.at("type").as_string()))), path);
+    }
+    BOOST_TEST(n == 20u);
+    auto filtered = [&](bool ioctl, bool links) {
+        return t::in_child([&] {
+            if ((ioctl && !t::forbid_pidfd_namespace_ioctls()) ||
+                (links && (!t::forbid_syscall(SYS_readlinkat, EACCES) || !t::forbid_syscall(SYS_readlink, EACCES))))
+                return std::string("seccomp: ") + std::strerror(errno);
+            const auto r = nsinfo(args);
+            return r.out + "\n" + std::to_string(r.status);
+        });
+    };
+    const std::string expected = plain.out + "\n0";
+    BOOST_TEST(filtered(true, false) == expected); // the fallback
+    BOOST_TEST(filtered(false, true) == expected); // only the pidfd
+    const std::string neither = filtered(true, true);
+    BOOST_TEST(neither != expected);
+    BOOST_TEST(neither.find("permission denied") != std::string::npos, neither);
 }
 
 BOOST_AUTO_TEST_CASE(json_has_the_documented_schema)

@@ -6,6 +6,7 @@
 
 #include <nskit/sys/error.hpp>
 #include <nskit/sys/nsfs.hpp>
+#include <nskit/sys/pidfd.hpp>
 
 #include <algorithm>
 #include <cerrno>
@@ -182,18 +183,40 @@ std::size_t scanner::resolve(const char* rel, ns_type type, std::uint64_t ino)
     return unopened(type, ino, ec);
 }
 
-void scanner::attach(std::size_t pidx, const char* dir, const links& l, bool thread)
+// Entry k of a process held by pidfd, opened from the pidfd and described
+// while it is still the namespace phase 1 saw (`ino`).  none: not from there
+// (the ioctl failed, or the process has moved since): /proc decides.
+std::size_t scanner::from_pidfd(int pidfd, std::size_t k, std::uint64_t ino)
+{
+    std::error_code ec;
+    const unique_fd fd = sys::pidfd_get_namespace(pidfd, ns_entries()[k].type, ec, k >= sys::ns_type_count);
+    if (ec)
+        return none;
+    const auto inode = sys::ns_stat(fd.get(), ec);
+    if (ec || inode.ino != ino)
+        return none;
+    const std::size_t idx = describe(fd.get(), ns_entries()[k].type);
+    if (idx != none)
+        ++snap_.pidfd_namespaces.opened;
+    return idx;
+}
+
+void scanner::attach(std::size_t pidx, const char* dir, const links& l, bool thread, int pidfd)
 {
     char rel[96];
     for (std::size_t k = 0; k < entry_count; ++k) {
         if (!l.ok[k])
             continue;
-        std::size_t ns;
+        std::size_t ns = none;
         if (auto it = by_ino_.find(l.ino[k]); it != by_ino_.end()) {
             ns = it->second;
         } else {
-            std::snprintf(rel, sizeof rel, "%s/%s", dir, ns_entries()[k].path);
-            ns = resolve(rel, ns_entries()[k].type, l.ino[k]);
+            if (pidfd >= 0)
+                ns = from_pidfd(pidfd, k, l.ino[k]);
+            if (ns == none) {
+                std::snprintf(rel, sizeof rel, "%s/%s", dir, ns_entries()[k].path);
+                ns = resolve(rel, ns_entries()[k].type, l.ino[k]);
+            }
         }
         auto& p = snap_.processes[pidx];
         if (k < sys::ns_type_count) {
@@ -224,7 +247,11 @@ void scanner::add_process(raw_process& r)
     snap_.processes.push_back(std::move(r.info));
     char dir[48];
     std::snprintf(dir, sizeof dir, "%d", pid);
-    attach(pidx, dir, r.l, false);
+    attach(pidx, dir, r.l, false, r.pidfd);
+    snap_.pidfd_namespaces.from_pidfd += r.from_pidfd;
+    snap_.pidfd_namespaces.from_proc += r.from_proc;
+    r.own_pidfd.reset(); // its namespaces are identified: no fd held longer than that
+    r.pidfd = -1;
     const auto& leader = snap_.processes[pidx];
     const std::size_t m = leader.ns[0];
     if (opt_.mounts && m != none && leader.state == process_state::running && mount_ns_seen_.insert(m).second)

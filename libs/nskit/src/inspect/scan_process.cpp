@@ -8,6 +8,8 @@
 // failed is it confirmed, by its stat: one that exited mid-scan is skipped
 // quietly; a zombie stays a zombie.  A target (scan_options::targets) is
 // checked against its pidfd: the pid must still be the one it names.
+// A process held by pidfd (a target, an explicit pid) has its namespaces
+// from the pidfd (PIDFD_GET_<TYPE>_NAMESPACE), not from its ns links.
 #include "scanner.hpp"
 
 #include <nskit/inspect/detail/proc_text.hpp>
@@ -160,17 +162,94 @@ bool still_there(int dir, const process_info& p, bool clean)
 }
 
 // Explicit pids must be processes, not thread ids (/proc/TID works for
-// those too): pidfd_open refuses a thread id.  False: skip it.
-bool is_process(pid_t pid, raw_process& out)
+// those too): pidfd_open refuses a thread id.  The pidfd is kept, for the
+// namespaces, when it names the process the scanned /proc calls `pid`
+// (another procfs may number pids otherwise).  False: skip it.
+bool is_process(const read_context& c, pid_t pid, raw_process& out)
 {
     std::error_code ec;
-    sys::pidfd_open(pid, ec);
-    if (!ec)
+    unique_fd fd = sys::pidfd_open(pid, ec);
+    if (ec) {
+        if (ec != std::errc::no_such_process && ec != std::errc::invalid_argument &&
+            ec != std::errc::no_such_file_or_directory) // EMFILE ...: could not tell
+            unreadable(out, ec);
+        return false;
+    }
+    if (pid_in_proc(c.procfd, fd.get(), ec) == pid && !ec) {
+        out.own_pidfd = std::move(fd);
+        out.pidfd = out.own_pidfd.get();
+    }
+    return true;
+}
+
+// The process an explicit pid's pidfd names was not reaped meanwhile, so
+// /proc/PID, opened after the pidfd, was that process's too.
+bool still_named(const read_context& c, pid_t pid, raw_process& out)
+{
+    std::error_code ec;
+    const pid_t now = pid_in_proc(c.procfd, out.pidfd, ec);
+    if (ec && !gone(ec)) {
+        note_gap(out, gap_kind::namespaces, ec); // could not tell: not a quiet answer
         return true;
-    if (ec != std::errc::no_such_process && ec != std::errc::invalid_argument &&
-        ec != std::errc::no_such_file_or_directory) // EMFILE ...: could not tell
-        unreadable(out, ec);
-    return false;
+    }
+    return !ec && now == pid;
+}
+
+// /proc shows no pid_for_children until that PID namespace has its first
+// process (after unshare(CLONE_NEWPID), before the fork); the ioctl gives it
+// regardless.  Where it is not the process's own, the link decides, so both
+// ways give the same answer (an unreadable link leaves the pidfd's).
+void confirm_pid_for_children(int dir, links& l)
+{
+    constexpr std::size_t k = process_info::pid_for_children_entry, own = static_cast<std::size_t>(ns_type::pid);
+    if (!l.ok[own] || l.ino[k] == l.ino[own])
+        return;
+    links proc;
+    if (read_link(dir, k, proc)) {
+        l.ino[k] = proc.ino[k];
+    } else if (proc.error[k] == std::errc::no_such_file_or_directory) {
+        l.ok[k] = false;
+        l.error[k] = proc.error[k];
+    }
+}
+
+// The ns entries of a process held by pidfd, from PIDFD_GET_<TYPE>_NAMESPACE
+// (6.11): each is the pidfd's process's by construction, and no link is
+// read.  An entry the ioctl cannot give is read from its link through `dir`
+// (bound to the same process), as for any process: ENOTTY/EINVAL (a kernel
+// before 6.11: not asked again), ESRCH (exited: a zombie keeps its user and
+// pid links), EOPNOTSUPP (a type the kernel lacks), EMFILE and the like (a
+// link needs no fd).  EACCES: the link is refused by the same check.
+void read_pidfd_links(int pidfd, int dir, raw_process& out)
+{
+    links& l = out.l;
+    bool ask = true;
+    for (std::size_t k = 0; k < entry_count; ++k) {
+        if (ask) {
+            std::error_code ec;
+            const unique_fd fd = sys::pidfd_get_namespace(pidfd, ns_entries()[k].type, ec, k >= sys::ns_type_count);
+            struct stat st{};
+            if (!ec && ::fstat(fd.get(), &st) != 0)
+                ec = last_error();
+            if (!ec) {
+                l.ino[k] = st.st_ino;
+                l.ok[k] = true;
+                ++out.from_pidfd;
+                if (k == process_info::pid_for_children_entry)
+                    confirm_pid_for_children(dir, l);
+                continue;
+            }
+            if (ec == std::errc::permission_denied || ec == std::errc::operation_not_permitted) {
+                l.error[k] = ec;
+                continue;
+            }
+            if (ec == std::errc::inappropriate_io_control_operation || ec == std::errc::invalid_argument ||
+                ec == std::errc::no_such_process)
+                ask = false; // none of the rest will come from the pidfd either
+        }
+        if (read_link(dir, k, l))
+            ++out.from_proc;
+    }
 }
 
 void read_details(const read_context& c, int dir, raw_process& out, bool& alive)
@@ -255,17 +334,24 @@ std::error_code links::first_error() const noexcept
     return {};
 }
 
-void read_links(int dirfd, links& l) noexcept
+bool read_link(int dirfd, std::size_t k, links& l) noexcept
 {
     char buf[64];
-    for (std::size_t k = 0; k < entry_count; ++k) {
-        const ssize_t n = ::readlinkat(dirfd, ns_entries()[k].path, buf, sizeof buf);
-        ns_type t;
-        if (n > 0 && parse_ns_link(std::string_view(buf, static_cast<std::size_t>(n)), t, l.ino[k]))
-            l.ok[k] = true;
-        else
-            l.error[k] = n < 0 ? last_error() : make_error_code(error::not_a_namespace);
+    const ssize_t n = ::readlinkat(dirfd, ns_entries()[k].path, buf, sizeof buf);
+    ns_type t;
+    if (n > 0 && parse_ns_link(std::string_view(buf, static_cast<std::size_t>(n)), t, l.ino[k])) {
+        l.ok[k] = true;
+        l.error[k].clear();
+        return true;
     }
+    l.error[k] = n < 0 ? last_error() : make_error_code(error::not_a_namespace);
+    return false;
+}
+
+void read_links(int dirfd, links& l) noexcept
+{
+    for (std::size_t k = 0; k < entry_count; ++k)
+        read_link(dirfd, k, l);
 }
 
 const target_ref* read_context::target(pid_t proc_pid) const noexcept
@@ -292,7 +378,9 @@ void read_process(const read_context& c, pid_t pid, raw_process& out)
     process_info& p = out.info;
     p.pid = p.tid = pid;
     const target_ref* target = c.target(pid);
-    if (!target && (!c.opt.pids.empty() || c.opt.targets_only) && !is_process(pid, out))
+    if (target)
+        out.pidfd = target->process->pidfd();
+    else if ((!c.opt.pids.empty() || c.opt.targets_only) && !is_process(c, pid, out))
         return;
     char name[16];
     std::snprintf(name, sizeof name, "%d", pid);
@@ -307,7 +395,10 @@ void read_process(const read_context& c, pid_t pid, raw_process& out)
         return;
     }
     p.uid = st.st_uid;
-    read_links(dir.get(), out.l);
+    if (out.pidfd >= 0)
+        read_pidfd_links(out.pidfd, dir.get(), out);
+    else
+        read_links(dir.get(), out.l);
     bool clean = !out.l.first_error(); // every read succeeded: no confirmation needed
     bool alive = true;
     read_details(c, dir.get(), out, alive);
@@ -332,6 +423,8 @@ void read_process(const read_context& c, pid_t pid, raw_process& out)
         if (c.opt.credentials)
             take_credentials(p, status, ec);
         check_target(c, *target, out);
+    } else if (out.own_pidfd && !still_named(c, pid, out)) {
+        return; // reaped mid-scan (its pid may name another process): skipped quietly
     }
     if (!target && !still_there(dir.get(), p, clean))
         return; // exited mid-scan: skipped quietly

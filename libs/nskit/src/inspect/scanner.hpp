@@ -43,6 +43,7 @@ struct links {
     std::error_code first_error() const noexcept;
 };
 void read_links(int dirfd, links& l) noexcept;
+bool read_link(int dirfd, std::size_t k, links& l) noexcept; // entry k only; false: l.error[k] says why
 
 // An fd that may hold a namespace: an nsfs file (whatever its link text
 // says: one opened through a bind mount reads as a path), or a socket.
@@ -67,6 +68,11 @@ struct raw_process {
     std::vector<std::pair<gap_kind, std::error_code>> gaps;
     bool target_lost = false;       // a target whose pidfd no longer names this pid
     std::error_code target_error;
+    // A process held by pidfd (a target's, or `own_pidfd` for an explicit
+    // pid): its namespaces come from the pidfd.  -1: from /proc only.
+    int pidfd = -1;
+    unique_fd own_pidfd;
+    std::size_t from_pidfd = 0, from_proc = 0; // its ns entries, by where they came from
 };
 
 // A target and the pid it has in the scanned /proc (which may belong to
@@ -166,7 +172,8 @@ private:
     void describe_extras(int fd, std::size_t idx);
     std::size_t unopened(ns_type type, std::uint64_t ino, std::error_code why);
     std::size_t resolve(const char* rel, ns_type type, std::uint64_t ino);
-    void attach(std::size_t pidx, const char* dir, const links& l, bool thread);
+    void attach(std::size_t pidx, const char* dir, const links& l, bool thread, int pidfd = -1);
+    std::size_t from_pidfd(int pidfd, std::size_t k, std::uint64_t ino); // none: not from there
     void add_process(raw_process& r);
 
     // scan_holders.cpp

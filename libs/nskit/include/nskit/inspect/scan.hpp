@@ -90,6 +90,17 @@ struct kernel_list_check {
     std::error_code error{};
 };
 
+// Where the namespaces of the processes the scan holds by pidfd (targets,
+// explicit `pids`, and PID 1 and 2 with them) came from.  Other processes
+// are read from /proc/PID/ns only (no pidfd per process in a whole scan).
+struct pidfd_namespace_use {
+    std::size_t from_pidfd = 0; // ns entries from PIDFD_GET_<TYPE>_NAMESPACE (6.11)
+    // ns entries read from /proc/PID/ns instead: a kernel before 6.11
+    // (ENOTTY/EINVAL), a zombie's user and pid (ESRCH), EMFILE ...
+    std::size_t from_proc = 0;
+    std::size_t opened = 0;     // namespaces opened (and described) through a pidfd, not /proc
+};
+
 // A target (scan_options::targets) that could not be answered for.
 struct lost_target {
     pid_t pid = 0;
@@ -110,6 +121,7 @@ public:
     std::size_t holders_unknown = 0;
     std::error_code holders_error{};
     kernel_list_check kernel_mount_list{};
+    pidfd_namespace_use pidfd_namespaces{};
 
     // Something could not be read: namespaces or references may be missing.
     bool partial() const noexcept { return !gaps.empty(); }
