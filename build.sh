@@ -10,6 +10,7 @@
 #   ./build.sh install PREFIX [b2 args]  headers, libnskit.{so,a}, tools, nskit.pc, CMake package
 #   ./build.sh deb             Debian packages nskit, libnskit0, libnskit-dev in bin/deb, lintian
 #   ./build.sh test-deb        ... and install them into a throw-away root and use them there
+#   ./build.sh deb-symbols     debian/libnskit0.symbols from a fresh package build
 #   ./build.sh build           just build
 set -euo pipefail
 cd "$(dirname "$(readlink -f "$0")")"
@@ -232,7 +233,7 @@ deb_build() { # the packages from a copy of the tree (its own b2 build dir), int
 
 deb_lintian() { # no error on the packages built; warnings are printed (doc/debian.md lists them)
     echo "=== deb: lintian"
-    lintian --fail-on error --info "$ROOT"/bin/deb/*.changes && echo "lintian: ok" || { echo "lintian: FAILED"; return 1; }
+    lintian --fail-on error --display-info "$ROOT"/bin/deb/*.changes && echo "lintian: ok" || { echo "lintian: FAILED"; return 1; }
 }
 
 deb_install_check() { # install the .debs in a throw-away root and use them there
@@ -301,6 +302,10 @@ deb)
     ensure_packages; ensure_packages "${DEB_PACKAGES[@]}"
     deb_build
     deb_lintian || exit 1 ;;
+deb-symbols) # after a change of the exported API: debian/libnskit0.symbols anew
+    ensure_packages; ensure_packages "${DEB_PACKAGES[@]}"
+    DPKG_GENSYMBOLS_CHECK_LEVEL=0 deb_build
+    scripts/deb-symbols.sh ;;
 test-deb)
     ensure_packages; ensure_packages "${DEB_PACKAGES[@]}"
     deb_build
@@ -308,5 +313,5 @@ test-deb)
     deb_install_check
     report ;;
 *)
-    echo "usage: ./build.sh {demo|test|test-gate|test-sanitize|test-tsan|bench|install PREFIX|deb|test-deb|build}" >&2; exit 2 ;;
+    echo "usage: ./build.sh {demo|test|test-gate|test-sanitize|test-tsan|bench|install PREFIX|deb|test-deb|deb-symbols|build}" >&2; exit 2 ;;
 esac
