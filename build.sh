@@ -7,7 +7,10 @@
 #   ./build.sh test-sanitize   only the ASan+UBSan pass
 #   ./build.sh test-tsan       only the ThreadSanitizer pass
 #   ./build.sh bench           benchmarks against ip, unshare, lsns, bwrap
-#   ./build.sh install PREFIX  headers, libnskit.{so,a}, tools, nskit.pc, CMake package
+#   ./build.sh install PREFIX [b2 args]  headers, libnskit.{so,a}, tools, nskit.pc, CMake package
+#   ./build.sh deb             Debian packages nskit, libnskit0, libnskit-dev in bin/deb, lintian
+#   ./build.sh test-deb        ... and install them into a throw-away root and use them there
+#   ./build.sh deb-symbols     debian/libnskit0.symbols from a fresh package build
 #   ./build.sh build           just build
 set -euo pipefail
 cd "$(dirname "$(readlink -f "$0")")"
@@ -18,10 +21,14 @@ PACKAGES=(g++ libboost1.81-tools-dev libboost1.81-dev libboost-program-options1.
           libboost-test1.81-dev libboost-json1.81-dev libmnl-dev libsmartcols-dev
           pkg-config cmake iproute2 util-linux bubblewrap clang libclang-rt-14-dev
           podman runc clang-tidy cppcheck)
+# Only ./build.sh deb and test-deb need these.
+DEB_PACKAGES=(debhelper dpkg-dev lintian fakeroot)
 
-ensure_packages() {
-    local missing=()
-    for p in "${PACKAGES[@]}"; do
+ensure_packages() { # ensure_packages [PACKAGE...]: default the PACKAGES list
+    [ "${NSKIT_NO_APT:-}" = 1 ] && return 0 # a package build: dpkg-buildpackage checked Build-Depends
+    local missing=() wanted=("$@")
+    [ $# -gt 0 ] || wanted=("${PACKAGES[@]}")
+    for p in "${wanted[@]}"; do
         dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
     done
     [ ${#missing[@]} -eq 0 ] && return 0
@@ -274,6 +281,61 @@ demo_check() { # the README's main job must keep working: run it as ./build.sh d
     rm -f "$log"
 }
 
+deb_version() { sed -n 's/^constant NSKIT_VERSION : \([^ ]*\) ;$/\1/p' "$ROOT/Jamroot"; }
+
+deb_build() { # the packages from a copy of the tree (its own b2 build dir), into bin/deb
+    local v; v=$(deb_version)
+    [ -n "$v" ] || { echo "build.sh: no NSKIT_VERSION in Jamroot" >&2; return 1; }
+    local work; work=$(mktemp -d /tmp/nskit-deb.XXXXXX)
+    local src=$work/nskit-$v
+    mkdir "$src"
+    tar --exclude-vcs --exclude=./bin --exclude=./stage -cf - . | tar -xf - -C "$src" || { rm -rf "$work"; return 1; }
+    # debian/changelog carries Jamroot's version (the one source), dated by
+    # the last commit so that two builds of one commit are the same.
+    local date maint
+    date=$(git log -1 --format=%aD 2>/dev/null) || date=$(date -R)
+    [ -n "$date" ] || date=$(date -R)
+    maint=$(sed -n 's/^Maintainer: //p' debian/control)
+    printf 'nskit (%s) unstable; urgency=medium\n\n  * Built from the source tree; its history lists the changes.\n\n -- %s  %s\n' \
+        "$v" "$maint" "$date" >"$src/debian/changelog"
+    echo "=== deb: dpkg-buildpackage -us -uc -b in $src"
+    if ! (cd "$src" && dpkg-buildpackage -us -uc -b) >"$work/build.log" 2>&1; then
+        tail -n 60 "$work/build.log"; rm -rf "$work"
+        echo "build.sh: dpkg-buildpackage failed" >&2; return 1
+    fi
+    grep -E '^dpkg-gensymbols: (warning|error)' -A 30 "$work/build.log" || true
+    rm -rf "$ROOT/bin/deb"; mkdir -p "$ROOT/bin/deb"
+    mv "$work"/*.deb "$work"/*.changes "$work"/*.buildinfo "$ROOT/bin/deb/" || { rm -rf "$work"; return 1; }
+    mv "$work"/*.ddeb "$ROOT/bin/deb/" 2>/dev/null || true
+    rm -rf "$work"
+    ls -l "$ROOT/bin/deb"
+}
+
+deb_lintian() { # no error on the packages built; warnings are printed (doc/debian.md lists them)
+    echo "=== deb: lintian"
+    lintian --fail-on error --display-info "$ROOT"/bin/deb/*.changes && echo "lintian: ok" || { echo "lintian: FAILED"; return 1; }
+}
+
+deb_stage() { # build the packages, lintian, install them in a throw-away root and use them there
+    ensure_packages "${DEB_PACKAGES[@]}"
+    local t0=$SECONDS
+    if ! deb_build; then echo "deb build: FAILED"; add_result 0 1; return; fi
+    echo "deb build: ok ($((SECONDS - t0)) s)"; add_result 1 0
+    if deb_lintian; then add_result 1 0; else add_result 0 1; fi
+    t0=$SECONDS
+    deb_install_check
+    echo "=== deb: throw-away root done in $((SECONDS - t0)) s"
+}
+
+deb_install_check() { # install the .debs in a throw-away root and use them there
+    echo "=== deb: install into a throw-away root"
+    local line
+    while read -r line; do
+        echo "deb: $line"
+        case "$line" in *": ok") add_result 1 0 ;; *": FAILED"*) add_result 0 1 ;; esac
+    done < <(test/deb/clean_root.sh "$ROOT/bin/deb" "$(deb_version)" 2>&1)
+}
+
 report() {
     local p f s
     read -r p f s < <(awk '{p+=$1; f+=$2; s+=$3} END {print p+0, f+0, s+0}' "$SUMMARY")
@@ -302,6 +364,7 @@ test)
     consumer_check
     lint_check
     fuzz_check
+    if [ "${NSKIT_TEST_DEB:-}" = 1 ]; then deb_stage; fi # CI: the packages too (.ci/run)
     report ;;
 test-gate)  # what a branch must pass to land; ./build.sh test adds sanitizers, TSan, fuzz
     ensure_packages
@@ -332,9 +395,22 @@ test-tsan)
 bench)
     ensure_packages; b2_build release
     for b in $(find_bins bench release 'bench_*'); do echo "=== $(basename "$b")"; "$b"; done ;;
-install)
-    [ $# -ge 2 ] || { echo "usage: ./build.sh install PREFIX" >&2; exit 2; }
-    ensure_packages; b2 -j"$JOBS" -q install --prefix="$2" ;;
+install) # extra arguments go to b2 (debian/rules: the distribution's compiler flags)
+    [ $# -ge 2 ] || { echo "usage: ./build.sh install PREFIX [b2 args...]" >&2; exit 2; }
+    prefix=$2; shift 2
+    ensure_packages; b2 -j"$JOBS" -q install --prefix="$prefix" "$@" ;;
+deb)
+    ensure_packages; ensure_packages "${DEB_PACKAGES[@]}"
+    deb_build || exit 1
+    deb_lintian || exit 1 ;;
+deb-symbols) # after a change of the exported API: debian/libnskit0.symbols anew
+    ensure_packages; ensure_packages "${DEB_PACKAGES[@]}"
+    b2_build release
+    scripts/deb-symbols.sh ;;
+test-deb)
+    ensure_packages
+    deb_stage
+    report ;;
 *)
-    echo "usage: ./build.sh {demo|test|test-gate|test-sanitize|test-tsan|lint|fuzz|bench|install PREFIX|build}" >&2; exit 2 ;;
+    echo "usage: ./build.sh {demo|test|test-gate|test-sanitize|test-tsan|lint|fuzz|bench|install PREFIX|deb|test-deb|deb-symbols|build}" >&2; exit 2 ;;
 esac

@@ -75,3 +75,17 @@ foreign=$(printf '%s\n' "$syms" | grep -vE '^(typeinfo for |typeinfo name for |v
 [ "$n" -gt 0 ] || why="no dynamic symbols;"
 [ -z "$foreign" ] || why="$why exports $(printf '%s' "$foreign" | tr '\n' ';' | head -c 300)"
 report "exports only nskit:: ($n symbols)" "$why"
+
+# debian/libnskit0.symbols records the ABI the package promises: a symbol it
+# lists that the library no longer exports fails the package build
+# (dpkg-gensymbols), so it fails here first.  New symbols are fine.
+symfile=$here/../../debian/libnskit0.symbols
+if [ -f "$symfile" ]; then
+    why=""
+    lost=$(LC_ALL=C comm -23 <(sed -n 's/^ (c++)"\(.*\)@Base" .*$/\1/p' "$symfile" | LC_ALL=C sort -u) \
+                             <(printf '%s\n' "$syms" | LC_ALL=C sort -u))
+    [ "$(grep -c '^ ' "$symfile")" -gt 0 ] || why="no symbols in debian/libnskit0.symbols;"
+    [ -z "$lost" ] || why="$why an ABI break (keep them, or ./build.sh deb-symbols rewrites the file): $(
+        printf '%s' "$lost" | head -n 3 | tr '\n' ';' | head -c 300)"
+    report "debian/libnskit0.symbols all exported" "$why"
+fi
