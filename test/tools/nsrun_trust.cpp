@@ -376,7 +376,8 @@ BOOST_AUTO_TEST_CASE(messages_name_the_input_and_the_cause)
         map += (map.empty() ? "" : ",") + std::to_string(1000000 + i * 10000) + ":" + std::to_string(1000000 + i * 10000) + ":1";
     auto big = nsrun({"--user=" + map, "--", "true"});
     BOOST_TEST(big.status == 123, big.status << " " << big.out);
-    BOOST_TEST(big.out.find("nsrun: --user: uid map: its 340 ranges are ") == 0u, big.out);
+    BOOST_TEST(big.out.find("nsrun: --user: ") == 0u, big.out);
+    BOOST_TEST(big.out.find("its 340 ranges are ") != std::string::npos, big.out);
     BOOST_TEST(big.out.find("bytes as written; the kernel takes one write of at most") != std::string::npos, big.out);
     BOOST_TEST(big.out.find("overlap") == std::string::npos, big.out);
     auto overlap = nsrun({"--user=0:0:1,0:5:1", "--", "true"});
@@ -389,7 +390,8 @@ BOOST_AUTO_TEST_CASE(messages_name_the_input_and_the_cause)
     // a missing working directory: named, and not "namespace file missing"
     auto cd = nsrun(with_user({"--mount", "--chdir", "/nonexistent-nskit", "--", "true"}));
     BOOST_TEST(cd.status == 124, cd.status << " " << cd.out);
-    BOOST_TEST(cd.out == "nsrun: true: chdir (directory '/nonexistent-nskit'): No such file or directory\n", cd.out);
+    BOOST_TEST(cd.out == "nsrun: true: chdir (directory '/nonexistent-nskit'): no such directory (looked up after the "
+                          "new namespaces' mounts): No such file or directory\n", cd.out);
     // tmpfs options the kernel refuses: the options named, the mount's reason
     auto tmp = nsrun(with_user({"--tmp=bogus", "--", "true"}));
     BOOST_TEST(tmp.status == 124, tmp.status << " " << tmp.out);
