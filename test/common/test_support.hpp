@@ -69,6 +69,10 @@ std::set<std::string> open_fds();
 // Read a whole small file ("" on failure).
 std::string read_file(const std::string& path);
 
+// The directory the test binary was started in (the source root under b2).
+// Tests themselves run with "/" as their working directory: see leak_check.
+const std::string& start_directory();
+
 // A child that just sleeps until killed; kill_and_reap() cleans it up.
 struct sleeper {
     pid_t pid = -1;

@@ -1,4 +1,5 @@
 #include "tool_runner.hpp"
+#include "test_support.hpp"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -24,7 +25,7 @@ std::string tool_path(const std::string& name)
         if (::access(p.c_str(), X_OK) == 0)
             return p;
     }
-    std::vector<fs::path> roots{fs::current_path()};
+    std::vector<fs::path> roots{start_directory()};
     std::error_code ec;
     for (fs::path p = fs::read_symlink("/proc/self/exe", ec); !ec && p.has_parent_path() && p != p.root_path();
          p = p.parent_path())

@@ -399,7 +399,8 @@ BOOST_AUTO_TEST_CASE(failed_step_names_its_input)
     ns::spawn("true", {}, o, so, ec);
     BOOST_TEST((ns::failed_step(ec) == ns::setup_step::chdir), ec.message());
     BOOST_TEST(ns::failed_input(ec, o, so) == "directory '/nonexistent-nskit'");
-    BOOST_TEST(ns::explain(ec, o, so) == "chdir (directory '/nonexistent-nskit'): No such file or directory");
+    BOOST_TEST(ns::explain(ec, o, so) == "chdir (directory '/nonexistent-nskit'): no such directory (looked up after "
+                                        "the new namespaces' mounts): No such file or directory");
     try {
         ns::spawn("true", {}, o, so);
         BOOST_ERROR("no exception");

@@ -14,7 +14,7 @@ namespace {
 std::string example(const std::string& name)
 {
     std::error_code ec;
-    for (auto it = fs::recursive_directory_iterator("bin/doc/examples", ec);
+    for (auto it = fs::recursive_directory_iterator(fs::path(nskit::test::start_directory()) / "bin/doc/examples", ec);
          !ec && it != fs::recursive_directory_iterator(); it.increment(ec))
         if (it->path().filename() == name && it->path().string().find("/release/") != std::string::npos)
             return it->path().string();
