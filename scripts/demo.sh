@@ -23,7 +23,9 @@ fi
 if [ -n "$(bin nsrun)" ]; then
     echo
     echo "### nsrun: a shell with private PID, UTS, network namespaces and /tmp"
-    "$(bin nsrun)" --pid --mount --tmp=size=16m --net --uts=nskit-demo -- \
+    # --chdir /: the checkout may be under /tmp, which the private /tmp hides
+    # (nsrun refuses a working directory the new view does not have).
+    "$(bin nsrun)" --pid --mount --tmp=size=16m --net --uts=nskit-demo --chdir / -- \
         sh -c 'echo "hostname: $(hostname)"; echo "processes: $(ls -d /proc/[0-9]* | tr "\n" " ")"; df -h /tmp | tail -n1'
 fi
 
