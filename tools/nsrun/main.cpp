@@ -21,6 +21,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -156,140 +157,183 @@ std::string chdir_context(const std::error_code& ec, const std::string& chdir_to
            (chdir_to.empty() ? " (--chdir DIR to run elsewhere): " : ": ");
 }
 
-} // namespace
-
-int main(int argc, char** argv)
-{
-    po::options_description desc(
-        "Usage: nsrun [OPTIONS] [--] PROGRAM [ARGS...]\n"
-        "       nsrun --enter PID [--types LIST] [--] PROGRAM [ARGS...]\n"
-        "Run PROGRAM in new namespaces (or in those of process PID).\n\nOptions");
+// The option values as given; vm says which options were.
+struct arguments {
     std::string tmp, uts, user, gid_map, veth, addr, peer_addr, monotonic, boottime, kill_child, enter_types,
         domainname, cgroup_dir, chdir_to;
     std::string enter_arg, grace = "200";
+    std::vector<std::string> command;
     pid_t enter_pid = 0;
+    po::variables_map vm;
+    bool given(const char* option) const { return vm.count(option) > 0; }
+};
+
+constexpr const char* usage = "Usage: nsrun [OPTIONS] [--] PROGRAM [ARGS...]\n"
+                              "       nsrun --enter PID [--types LIST] [--] PROGRAM [ARGS...]\n"
+                              "Run PROGRAM in new namespaces (or in those of process PID).\n\nOptions";
+constexpr const char* exit_statuses = "\nExit status: PROGRAM's, 128+N when killed by signal N; 120 bad arguments, "
+                                      "121 permission, 122 namespace limit, 123 bad id map, 124 setup failed, "
+                                      "125 --enter failed, 126 not executable, 127 not found.\n";
+
+void add_options(po::options_description& desc, arguments& a)
+{
     desc.add_options()
         ("help,h", "print this help and exit")
         ("version,V", "print the version and exit")
         ("mount,m", "private mount namespace (mounts made recursively private)")
-        ("tmp", po::value(&tmp)->implicit_value(""), "private tmpfs on /tmp; OPTS: size=64m,mode=1777,nr_inodes=...")
+        ("tmp", po::value(&a.tmp)->implicit_value(""), "private tmpfs on /tmp; OPTS: size=64m,mode=1777,nr_inodes=...")
         ("pid,p", "private PID namespace; PROGRAM runs under an init that reaps and forwards signals")
         ("no-proc", "with --pid: do not mount a fresh /proc")
         ("net,n", "private network namespace with lo up")
-        ("veth", po::value(&veth), "NAME[:PEER]: veth pair, NAME outside, PEER (default eth0) inside")
-        ("addr", po::value(&addr), "ADDR/PFX[,PEER/PFX]: address of the outside end (and of the inside end)")
-        ("peer-addr", po::value(&peer_addr), "ADDR/PFX of the inside end")
+        ("veth", po::value(&a.veth), "NAME[:PEER]: veth pair, NAME outside, PEER (default eth0) inside")
+        ("addr", po::value(&a.addr), "ADDR/PFX[,PEER/PFX]: address of the outside end (and of the inside end)")
+        ("peer-addr", po::value(&a.peer_addr), "ADDR/PFX of the inside end")
         ("no-routes", "do not add routes via the veth")
         ("ipc,i", "private IPC namespace")
         ("sysvsem", "fresh SysV semaphore undo list")
-        ("uts,u", po::value(&uts)->implicit_value(""), "private UTS namespace, optionally with HOSTNAME")
-        ("domainname", po::value(&domainname), "NIS domain name inside (implies --uts)")
-        ("user,U", po::value(&user)->implicit_value(""),
+        ("uts,u", po::value(&a.uts)->implicit_value(""), "private UTS namespace, optionally with HOSTNAME")
+        ("domainname", po::value(&a.domainname), "NIS domain name inside (implies --uts)")
+        ("user,U", po::value(&a.user)->implicit_value(""),
          "user namespace; MAP like 0:100000:65536 (default: you become root)")
-        ("gid-map", po::value(&gid_map), "gid MAP (default: as --user MAP, or your gid as root)")
+        ("gid-map", po::value(&a.gid_map), "gid MAP (default: as --user MAP, or your gid as root)")
         ("cgroup,C", "private cgroup namespace")
-        ("cgroup-dir", po::value(&cgroup_dir), "start PROGRAM in this cgroup directory (CLONE_INTO_CGROUP)")
+        ("cgroup-dir", po::value(&a.cgroup_dir), "start PROGRAM in this cgroup directory (CLONE_INTO_CGROUP)")
         ("time,T", "private time namespace")
-        ("monotonic", po::value(&monotonic), "CLOCK_MONOTONIC offset in seconds (implies --time)")
-        ("boottime", po::value(&boottime), "CLOCK_BOOTTIME offset in seconds (implies --time)")
-        ("kill-child", po::value(&kill_child)->implicit_value("TERM"),
+        ("monotonic", po::value(&a.monotonic), "CLOCK_MONOTONIC offset in seconds (implies --time)")
+        ("boottime", po::value(&a.boottime), "CLOCK_BOOTTIME offset in seconds (implies --time)")
+        ("kill-child", po::value(&a.kill_child)->implicit_value("TERM"),
          "on a signal to nsrun: forward it, send SIG (default TERM), SIGKILL after the grace period (default on)")
         ("no-kill-child", "only forward signals")
-        ("grace", po::value(&grace), "milliseconds between SIG and SIGKILL (default 200)")
+        ("grace", po::value(&a.grace), "milliseconds between SIG and SIGKILL (default 200)")
         ("die-with-parent", "PROGRAM (and its init) get SIGKILL when nsrun dies")
-        ("chdir", po::value(&chdir_to), "working directory of PROGRAM")
+        ("chdir", po::value(&a.chdir_to), "working directory of PROGRAM")
         ("same-session", "PROGRAM stays in nsrun's session and terminal (unsafe: see nsrun(1))")
-        ("enter", po::value(&enter_arg), "join the namespaces of process PID instead of creating new ones")
-        ("types", po::value(&enter_types), "with --enter: namespace types, e.g. net,uts (default: all that differ)");
+        ("enter", po::value(&a.enter_arg), "join the namespaces of process PID instead of creating new ones")
+        ("types", po::value(&a.enter_types), "with --enter: namespace types, e.g. net,uts (default: all that differ)");
+}
+
+// desc's options, then PROGRAM and its arguments as the positional words.
+void parse_command_line(int argc, char** argv, const po::options_description& desc, arguments& a)
+{
     po::options_description hidden;
-    std::vector<std::string> command;
-    hidden.add_options()("command", po::value(&command));
+    hidden.add_options()("command", po::value(&a.command));
     po::options_description all;
     all.add(desc).add(hidden);
     po::positional_options_description pos;
     pos.add("command", -1);
+    po::store(po::command_line_parser(nskit::tools::normalize_args(argc, argv, all, true))
+                  .options(all)
+                  .positional(pos)
+                  .run(),
+              a.vm);
+    po::notify(a.vm);
+}
 
-    po::variables_map vm;
-    ns::options o;
+// A PROGRAM is given; --enter takes a pid and no option that creates a
+// namespace; --types only with --enter.
+void check_modes(arguments& a)
+{
+    if (a.command.empty())
+        throw usage_error("no PROGRAM given (nsrun [OPTIONS] -- PROGRAM [ARGS])");
+    if (!a.given("enter")) {
+        if (a.given("types"))
+            throw usage_error("--types needs --enter");
+        return;
+    }
+    std::string why;
+    if (!nskit::tools::parse_pid_arg(a.enter_arg, a.enter_pid, why))
+        throw usage_error("--enter: " + why);
+    for (const char* creating : {"mount", "tmp", "pid", "no-proc", "net", "veth", "addr", "peer-addr", "no-routes",
+                                 "ipc", "sysvsem", "uts", "domainname", "user", "gid-map", "cgroup", "cgroup-dir",
+                                 "time", "monotonic", "boottime"})
+        if (a.given(creating))
+            throw usage_error(std::string("--") + creating + " creates a namespace: not with --enter");
+    if (a.given("types") && a.enter_types.empty())
+        throw usage_error("--types: no namespace types given");
+}
+
+// One id map, or bad_id_map (exit 123) with the option named.
+std::vector<ns::id_range> id_map(const char* option, const std::string& text)
+{
     try {
-        po::store(po::command_line_parser(nskit::tools::normalize_args(argc, argv, all, true)).options(all).positional(pos).run(), vm);
-        po::notify(vm);
-        if (vm.count("help")) {
-            std::cout << desc << "\nExit status: PROGRAM's, 128+N when killed by signal N; 120 bad arguments, "
-                                 "121 permission, 122 namespace limit, 123 bad id map, 124 setup failed, "
-                                 "125 --enter failed, 126 not executable, 127 not found.\n";
+        return ns::parse_id_map(text);
+    } catch (const std::system_error& e) {
+        std::string what = e.what();
+        const std::string tail = ": " + e.code().message(); // added again below: once
+        if (what.size() >= tail.size() && what.compare(what.size() - tail.size(), tail.size(), tail) == 0)
+            what.resize(what.size() - tail.size());
+        throw std::system_error(e.code(), std::string(option) + ": " + what);
+    }
+}
+
+// --user [MAP], --gid-map MAP: the gid map defaults to the uid map.
+ns::user_options user_from(const arguments& a)
+{
+    ns::user_options u;
+    if (!a.user.empty())
+        u.uid_map = id_map("--user", a.user);
+    if (!a.gid_map.empty())
+        u.gid_map = id_map("--gid-map", a.gid_map);
+    else if (!a.user.empty())
+        u.gid_map = u.uid_map;
+    return u;
+}
+
+ns::options options_from(const arguments& a)
+{
+    ns::options o;
+    o.mount = a.given("mount");
+    if (a.given("tmp"))
+        o.tmp = nskit::tools::nsrun::tmp_options_from(a.tmp);
+    o.pid = a.given("pid");
+    o.proc = !a.given("no-proc");
+    o.net = a.given("net");
+    if (a.given("veth")) {
+        o.veth = veth_from(a.veth, a.given("addr") ? &a.addr : nullptr, a.given("peer-addr") ? &a.peer_addr : nullptr);
+        o.veth->routes = !a.given("no-routes");
+    } else if (a.given("addr") || a.given("peer-addr")) {
+        throw usage_error("--addr/--peer-addr need --veth NAME[:PEER]");
+    }
+    o.ipc = a.given("ipc");
+    o.sysvsem = a.given("sysvsem");
+    o.uts = a.given("uts");
+    o.hostname = a.uts;
+    o.domainname = a.domainname;
+    if (a.given("user") || a.given("gid-map"))
+        o.user = user_from(a);
+    o.cgroup = a.given("cgroup");
+    o.time = a.given("time");
+    if (a.given("monotonic"))
+        o.monotonic_offset = seconds_offset("--monotonic", a.monotonic, CLOCK_MONOTONIC);
+    if (a.given("boottime"))
+        o.boottime_offset = seconds_offset("--boottime", a.boottime, CLOCK_BOOTTIME);
+    o.kill_child = !a.given("no-kill-child");
+    if (a.given("kill-child"))
+        o.kill_signal = signal_number(a.kill_child);
+    o.kill_grace = std::chrono::milliseconds(whole_number("--grace", a.grace, 0, 86400000));
+    o.die_with_parent = a.given("die-with-parent");
+    o.new_session = !a.given("same-session");
+    return o;
+}
+
+// The command line as arguments and options; an exit status when nsrun is
+// done already (--help, --version, a usage error), nullopt to go on.
+std::optional<int> read_arguments(int argc, char** argv, arguments& a, ns::options& o)
+{
+    po::options_description desc(usage);
+    add_options(desc, a);
+    try {
+        parse_command_line(argc, argv, desc, a);
+        if (a.given("help")) {
+            std::cout << desc << exit_statuses;
             return 0;
         }
-        if (vm.count("version")) {
+        if (a.given("version")) {
             std::cout << version << "\n";
             return 0;
         }
-        if (command.empty())
-            throw usage_error("no PROGRAM given (nsrun [OPTIONS] -- PROGRAM [ARGS])");
-        if (vm.count("enter")) {
-            std::string why;
-            if (!nskit::tools::parse_pid_arg(enter_arg, enter_pid, why))
-                throw usage_error("--enter: " + why);
-            for (const char* creating : {"mount", "tmp", "pid", "no-proc", "net", "veth", "addr", "peer-addr",
-                                         "no-routes", "ipc", "sysvsem", "uts", "domainname", "user", "gid-map",
-                                         "cgroup", "cgroup-dir", "time", "monotonic", "boottime"})
-                if (vm.count(creating))
-                    throw usage_error(std::string("--") + creating + " creates a namespace: not with --enter");
-            if (vm.count("types") && enter_types.empty())
-                throw usage_error("--types: no namespace types given");
-        } else if (vm.count("types")) {
-            throw usage_error("--types needs --enter");
-        }
-        o.mount = vm.count("mount") > 0;
-        if (vm.count("tmp"))
-            o.tmp = nskit::tools::nsrun::tmp_options_from(tmp);
-        o.pid = vm.count("pid") > 0;
-        o.proc = vm.count("no-proc") == 0;
-        o.net = vm.count("net") > 0;
-        if (vm.count("veth")) {
-            o.veth = veth_from(veth, vm.count("addr") ? &addr : nullptr, vm.count("peer-addr") ? &peer_addr : nullptr);
-            o.veth->routes = vm.count("no-routes") == 0;
-        } else if (vm.count("addr") || vm.count("peer-addr")) {
-            throw usage_error("--addr/--peer-addr need --veth NAME[:PEER]");
-        }
-        o.ipc = vm.count("ipc") > 0;
-        o.sysvsem = vm.count("sysvsem") > 0;
-        o.uts = vm.count("uts") > 0;
-        o.hostname = uts;
-        o.domainname = domainname;
-        if (vm.count("user") || vm.count("gid-map")) {
-            ns::user_options u;
-            const auto map = [](const char* option, const std::string& text) {
-                try {
-                    return ns::parse_id_map(text);
-                } catch (const std::system_error& e) { // bad_id_map: exit 123, named with the option
-                    std::string what = e.what();
-                    const std::string tail = ": " + e.code().message(); // added again below: once
-                    if (what.size() >= tail.size() && what.compare(what.size() - tail.size(), tail.size(), tail) == 0)
-                        what.resize(what.size() - tail.size());
-                    throw std::system_error(e.code(), std::string(option) + ": " + what);
-                }
-            };
-            if (!user.empty())
-                u.uid_map = map("--user", user);
-            if (!gid_map.empty())
-                u.gid_map = map("--gid-map", gid_map);
-            else if (!user.empty())
-                u.gid_map = u.uid_map;
-            o.user = u;
-        }
-        o.cgroup = vm.count("cgroup") > 0;
-        o.time = vm.count("time") > 0;
-        if (vm.count("monotonic"))
-            o.monotonic_offset = seconds_offset("--monotonic", monotonic, CLOCK_MONOTONIC);
-        if (vm.count("boottime"))
-            o.boottime_offset = seconds_offset("--boottime", boottime, CLOCK_BOOTTIME);
-        o.kill_child = vm.count("no-kill-child") == 0;
-        if (vm.count("kill-child"))
-            o.kill_signal = signal_number(kill_child);
-        o.kill_grace = std::chrono::milliseconds(whole_number("--grace", grace, 0, 86400000));
-        o.die_with_parent = vm.count("die-with-parent") > 0;
-        o.new_session = vm.count("same-session") == 0;
+        check_modes(a);
+        o = options_from(a);
         if (const auto bad = o.problem(); bad.ec) {
             std::cerr << "nsrun: " << option_of(bad.field) << ": " << bad.reason << "\n";
             return bad.ec == nskit::error::bad_id_map ? exit_bad_map : exit_usage;
@@ -307,59 +351,72 @@ int main(int argc, char** argv)
         std::cerr << "nsrun: " << e.what() << "\n";
         return e.code() == nskit::error::bad_id_map ? exit_bad_map : exit_usage;
     }
+    return std::nullopt;
+}
 
-    nskit::unique_fd cgroup_fd;
-    if (!cgroup_dir.empty()) {
-        cgroup_fd.reset(::open(cgroup_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-        if (!cgroup_fd) {
-            const int e = errno; // before the stream can change it
-            std::cerr << "nsrun: open " << cgroup_dir << ": " << std::system_category().message(e) << "\n";
+// --cgroup-dir: the directory fd for CLONE_INTO_CGROUP, or an empty fd
+// after saying why.
+nskit::unique_fd open_cgroup_dir(const std::string& dir)
+{
+    nskit::unique_fd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!fd) {
+        const int e = errno; // before the stream can change it
+        std::cerr << "nsrun: open " << dir << ": " << std::system_category().message(e) << "\n";
+    }
+    return fd;
+}
+
+// --enter: this process joins PID's namespaces; the program is then forked
+// with no new ones, so it lands in an entered PID namespace too.  An exit
+// status on failure, nullopt to go on.
+std::optional<int> enter(const arguments& a, ns::options& o)
+{
+    std::error_code ec;
+    ns::enter_options eo;
+    if (!a.enter_types.empty()) {
+        eo.types = nskit::sys::parse_clone_flags(a.enter_types, ec);
+        if (ec || eo.types.namespaces() != eo.types) {
+            std::cerr << "nsrun: --types: '" << a.enter_types << "' is not a list of namespace types\n";
             return exit_usage;
         }
-        o.cgroup_fd = cgroup_fd.get();
     }
-    (void)::signal(SIGCHLD, SIG_DFL); // cannot fail for SIGCHLD with SIG_DFL
+    if (!a.chdir_to.empty())
+        eo.follow_root_and_cwd = true;
+    ns::enter_pid(a.enter_pid, eo, ec);
+    if (ec) {
+        std::cerr << "nsrun: enter " << a.enter_pid << ": "
+                  << (ec == std::errc::no_such_process ? std::string("the process has exited") : one_line(ec))
+                  << "\n";
+        return ec == std::errc::no_such_process ? exit_enter
+                                                : (failure_exit(ec) == exit_setup ? exit_enter : failure_exit(ec));
+    }
+    o = ns::options{};
+    o.kill_child = !a.given("no-kill-child");
+    o.new_session = !a.given("same-session");
+    return std::nullopt;
+}
 
-    std::error_code ec;
-    if (vm.count("enter")) {
-        ns::enter_options eo;
-        if (!enter_types.empty()) {
-            eo.types = nskit::sys::parse_clone_flags(enter_types, ec);
-            if (ec || eo.types.namespaces() != eo.types) {
-                std::cerr << "nsrun: --types: '" << enter_types << "' is not a list of namespace types\n";
-                return exit_usage;
-            }
-        }
-        if (!chdir_to.empty())
-            eo.follow_root_and_cwd = true;
-        ns::enter_pid(enter_pid, eo, ec);
-        if (ec) {
-            std::cerr << "nsrun: enter " << enter_pid << ": "
-                      << (ec == std::errc::no_such_process ? std::string("the process has exited") : one_line(ec))
-                      << "\n";
-            return ec == std::errc::no_such_process ? exit_enter : (failure_exit(ec) == exit_setup ? exit_enter
-                                                                                                 : failure_exit(ec));
-        }
-        o = ns::options{}; // the program is forked so it lands in an entered PID namespace too
-        o.kill_child = vm.count("no-kill-child") == 0;
-        o.new_session = vm.count("same-session") == 0;
-    }
+// PROGRAM started and supervised: its shell status, or nsrun's own failure's.
+int spawn_and_supervise(const arguments& a, const ns::options& o)
+{
     // Blocked from before the clone (the child unblocks them): a signal that
     // arrives before supervise() is forwarded, not fatal to nsrun.
     const sigset_t forwarded = ns::forwarded_signal_set();
     ::pthread_sigmask(SIG_BLOCK, &forwarded, nullptr);
     ns::spawn_options so;
-    so.cwd = chdir_to;
+    so.cwd = a.chdir_to;
     so.share_memory_with_init = true; // we always reap it (supervise)
-    const std::vector<std::string> args(command.begin() + 1, command.end());
-    auto proc = ns::spawn(command.front(), args, o, so, ec);
+    const auto& program = a.command.front();
+    const std::vector<std::string> args(a.command.begin() + 1, a.command.end());
+    std::error_code ec;
+    auto proc = ns::spawn(program, args, o, so, ec);
     if (ec) {
-        std::cerr << "nsrun: " << command.front() << ": " << chdir_context(ec, chdir_to) << one_line(ec, o, so) << "\n";
+        std::cerr << "nsrun: " << program << ": " << chdir_context(ec, a.chdir_to) << one_line(ec, o, so) << "\n";
         return failure_exit(ec);
     }
     auto status = proc.supervise(o.kill_child, o.kill_signal, o.kill_grace, ec);
     if (ec) {
-        std::cerr << "nsrun: " << command.front() << ": " << ns::explain(ec) << "\n";
+        std::cerr << "nsrun: " << program << ": " << ns::explain(ec) << "\n";
         std::error_code ignore; // reaped here, so a failed veth delete is still said
         proc.signal(SIGKILL, ignore);
         proc.wait(ignore);
@@ -370,4 +427,26 @@ int main(int argc, char** argv)
     if (!proc.cleanup_note().empty()) // PROGRAM's status stays the exit status
         std::cerr << "nsrun: warning: " << proc.cleanup_note() << "\n";
     return status.shell_status();
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    arguments a;
+    ns::options o;
+    if (const auto done = read_arguments(argc, argv, a, o))
+        return *done;
+    nskit::unique_fd cgroup_fd;
+    if (!a.cgroup_dir.empty()) {
+        cgroup_fd = open_cgroup_dir(a.cgroup_dir);
+        if (!cgroup_fd)
+            return exit_usage;
+        o.cgroup_fd = cgroup_fd.get();
+    }
+    (void)::signal(SIGCHLD, SIG_DFL); // cannot fail for SIGCHLD with SIG_DFL
+    if (a.given("enter"))
+        if (const auto failed = enter(a, o))
+            return *failed;
+    return spawn_and_supervise(a, o);
 }
