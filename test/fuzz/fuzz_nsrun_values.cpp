@@ -1,4 +1,4 @@
-// fuzz-sources: tools/nsrun/values.cpp libs/nskit/src/ns/options.cpp
+// fuzz-sources: tools/nsrun/values.cpp libs/nskit/src/ns/options.cpp libs/nskit/src/ns/tmp_options.cpp
 // libFuzzer target: any text as the values nsrun parses itself: --tmp=OPTS
 // (tmpfs options), --monotonic/--boottime (time offsets), --grace (a whole
 // number) and --kill-child (a signal).  Each is refused with nsrun's usage
@@ -29,8 +29,14 @@ void check_tmp(const std::string& text)
         t = nr::tmp_options_from(text);
     } catch (const nr::usage_error& e) {
         FUZZ_CHECK(std::string(e.what()).starts_with("--tmp: "));
+        std::error_code ec; // the library's two forms agree
+        ns::parse_tmp_options(text, ec);
+        FUZZ_CHECK(ec == std::errc::invalid_argument);
         return;
     }
+    std::error_code ec;
+    const auto same = ns::parse_tmp_options(text, ec);
+    FUZZ_CHECK(!ec && same.size == t.size && same.mode == t.mode && same.extra == t.extra && same.noexec == t.noexec);
     FUZZ_CHECK((t.mode & ~07777u) == 0);
     FUZZ_CHECK(t.size.find(',') == std::string::npos);
     // what was read, written the way the man page spells it, reads back the same

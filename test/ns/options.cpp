@@ -47,6 +47,48 @@ BOOST_AUTO_TEST_CASE(parse_id_map_rejects)
     BOOST_CHECK_THROW(ns::parse_id_map("garbage"), std::system_error);
 }
 
+BOOST_AUTO_TEST_CASE(parse_tmp_options_forms)
+{
+    auto t = ns::parse_tmp_options("");
+    BOOST_TEST(t.size.empty());
+    BOOST_TEST(t.mode == 01777u);
+    BOOST_TEST(t.extra.empty());
+    BOOST_TEST(!t.noexec);
+    t = ns::parse_tmp_options("size=64m,mode=700,noexec,nr_inodes=1k,,huge=never");
+    BOOST_TEST(t.size == "64m");
+    BOOST_TEST(t.mode == 0700u);
+    BOOST_TEST(t.noexec);
+    BOOST_TEST(t.extra == "nr_inodes=1k,huge=never"); // in order, empty items dropped
+    t = ns::parse_tmp_options("noexec,exec,mode=1777,mode=0,size=1m,size=10%"); // the last one counts
+    BOOST_TEST(!t.noexec);
+    BOOST_TEST(t.mode == 0u);
+    BOOST_TEST(t.size == "10%");
+    std::error_code ec = std::make_error_code(std::errc::io_error);
+    t = ns::parse_tmp_options("size=1m", ec);
+    BOOST_TEST(!ec);
+    BOOST_TEST(t.size == "1m");
+    ns::options o;
+    o.tmp = ns::parse_tmp_options("size=1m,mode=0755,uid=0");
+    BOOST_TEST(!o.validate());
+}
+
+BOOST_AUTO_TEST_CASE(parse_tmp_options_rejects_a_bad_mode)
+{
+    for (const std::string mode : {"", "8", "99", "+700", " 700", "700 ", "-1", "10000", "0x1ff", "7o7"}) {
+        std::error_code ec;
+        const auto t = ns::parse_tmp_options("size=1m,mode=" + mode + ",noexec", ec);
+        BOOST_TEST((ec == std::errc::invalid_argument), "accepted mode '" << mode << "'");
+        BOOST_TEST(t.size.empty()); // nothing half-read
+        try {
+            ns::parse_tmp_options("mode=" + mode);
+            BOOST_ERROR("accepted mode '" << mode << "'");
+        } catch (const std::system_error& e) {
+            BOOST_TEST((e.code() == std::errc::invalid_argument));
+            BOOST_TEST(std::string(e.what()) == "bad tmpfs mode '" + mode + "' (octal, e.g. 1777): " + e.code().message());
+        }
+    }
+}
+
 BOOST_AUTO_TEST_CASE(implied_namespaces)
 {
     ns::options o;

@@ -257,12 +257,8 @@ std::vector<ns::id_range> id_map(const char* option, const std::string& text)
 {
     try {
         return ns::parse_id_map(text);
-    } catch (const std::system_error& e) {
-        std::string what = e.what();
-        const std::string tail = ": " + e.code().message(); // added again below: once
-        if (what.size() >= tail.size() && what.compare(what.size() - tail.size(), tail.size(), tail) == 0)
-            what.resize(what.size() - tail.size());
-        throw std::system_error(e.code(), std::string(option) + ": " + what);
+    } catch (const std::system_error& e) { // its ": strerror" added again by the new one: once
+        throw std::system_error(e.code(), std::string(option) + ": " + nskit::tools::nsrun::reason(e));
     }
 }
 

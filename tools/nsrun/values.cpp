@@ -93,34 +93,22 @@ std::chrono::nanoseconds seconds_offset(const std::string& option, const std::st
     return off;
 }
 
+std::string reason(const std::system_error& e)
+{
+    std::string what = e.what();
+    const std::string tail = ": " + e.code().message();
+    if (what.size() >= tail.size() && what.compare(what.size() - tail.size(), tail.size(), tail) == 0)
+        what.resize(what.size() - tail.size());
+    return what;
+}
+
 ns::tmp_options tmp_options_from(const std::string& text)
 {
-    ns::tmp_options t;
-    std::string extra;
-    std::size_t pos = 0;
-    while (pos <= text.size() && !text.empty()) {
-        const auto comma = text.find(',', pos);
-        const std::string item = text.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
-        if (item.rfind("size=", 0) == 0)
-            t.size = item.substr(5);
-        else if (item.rfind("mode=", 0) == 0) {
-            unsigned long m = 0; // octal digits only: no sign, no blank (strtoul takes both)
-            const auto r = std::from_chars(item.data() + 5, item.data() + item.size(), m, 8);
-            if (r.ec != std::errc() || r.ptr != item.data() + item.size() || m > 07777 || item.size() == 5)
-                throw usage_error("--tmp: bad tmpfs mode '" + item.substr(5) + "' (octal, e.g. 1777)");
-            t.mode = static_cast<mode_t>(m);
-        } else if (item == "exec")
-            t.noexec = false;
-        else if (item == "noexec")
-            t.noexec = true;
-        else if (!item.empty())
-            extra += (extra.empty() ? "" : ",") + item;
-        if (comma == std::string::npos)
-            break;
-        pos = comma + 1;
+    try {
+        return ns::parse_tmp_options(text);
+    } catch (const std::system_error& e) {
+        throw usage_error("--tmp: " + reason(e));
     }
-    t.extra = extra;
-    return t;
 }
 
 } // namespace nskit::tools::nsrun

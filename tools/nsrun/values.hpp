@@ -1,7 +1,7 @@
 // tools/nsrun/values.hpp — nsrun's option values that are not the library's
-// to parse (numbers, signals, time offsets, --tmp options): each parsed
-// whole, range-checked, refused with the option's name.  Apart from main.cpp
-// so that test/fuzz reaches them.
+// to parse (numbers, signals, time offsets), each parsed whole,
+// range-checked, refused with the option's name; and --tmp's, which the
+// library parses.  Apart from main.cpp so that test/fuzz reaches them.
 #pragma once
 
 #include <nskit/ns/options.hpp>
@@ -9,6 +9,7 @@
 #include <chrono>
 #include <stdexcept>
 #include <string>
+#include <system_error>
 
 namespace nskit::tools::nsrun {
 
@@ -28,8 +29,11 @@ int signal_number(const std::string& s);
 // (ns::check_time_offset: the clock plus the offset within 0..KTIME_SEC_MAX/2).
 std::chrono::nanoseconds seconds_offset(const std::string& option, const std::string& s, int clock);
 
-// --tmp=OPTS: size=, mode= (octal), exec/noexec, anything else passed on
-// to tmpfs as is.
+// --tmp=OPTS: ns::parse_tmp_options, its refusal a usage error.
 ns::tmp_options tmp_options_from(const std::string& text);
+
+// A library error's text without the ": strerror" std::system_error adds,
+// for a message that names the option first.
+std::string reason(const std::system_error& e);
 
 } // namespace nskit::tools::nsrun

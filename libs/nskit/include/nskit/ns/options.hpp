@@ -52,6 +52,14 @@ struct tmp_options {
     bool nosuid = true, nodev = true, noexec = false;
 };
 
+// tmpfs options as text, items separated by ',': size=SIZE, mode=OCTAL (at
+// most 07777; digits only, no sign or blank), exec, noexec; any other item
+// goes to `extra` as is, in order, for the kernel to judge at the mount.
+// Empty text: the defaults.  A bad mode: std::errc::invalid_argument; the
+// throwing form's text names the value: "bad tmpfs mode '99' (octal, e.g. 1777)".
+tmp_options parse_tmp_options(std::string_view text, std::error_code& ec) noexcept;
+tmp_options parse_tmp_options(std::string_view text);
+
 struct veth_options {
     std::string name{};            // the end in the parent's (or peer_netns_fd's) namespace
     std::string peer{};            // the end inside; default "eth0"
