@@ -52,8 +52,13 @@ std::error_code write_proc(pid_t pid, const char* file, const std::string& text)
 {
     const std::string path = "/proc/" + std::to_string(pid) + "/" + file;
     unique_fd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
-    if (!fd)
-        return last_error();
+    if (!fd) {
+        const auto ec = last_error();
+        // with procfs there, a missing file means the child is gone
+        return ec == std::errc::no_such_file_or_directory && !proc_missing()
+                   ? std::make_error_code(std::errc::no_such_process)
+                   : ec;
+    }
     // uid_map and gid_map take the whole map in one write at offset 0
     const ssize_t n = ::write(fd.get(), text.data(), text.size());
     if (n < 0)
@@ -200,6 +205,8 @@ bool release_child(const plan& p, pid_t pid, process& proc, std::function<std::s
         return false; // ~process kills and reaps the waiting child
     if (o.veth) {
         auto inner = sys::open_ns(pid, sys::ns_type::net, ec);
+        if (ec == std::errc::no_such_file_or_directory && !proc_missing())
+            ec = std::make_error_code(std::errc::no_such_process); // the child is gone
         if (!ec)
             detail::connect_veth(*o.veth, o.veth->peer_netns_fd, inner.get(), ec, made);
         if (ec) {

@@ -52,6 +52,7 @@ struct plan {
 
 // plan.cpp
 std::error_code make_plan(const options& o, plan& p);
+bool proc_missing() noexcept; // /proc is not procfs (or absent) in the caller's mount namespace
 std::string tmp_data(const tmp_options& t); // the tmpfs mount data: "mode=1777,size=64m,..."
 
 // child_steps.cpp: async-signal-safe, raw system calls only (see raw.hpp).
