@@ -1,4 +1,7 @@
-#include "network.hpp"
+// The network namespace: loopback up, the veth pair (through the net layer,
+// the only thing ns depends on for it), and the feature's sides (features.hpp).
+#include "features.hpp"
+#include "net.hpp"
 #include "raw.hpp"
 
 #include <nskit/sys/clone.hpp>
@@ -244,3 +247,84 @@ std::string remove_veth(outer_veth& made) noexcept
 }
 
 } // namespace nskit::ns::detail
+
+namespace nskit::ns::detail::run_impl::net_ns {
+
+int child(const plan& p, setup_step& step) noexcept
+{
+    if (!p.ns.contains(sys::clone_flag::newnet))
+        return 0;
+    step = setup_step::loopback;
+    return loopback_up_async_signal_safe();
+}
+
+// The outer veth end would outlive the child until the kernel's
+// asynchronous namespace cleanup: the process deletes it when it reaps
+// the child, so the same name can be used again at once, by the index
+// connect_veth records in `made` (a name may be someone else's by then).
+// The socket it deletes with is opened now, in the outer namespace.
+std::function<std::string()> before_clone(const options& o, outer_veth*& made, std::error_code& ec) noexcept
+{
+    std::function<std::string()> delete_veth;
+    made = nullptr;
+    if (!o.veth)
+        return delete_veth;
+    auto outer = prepare_outer_veth(*o.veth, ec);
+    if (ec) {
+        ec = as_setup_error(setup_step::veth, ec);
+        return delete_veth;
+    }
+    try {
+        delete_veth = [outer] { return remove_veth(*outer); };
+        made = outer.get();
+    } catch (...) {
+        ec = std::make_error_code(std::errc::not_enough_memory);
+    }
+    return delete_veth;
+}
+
+std::error_code parent(pid_t child, const plan& p, outer_veth* made) noexcept
+{
+    const auto& o = *p.o;
+    if (!o.veth)
+        return {};
+    std::error_code ec;
+    auto inner = sys::open_ns(child, sys::ns_type::net, ec);
+    if (ec == std::errc::no_such_file_or_directory && !proc_missing())
+        ec = std::make_error_code(std::errc::no_such_process); // the child is gone
+    if (!ec)
+        connect_veth(*o.veth, o.veth->peer_netns_fd, inner.get(), ec, made);
+    return ec ? as_setup_error(setup_step::veth, ec) : ec;
+}
+
+std::error_code here_before_unshare(const plan& p, unique_fd& outer) noexcept
+{
+    if (!p.o->veth)
+        return {};
+    std::error_code ec;
+    outer = sys::open_ns(0, sys::ns_type::net, ec);
+    return ec ? as_setup_error(setup_step::veth, ec) : ec;
+}
+
+std::error_code here(const plan& p, int outer) noexcept
+{
+    std::error_code ec;
+    if (p.ns.contains(sys::clone_flag::newnet)) {
+        configure_loopback(ec);
+        if (ec)
+            return as_setup_error(setup_step::loopback, ec);
+    }
+    if (!p.o->veth)
+        return {};
+    // We moved in: our end is the inner one, the peer goes back out.
+    try {
+        const veth_options& v = *p.o->veth;
+        veth_options swapped{v.peer.empty() ? "eth0" : v.peer, v.name, v.peer_address, v.address, -1, v.routes};
+        connect_veth(swapped, -1, v.peer_netns_fd >= 0 ? v.peer_netns_fd : outer, ec);
+    } catch (...) {
+        ec = std::make_error_code(std::errc::not_enough_memory);
+    }
+    return ec ? as_setup_error(setup_step::veth, ec) : ec;
+}
+
+} // namespace nskit::ns::detail::run_impl::net_ns
