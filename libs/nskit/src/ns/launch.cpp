@@ -3,7 +3,7 @@
 // a launch_*.cpp), the features' parent sides while the child waits, the
 // child's report.
 #include "features.hpp"
-#include "raw.hpp" // NSKIT_NS_RAW_SYSCALLS
+#include "raw.hpp" // NSKIT_RAW_SYSCALLS
 #include "run_internal.hpp"
 
 #include <nskit/sys/error.hpp>
@@ -18,8 +18,8 @@
 #include <iostream>
 #include <memory>
 
-#ifndef NSKIT_NS_RAW_SYSCALLS
-#error "raw.hpp defines NSKIT_NS_RAW_SYSCALLS: without it the child would never share memory"
+#ifndef NSKIT_RAW_SYSCALLS
+#error "nskit/sys/detail/raw.hpp defines NSKIT_RAW_SYSCALLS: without it the child would never share memory"
 #endif
 
 namespace nskit::ns {
@@ -45,7 +45,7 @@ namespace {
 // nor a time namespace (a task sharing memory stays in the old one).
 // Not under ASan (it does not know the child's stack), and only where
 // clone3_run exists.
-#if NSKIT_NS_RAW_SYSCALLS && defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__)
+#if NSKIT_RAW_SYSCALLS && defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__)
 constexpr bool child_can_share_memory = true;
 #else
 constexpr bool child_can_share_memory = false;

@@ -33,14 +33,11 @@ void prepare(const options& o, plan& p)
         p.timens_text = offset_line(CLOCK_MONOTONIC, o.monotonic_offset) + offset_line(CLOCK_BOOTTIME, o.boottime_offset);
 }
 
-int child(const plan& p, setup_step& step) noexcept
+namespace {
+
+// The one writer of the offsets, for the child (raw, no allocation) and setup().
+int write_offsets(const plan& p) noexcept
 {
-    if (!p.ns.contains(sys::clone_flag::newtime))
-        return 0;
-    step = setup_step::unshare;
-    if (const long r = raw::call(SYS_unshare, CLONE_NEWTIME); r < 0)
-        return static_cast<int>(-r);
-    step = setup_step::timens_offsets;
     const long fd = raw::call(SYS_openat, AT_FDCWD, raw::arg("/proc/self/timens_offsets"), O_WRONLY | O_CLOEXEC);
     if (fd < 0)
         return static_cast<int>(-fd);
@@ -49,16 +46,25 @@ int child(const plan& p, setup_step& step) noexcept
     return static_cast<int>(-r);
 }
 
+} // namespace
+
+int child(const plan& p, setup_step& step) noexcept
+{
+    if (!p.ns.contains(sys::clone_flag::newtime))
+        return 0;
+    step = setup_step::unshare;
+    if (const long r = raw::call(SYS_unshare, CLONE_NEWTIME); r < 0)
+        return static_cast<int>(-r);
+    step = setup_step::timens_offsets;
+    return write_offsets(p);
+}
+
 std::error_code here(const plan& p) noexcept
 {
     if (!p.ns.contains(sys::clone_flag::newtime))
         return {};
-    unique_fd fd(::open("/proc/self/timens_offsets", O_WRONLY | O_CLOEXEC));
-    if (!fd)
-        return make_setup_error(setup_step::timens_offsets, errno);
-    if (const long r = raw::write_all(fd.get(), p.timens_text.data(), p.timens_text.size()); r < 0)
-        return make_setup_error(setup_step::timens_offsets, static_cast<int>(-r));
-    return {};
+    const int e = write_offsets(p);
+    return e != 0 ? make_setup_error(setup_step::timens_offsets, e) : std::error_code{};
 }
 
 } // namespace nskit::ns::detail::run_impl::time_ns

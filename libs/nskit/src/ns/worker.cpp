@@ -11,8 +11,8 @@
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 
-#ifndef NSKIT_NS_RAW_SYSCALLS
-#error "raw.hpp defines NSKIT_NS_RAW_SYSCALLS: without it the worker would never share memory"
+#ifndef NSKIT_RAW_SYSCALLS
+#error "nskit/sys/detail/raw.hpp defines NSKIT_RAW_SYSCALLS: without it the worker would never share memory"
 #endif
 
 namespace nskit::ns::detail::run_impl {
@@ -22,7 +22,7 @@ namespace {
 // A callable's worker shares the init's memory (CLONE_VM, no page tables
 // copied) where the init's calls leave it alone; under ASan it is forked:
 // ASan does not know the worker's stack and may report false positives.
-#if NSKIT_NS_RAW_SYSCALLS && !defined(__SANITIZE_ADDRESS__)
+#if NSKIT_RAW_SYSCALLS && !defined(__SANITIZE_ADDRESS__)
 constexpr bool callable_shares_memory = true;
 #else
 constexpr bool callable_shares_memory = false;
