@@ -49,6 +49,26 @@ unique_fd open_path_in_root(int dirfd, std::string_view path, std::error_code& e
     return {};
 }
 
+// fd is an nsfs file, and inode expected_ino unless 0 (else ESTALE: replaced).
+bool is_nsfs(int fd, std::uint64_t expected_ino, std::error_code& ec) noexcept
+{
+    struct statfs sf{};
+    struct stat st{};
+    if (::fstatfs(fd, &sf) != 0 || ::fstat(fd, &st) != 0) {
+        ec = last_error();
+        return false;
+    }
+    if (sf.f_type != NSFS_MAGIC) {
+        ec = make_error_code(error::not_a_namespace);
+        return false;
+    }
+    if (expected_ino != 0 && st.st_ino != expected_ino) {
+        ec = std::error_code(ESTALE, std::system_category());
+        return false;
+    }
+    return true;
+}
+
 // An ns link names an nsfs file and nothing else, and opening one has no
 // side effect: no O_PATH step to look first (one path walk, not two).
 unique_fd open_ns_link(int dirfd, std::string_view path, std::uint64_t expected_ino, std::error_code& ec) noexcept
@@ -61,20 +81,12 @@ unique_fd open_ns_link(int dirfd, std::string_view path, std::uint64_t expected_
     path.copy(buf, path.size());
     buf[path.size()] = '\0';
     unique_fd fd(::openat(dirfd, buf, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY));
-    struct statfs sf{};
-    struct stat st{};
-    if (!fd || ::fstatfs(fd.get(), &sf) != 0 || ::fstat(fd.get(), &st) != 0) {
+    if (!fd) {
         ec = last_error();
         return {};
     }
-    if (sf.f_type != NSFS_MAGIC) {
-        ec = make_error_code(error::not_a_namespace);
+    if (!is_nsfs(fd.get(), expected_ino, ec))
         return {};
-    }
-    if (expected_ino != 0 && st.st_ino != expected_ino) {
-        ec = std::error_code(ESTALE, std::system_category());
-        return {};
-    }
     return fd;
 }
 
@@ -144,22 +156,8 @@ unique_fd open_nsfs(int dirfd, std::string_view path, path_rule rule, std::uint6
         if (!opath)
             ec = last_error();
     }
-    if (ec)
+    if (ec || !is_nsfs(opath.get(), expected_ino, ec))
         return {};
-    struct statfs sf{};
-    struct stat st{};
-    if (::fstatfs(opath.get(), &sf) != 0 || ::fstat(opath.get(), &st) != 0) {
-        ec = last_error();
-        return {};
-    }
-    if (sf.f_type != NSFS_MAGIC) {
-        ec = make_error_code(error::not_a_namespace);
-        return {};
-    }
-    if (expected_ino != 0 && st.st_ino != expected_ino) {
-        ec = std::error_code(ESTALE, std::system_category());
-        return {};
-    }
     char self[48];
     std::snprintf(self, sizeof self, proc_dirfd == AT_FDCWD ? "/proc/self/fd/%d" : "self/fd/%d", opath.get());
     unique_fd fd(::openat(proc_dirfd, self, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY));
