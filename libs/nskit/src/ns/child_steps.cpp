@@ -16,6 +16,8 @@
 #define CLOSE_RANGE_CLOEXEC (1U << 2) // 5.11
 #endif
 
+extern char** environ;
+
 namespace nskit::ns::detail::run_impl {
 
 [[noreturn]] void fail(int report_w, setup_step s, int err, int code) noexcept
@@ -91,7 +93,10 @@ int cwd_step(const plan& p, setup_step& step) noexcept
     if (p.cwd.empty() || (p.so != nullptr && !p.so->cwd.empty() && p.so->cwd.front() == '/'))
         return 0;
     step = setup_step::chdir;
-    const long r = raw::call(SYS_chdir, raw::arg(p.cwd.c_str()));
+    long r = raw::call(SYS_chdir, raw::arg(p.cwd.c_str()));
+    if (r < 0 && p.view.pivot) // a new root without it: $HOME, else / (as bwrap)
+        if (p.home.empty() || (r = raw::call(SYS_chdir, raw::arg(p.home.c_str()))) < 0)
+            r = raw::call(SYS_chdir, raw::arg("/"));
     return static_cast<int>(-r);
 }
 
@@ -109,7 +114,11 @@ int session_step(const plan& p, setup_step& step) noexcept
 [[noreturn]] void run_payload(const plan& p, int report_w) noexcept
 {
     setup_step step = setup_step::none;
+    if (const wire w = rlimit_step(p); w.step != 0)
+        fail_at(report_w, w, p.fn != nullptr ? setup_failed_exit : 127);
     if (p.fn != nullptr) {
+        if (p.envp != nullptr) // our own copy of the caller's memory: no one else reads it
+            environ = const_cast<char**>(p.envp); // execve takes the same array
         if (int e = session_step(p, step))
             fail(report_w, step, e);
         raw::close(report_w); // setup done: the parent reads EOF

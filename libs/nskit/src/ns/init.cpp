@@ -183,6 +183,8 @@ raw::sigmask child_prepare(const plan& p, int report_w, int go_r, int parent_pid
     if (o.pid && o.proc)
         if (const long r = raw::mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr); r < 0)
             fail(report_w, setup_step::mount_proc, static_cast<int>(-r));
+    if (const wire w = view_step(p); w.step != 0)
+        fail_at(report_w, w);
     if (int e = cwd_step(p, step)) // the mounts are done: look the working directory up again
         fail(report_w, step, e);
     if (int e = uts_steps(p, step))

@@ -5,6 +5,7 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 
 namespace nskit::ns::detail::run_impl {
@@ -85,6 +86,14 @@ std::error_code make_plan(const options& o, plan& p)
         if (cwd.empty() || cwd.front() != '/')
             return make_setup_error(setup_step::chdir, ENOENT);
         p.cwd = std::move(cwd);
+    }
+    if (!o.view.empty()) {
+        fs_failure f;
+        p.view = detail::prepare(o.view, f); // validate() has checked it
+        if (f)
+            return make_setup_error(setup_step::validate, EINVAL);
+        if (const char* home = std::getenv("HOME"); p.view.pivot && home != nullptr && home[0] == '/')
+            p.home = home;
     }
     p.handshake = o.user.has_value() || o.veth.has_value();
     p.init = o.pid || p.ns.contains(sys::clone_flag::newtime);

@@ -33,6 +33,29 @@ std::string op_name(const char* what, const options& o)
 
 using detail::count_threads;
 
+// The payload's environment: `base` edited by env, then the "K=V"
+// entries of `overrides` replacing (or adding) their names.
+struct environment {
+    std::vector<std::string> strings;
+    std::vector<char*> envp;
+    std::error_code make(const env_options& env, const char* const* base, const std::vector<std::string>& overrides)
+    {
+        std::error_code ec;
+        strings = make_environment(env, base, ec);
+        if (ec)
+            return make_setup_error(setup_step::validate, EINVAL);
+        for (const auto& x : overrides) {
+            const auto key = std::string_view(x).substr(0, x.find('=') + 1);
+            std::erase_if(strings, [&](const std::string& e) { return std::string_view(e).substr(0, key.size()) == key; });
+        }
+        strings.insert(strings.end(), overrides.begin(), overrides.end());
+        for (auto& s : strings)
+            envp.push_back(s.data());
+        envp.push_back(nullptr);
+        return {};
+    }
+};
+
 // "spawn(mnt) true (directory '/nonexistent')": the operation and what the failed step used.
 std::string with_input(std::string op, const std::error_code& ec, const options& o, const spawn_options& so)
 {
@@ -59,9 +82,15 @@ sys::exit_status run(const std::function<int()>& fn, const options& opts, std::e
 {
     plan p;
     p.fn = &fn;
+    environment env;
     try {
         if ((ec = make_plan(opts, p)))
             return {};
+        if (opts.env.clear || !opts.env.keep.empty() || !opts.env.edits.empty()) { // else environ as it is
+            if ((ec = env.make(opts.env, environ, {})))
+                return {};
+            p.envp = env.envp.data();
+        }
     } catch (...) {
         ec = std::make_error_code(std::errc::not_enough_memory);
         return {};
@@ -147,25 +176,12 @@ process spawn(const std::string& program, const std::vector<std::string>& args, 
         for (auto& s : argv_s)
             argv.push_back(s.data());
         argv.push_back(nullptr);
-        std::vector<std::string> env_s;
-        if (so.inherit_env)
-            for (char** e = environ; e && *e; ++e) {
-                std::string_view kv(*e);
-                const auto key = kv.substr(0, kv.find('=') + 1);
-                bool overridden = false;
-                for (const auto& x : so.env)
-                    overridden = overridden || std::string_view(x).substr(0, x.find('=') + 1) == key;
-                if (!overridden)
-                    env_s.emplace_back(kv);
-            }
-        env_s.insert(env_s.end(), so.env.begin(), so.env.end());
-        std::vector<char*> envp;
-        for (auto& s : env_s)
-            envp.push_back(s.data());
-        envp.push_back(nullptr);
+        environment env;
+        if ((ec = env.make(opts.env, so.inherit_env ? environ : nullptr, so.env)))
+            return {};
         p.path = path.c_str();
         p.argv = argv.data();
-        p.envp = envp.data();
+        p.envp = env.envp.data();
         p.so = &so;
         return launch(p, ec);
     } catch (...) {
@@ -236,7 +252,9 @@ void setup(const options& opts, std::error_code& ec) noexcept
         plan p;
         if ((ec = make_plan(opts, p)))
             return;
-        if (opts.pid) { // the caller cannot become PID 1; its children would, with no init
+        // The caller cannot become PID 1 (its children would, with no init);
+        // its environment is not ours to edit under its other threads.
+        if (opts.pid || opts.env.clear || !opts.env.keep.empty() || !opts.env.edits.empty()) {
             ec = make_setup_error(setup_step::validate, EINVAL);
             return;
         }
@@ -268,7 +286,17 @@ void setup(const options& opts, std::error_code& ec) noexcept
             return;
         }
         setup_step step = setup_step::none;
-        if (int e = mount_steps(p, step); e || (e = cwd_step(p, step)) || (e = uts_steps(p, step))) {
+        if (int e = mount_steps(p, step)) {
+            ec = make_setup_error(step, e);
+            return;
+        }
+        for (const wire w : {view_step(p), rlimit_step(p)})
+            if (w.step != 0) {
+                note_failure(w);
+                ec = make_setup_error(static_cast<setup_step>(w.step), w.err);
+                return;
+            }
+        if (int e = cwd_step(p, step); e || (e = uts_steps(p, step))) {
             ec = make_setup_error(step, e);
             return;
         }

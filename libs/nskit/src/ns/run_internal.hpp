@@ -3,6 +3,7 @@
 #pragma once
 
 #include <nskit/ns/options.hpp>
+#include <nskit/ns/detail/fs_plan.hpp>
 #include <nskit/ns/process.hpp>
 #include <nskit/ns/run.hpp>
 #include <nskit/sys/clone.hpp>
@@ -24,6 +25,8 @@ namespace nskit::ns::detail::run_impl {
 struct wire {
     std::int32_t step;
     std::int32_t err;
+    std::int32_t index = 0; // fs_view: the view's step; rlimit: the limit
+    std::int32_t phase = 0; // fs_view: the fs_phase
 };
 
 constexpr int setup_failed_exit = 125;
@@ -38,6 +41,8 @@ struct plan {
     unsigned long tmp_flags = 0;
     std::string timens_text;
     std::string cwd; // with a new mount namespace: the caller's getcwd(), chdir'd to after the mounts
+    detail::fs_plan view;   // options::view prepared
+    std::string home;       // a new root without the caller's cwd: $HOME, else / (bwrap's rule)
     bool handshake = false, init = false;
     // inside uid / gid 0 is mapped: switch to it (like unshare -r), each on its own
     bool become_uid0 = false, become_gid0 = false;
@@ -56,11 +61,21 @@ std::string tmp_data(const tmp_options& t); // the tmpfs mount data: "mode=1777,
 
 // child_steps.cpp: async-signal-safe, raw system calls only (see raw.hpp).
 [[noreturn]] void fail(int report_w, setup_step s, int err, int code = setup_failed_exit) noexcept;
+[[noreturn]] void fail_at(int report_w, const wire& w, int code = setup_failed_exit) noexcept;
 int mount_steps(const plan& p, setup_step& step) noexcept; // also run by setup(): no allocation
 int uts_steps(const plan& p, setup_step& step) noexcept;
 int time_steps(const plan& p, setup_step& step) noexcept;
 int session_step(const plan& p, setup_step& step) noexcept; // setsid() when new_session
 int cwd_step(const plan& p, setup_step& step) noexcept;     // after every mount step
+
+// view_steps.cpp: options::view and options::rlimits (async-signal-safe);
+// a failure as a report with its index and phase.
+wire view_step(const plan& p) noexcept;   // after /tmp and /proc, before cwd_step
+wire rlimit_step(const plan& p) noexcept; // right before the payload
+// The index and phase of the last failure this thread read or made (for
+// failed_input: the error code holds only the step and the errno).
+void note_failure(const wire& w) noexcept;
+wire last_failure() noexcept;
 [[noreturn]] void run_payload(const plan& p, int report_w) noexcept;
 
 // init.cpp: the child after clone, and the PID-1 init.

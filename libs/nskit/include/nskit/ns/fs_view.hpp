@@ -19,6 +19,9 @@
 #include <system_error>
 #include <vector>
 
+#include <nskit/export.hpp>
+
+NSKIT_API_BEGIN
 namespace nskit::ns {
 
 enum class fs_action {
@@ -105,3 +108,4 @@ fs_failure validate(const fs_view& view) noexcept;
 std::string describe(const fs_view& view, const fs_failure& f);
 
 } // namespace nskit::ns
+NSKIT_API_END
