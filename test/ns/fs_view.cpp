@@ -182,7 +182,7 @@ BOOST_AUTO_TEST_CASE(a_fresh_root_in_command_line_order, *utf::precondition(nski
         NSKIT_EXPECT(::readlink("/dev/stdout", link, sizeof link - 1) > 0 && std::string(link) == "/proc/self/fd/1");
         NSKIT_EXPECT(is_dir("/dev/pts") && is_dir("/dev/shm") && mode_of("/dev/shm") == 01777);
         NSKIT_EXPECT(::statfs("/dev/pts", &sf) == 0 && sf.f_type == 0x1cd1 /* DEVPTS_SUPER_MAGIC */);
-        NSKIT_EXPECT(mode_of("/a/b/c") == 0700 && mode_of("/a/b") == 0755 && mode_of("/a") == 0711);
+        NSKIT_EXPECT(mode_of("/a/b/c") == 0700 && mode_of("/a/b") == 0700 /* no more open than /a/b/c, as bwrap */ && mode_of("/a") == 0711);
         char cwd[64] = {};
         NSKIT_EXPECT(::getcwd(cwd, sizeof cwd) && std::string(cwd) == "/a");
         NSKIT_EXPECT(::mkdir("/ro/x", 0755) != 0 && errno == EROFS);
