@@ -1,10 +1,14 @@
-// The child's steps for options::view and options::rlimits (raw system
-// calls only, see raw.hpp), and the failure detail the error code cannot
-// hold: which step of the view, in which phase; which limit.
+// options::view and options::rlimits: the prepare side (the view's plan)
+// and the child side (raw system calls only, see raw.hpp), and the failure
+// detail the error code cannot hold: which step of the view, in which
+// phase; which limit.
 #include <nskit/ns/detail/rlimits.hpp>
 
+#include "features.hpp"
 #include "raw.hpp"
 #include "run_internal.hpp"
+
+#include <cstdlib>
 
 namespace nskit::ns::detail::run_impl {
 
@@ -21,26 +25,60 @@ wire last_failure() noexcept { return last; }
     raw::exit_group(code);
 }
 
-wire view_step(const plan& p) noexcept
+namespace view {
+
+std::error_code prepare(const options& o, plan& p)
 {
-    if (p.o->view.empty())
+    if (o.view.empty())
         return {};
-    const fs_failure f = detail::apply(p.view);
-    if (!f)
-        return {};
-    return {static_cast<std::int32_t>(setup_step::fs_view), f.error, static_cast<std::int32_t>(f.step),
-            static_cast<std::int32_t>(f.phase)};
+    fs_failure f;
+    p.view = detail::prepare(o.view, f); // validate() has checked it
+    if (f)
+        return make_setup_error(setup_step::validate, EINVAL);
+    if (const char* home = std::getenv("HOME"); p.view.pivot && home != nullptr && home[0] == '/')
+        p.home = home;
+    return {};
 }
 
-wire rlimit_step(const plan& p) noexcept
+int child(const plan& p, setup_step& step) noexcept
+{
+    if (p.o->view.empty())
+        return 0;
+    step = setup_step::fs_view;
+    const fs_failure f = detail::apply(p.view);
+    if (!f)
+        return 0;
+    p.detail = {static_cast<std::int32_t>(step), f.error, static_cast<std::int32_t>(f.step),
+                static_cast<std::int32_t>(f.phase)};
+    return f.error != 0 ? f.error : EINVAL;
+}
+
+} // namespace view
+
+namespace limits {
+
+int child(const plan& p, setup_step& step) noexcept
 {
     if (p.o->rlimits.empty())
-        return {};
+        return 0;
+    step = setup_step::rlimit;
     int err = 0;
     const std::size_t i = detail::apply_rlimits(p.o->rlimits, err);
-    if (err == 0)
-        return {};
-    return {static_cast<std::int32_t>(setup_step::rlimit), err, static_cast<std::int32_t>(i), 0};
+    if (err != 0)
+        p.detail = {static_cast<std::int32_t>(step), err, static_cast<std::int32_t>(i), 0};
+    return err;
 }
+
+std::error_code here(const plan& p) noexcept
+{
+    setup_step step = setup_step::none;
+    if (const int e = child(p, step)) {
+        note_failure(p.detail);
+        return make_setup_error(step, e);
+    }
+    return {};
+}
+
+} // namespace limits
 
 } // namespace nskit::ns::detail::run_impl
