@@ -228,7 +228,8 @@ BOOST_AUTO_TEST_CASE(veth_to_parent_addressed_both_ends, *utf::precondition(nski
 {
     const std::string name = "nskv" + std::to_string(::getpid() % 100000);
     ns::options o;
-    o.veth = ns::veth_options{name, "eth0", "10.231.7.1/24", "10.231.7.2/24", -1, true};
+    o.veth = nskit::net::veth_recipe{
+        .local_name = name, .peer_name = "eth0", .local_address = "10.231.7.1/24", .peer_address = "10.231.7.2/24"};
     auto p = ns::spawn("sleep", {"10"}, o);
     // oracles: ip(8) outside and inside
     const std::string outside = nskit::test::run_program({"ip", "-j", "addr", "show", "dev", name});
@@ -251,7 +252,7 @@ BOOST_AUTO_TEST_CASE(veth_to_parent_addressed_both_ends, *utf::precondition(nski
 BOOST_AUTO_TEST_CASE(veth_name_taken_reports_step, *utf::precondition(nskit::test::privileged()))
 {
     ns::options o;
-    o.veth = ns::veth_options{"lo", "eth0", "", "", -1, true};
+    o.veth = nskit::net::veth_recipe{.local_name = "lo", .peer_name = "eth0"};
     std::error_code ec;
     ns::run([] { return 0; }, o, ec);
     BOOST_TEST((ns::failed_step(ec) == ns::setup_step::veth));
@@ -653,7 +654,7 @@ BOOST_AUTO_TEST_CASE(invalid_options_rejected_before_any_side_effect)
     ns::run([] { return 0; }, o, ec);
     BOOST_TEST((ec == std::errc::invalid_argument));
     o = {};
-    o.veth = ns::veth_options{"bad/name", "", "", "", -1, true};
+    o.veth = nskit::net::veth_recipe{.local_name = "bad/name"};
     ns::run([] { return 0; }, o, ec);
     BOOST_TEST((ec == nskit::error::bad_interface_name));
 }
@@ -872,8 +873,40 @@ BOOST_AUTO_TEST_CASE(setup_refuses_pid)
         std::error_code ec;
         ns::setup(o, ec);
         NSKIT_EXPECT(ns::failed_step(ec) == ns::setup_step::validate);
+        // the reason, not "validate options: Invalid argument"
+        NSKIT_EXPECT(ns::explain(ec) == "validate options: setup() cannot make a PID namespace: the caller cannot "
+                                        "become its PID 1 (run() and spawn() start an init in one): Invalid argument");
+        try {
+            ns::setup(o);
+            return std::string("no exception");
+        } catch (const std::system_error& e) {
+            NSKIT_EXPECT(std::string(e.what()).find("cannot make a PID namespace") != std::string::npos);
+        }
         return std::string();
     }));
+}
+
+// A mount namespace without /tmp: the step says there is no /tmp to mount
+// on (the old hint: "the mount point or the source does not exist").
+BOOST_AUTO_TEST_CASE(missing_tmp_is_named, *utf::precondition(nskit::test::privileged()))
+{
+    char dir[] = "/tmp/nskit-notmp-XXXXXX";
+    BOOST_REQUIRE(::mkdtemp(dir) != nullptr);
+    NSKIT_CHECK_CHILD(in_child([&] {
+        NSKIT_EXPECT(::unshare(CLONE_NEWNS) == 0);
+        NSKIT_EXPECT(::mount("none", "/", nullptr, MS_REC | MS_PRIVATE, nullptr) == 0);
+        NSKIT_EXPECT(::mount("none", dir, "tmpfs", 0, nullptr) == 0);
+        NSKIT_EXPECT(::chroot(dir) == 0 && ::chdir("/") == 0); // a root with no /tmp
+        ns::options o;
+        o.tmp = ns::tmp_options{};
+        std::error_code ec;
+        ns::run([] { return 0; }, o, ec);
+        NSKIT_EXPECT(ns::failed_step(ec) == ns::setup_step::tmp_check);
+        NSKIT_EXPECT(ns::explain(ec) == "check /tmp: there is no directory /tmp in this mount namespace to mount the "
+                                        "tmpfs on: No such file or directory");
+        return std::string();
+    }));
+    BOOST_TEST(::rmdir(dir) == 0);
 }
 
 // ---- spawn ----
