@@ -51,8 +51,13 @@ find_bins() { # find_bins DIR VARIANT PATTERN
     find "$ROOT/bin/$1" -path "*/$2/*" -name "$3" -type f -perm -u+x 2>/dev/null | sort
 }
 
-SUMMARY=$(mktemp /tmp/nskit-summary.XXXXXX)
-trap 'rm -f "$SUMMARY"' EXIT
+# The passes under the leftover check run in a child build.sh that adds to its parent's summary.
+if [ -n "${NSKIT_SUMMARY:-}" ]; then
+    SUMMARY=$NSKIT_SUMMARY
+else
+    SUMMARY=$(mktemp /tmp/nskit-summary.XXXXXX)
+    trap 'rm -f "$SUMMARY"' EXIT
+fi
 add_result() { echo "$1 $2 ${3:-0}" >> "$SUMMARY"; } # passed failed skipped
 
 check_output() { # check_output LABEL NAME OUTPUT-FILE: add up one binary's run
@@ -336,6 +341,24 @@ deb_install_check() { # install the .debs in a throw-away root and use them ther
     done < <(test/deb/clean_root.sh "$ROOT/bin/deb" "$(deb_version)" 2>&1)
 }
 
+# Machine-wide leftover check (test/common/leftovers.py): a snapshot of the
+# host's links, named netns, mounts and the suite's cgroups before the
+# passes, the passes run by a child subreaper (an orphan of the run comes
+# back to it, whatever pid namespace or session it made), compared after;
+# one result per kind, so a leftover fails CI.
+checked_passes() { # checked_passes NAME: ./build.sh _passes-NAME under the leftover check
+    local work; work=$(mktemp -d /tmp/nskit-leftovers.XXXXXX)
+    local check="$ROOT/test/common/leftovers.py" line
+    if ! "$check" selftest; then add_result 0 1; fi
+    "$check" snapshot "$work/before" || { echo "build.sh: leftover snapshot failed"; add_result 0 1; }
+    NSKIT_SUMMARY=$SUMMARY "$check" supervise "$work/orphans" -- "$ROOT/build.sh" "_passes-$1" || true
+    while read -r line; do
+        echo "$line"
+        case "$line" in *": ok") add_result 1 0 ;; *": FAILED"*) add_result 0 1 ;; esac
+    done < <("$check" compare "$work/before" "$work/orphans" 2>&1)
+    rm -rf "$work"
+}
+
 report() {
     local p f s
     read -r p f s < <(awk '{p+=$1; f+=$2; s+=$3} END {print p+0, f+0, s+0}' "$SUMMARY")
@@ -354,13 +377,7 @@ demo)
 test)
     ensure_packages
     b2_build release
-    b2_tests privileged run test
-    unprivileged_suite
-    rootless_suite
-    ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:abort_on_error=0 \
-    UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 b2_tests sanitize run variant=sanitize test
-    TSAN_OPTIONS=halt_on_error=0:second_deadlock_stack=1 b2_tests tsan tsan test-tsan
-    demo_check
+    checked_passes test
     consumer_check
     lint_check
     fuzz_check
@@ -369,12 +386,22 @@ test)
 test-gate)  # what a branch must pass to land; ./build.sh test adds sanitizers, TSan, fuzz
     ensure_packages
     b2_build release
+    checked_passes gate
+    consumer_check
+    report ;;
+_passes-gate) # (internal) checked_passes runs these
     b2_tests privileged run test
     unprivileged_suite
     rootless_suite
-    demo_check
-    consumer_check
-    report ;;
+    demo_check ;;
+_passes-test)
+    b2_tests privileged run test
+    unprivileged_suite
+    rootless_suite
+    ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:abort_on_error=0 \
+    UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 b2_tests sanitize run variant=sanitize test
+    TSAN_OPTIONS=halt_on_error=0:second_deadlock_stack=1 b2_tests tsan tsan test-tsan
+    demo_check ;;
 test-sanitize)
     ensure_packages
     ASAN_OPTIONS=detect_leaks=1:halt_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \

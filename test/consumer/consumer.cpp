@@ -54,6 +54,7 @@
 #include <nskit/sys/clone_flags.hpp>
 #include <nskit/sys/detail/clone_args.hpp>
 #include <nskit/sys/detail/proc_status.hpp>
+#include <nskit/sys/detail/raw.hpp>
 #include <nskit/sys/detail/syscall.hpp>
 #include <nskit/sys/detail/text.hpp>
 #include <nskit/sys/error.hpp>

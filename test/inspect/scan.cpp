@@ -233,6 +233,47 @@ BOOST_AUTO_TEST_CASE(child_in_new_namespaces_of_every_type, *boost::unit_test::p
     BOOST_TEST(has_holder(tn, holder_kind::for_children, timens.pid()));
 }
 
+// scan_options::for_children = false: the two *_for_children links are not
+// read, so a namespace only they reach (a time namespace unshared, no child
+// yet) is not found, with no error and no gap; the default finds it.
+BOOST_AUTO_TEST_CASE(without_for_children_entries, *boost::unit_test::precondition(t::privileged()))
+{
+    t::ns_holder timens([] {
+        if (::unshare(CLONE_NEWTIME) != 0)
+            return std::string("unshare(CLONE_NEWTIME): ") + std::strerror(errno);
+        struct stat st{};
+        return ::stat("/proc/self/ns/time_for_children", &st) == 0 ? "ok " + std::to_string(st.st_ino)
+                                                                    : std::string("stat: ") + std::strerror(errno);
+    });
+    BOOST_TEST_REQUIRE(timens.ok(), timens.message());
+    const std::uint64_t ino = timens.value();
+    BOOST_TEST_REQUIRE(ino != inode_of("/proc/self/ns/time"));
+
+    const auto with = scan();
+    const auto* hw = with.find_process(timens.pid());
+    BOOST_TEST_REQUIRE(hw != nullptr);
+    BOOST_TEST_REQUIRE(hw->time_for_children != process_info::none);
+    BOOST_TEST(with.namespaces[hw->time_for_children].identity.inode.ino == ino);
+    BOOST_TEST(has_holder(with.namespaces[hw->time_for_children], holder_kind::for_children, timens.pid()));
+
+    scan_options o;
+    o.for_children = false;
+    const auto without = scan(o);
+    const auto* h = without.find_process(timens.pid());
+    BOOST_TEST_REQUIRE(h != nullptr);
+    BOOST_TEST(h->time_for_children == process_info::none);
+    BOOST_TEST(h->pid_for_children == process_info::none);
+    BOOST_TEST(!h->ns_errors[process_info::time_for_children_entry]);
+    BOOST_TEST(!h->ns_errors[process_info::pid_for_children_entry]);
+    BOOST_TEST(!h->ns_error);
+    BOOST_TEST(without.find_inode(ino) == snapshot::npos);
+    const std::size_t own_time = h->ns[static_cast<std::size_t>(ns_type::time)]; // its own is still read
+    BOOST_TEST_REQUIRE(own_time != process_info::none);
+    BOOST_TEST(without.namespaces[own_time].identity.inode.ino == inode_of("/proc/self/ns/time"));
+    for (const auto& g : without.gaps)
+        BOOST_TEST(g.first_pid != timens.pid());
+}
+
 BOOST_AUTO_TEST_CASE(nested_user_and_pid_namespaces, *boost::unit_test::precondition(t::privileged()))
 {
     // holder -> G1 (pid 1 of pidns1, in userns1) -> G2 (pid 1 of pidns2, in userns2)

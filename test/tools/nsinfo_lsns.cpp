@@ -262,6 +262,28 @@ BOOST_AUTO_TEST_CASE(scenario_filedesc, *boost::unit_test::precondition(t::privi
     BOOST_TEST(system_lsns({"-n", "-r", "-l", "-o", "NS"}).first.find(ino) == std::string::npos); // 2.38 misses it
 }
 
+// lsns reads no *_for_children link, and the lsns view skips them too; a
+// time namespace held by a process and by its parent's time_for_children is
+// listed as lsns lists it, and HELD (nsinfo's column) still names both.
+BOOST_AUTO_TEST_CASE(for_children_references_in_the_lsns_view, *boost::unit_test::precondition(t::privileged()))
+{
+    t::ns_holder holder([] {
+        if (::unshare(CLONE_NEWTIME) != 0)
+            return h::errno_text("unshare(CLONE_NEWTIME)");
+        const pid_t c = t::fork_sleeping_child();
+        return c > 0 ? "ok " + std::to_string(inode_of("/proc/self/ns/time_for_children")) : h::errno_text("fork");
+    });
+    BOOST_TEST_REQUIRE(holder.ok(), holder.message());
+    const std::string ino = std::to_string(holder.value());
+    const auto held = lsns({"-n", "-r", "-o", "NS,HELD", "-t", "time"});
+    BOOST_TEST(held.status == 0, held.err);
+    BOOST_TEST(held.out.find(ino + " for_children,process\n") != std::string::npos, held.out);
+    const auto ours = lsns({"-n", "-r", "-o", "NS,TYPE,NPROCS", "-t", "time"});
+    BOOST_TEST(ours.out.find(ino + " time 1\n") != std::string::npos, ours.out);
+    const auto view = compare_whole_view({"-t", "time"});
+    BOOST_TEST(view.first == view.second);
+}
+
 // util-linux tests/ts/lsns/filter: -Q and --filter pick the process alone in
 // its user namespace.
 BOOST_AUTO_TEST_CASE(scenario_filter, *boost::unit_test::precondition(t::privileged()))

@@ -137,6 +137,10 @@ in::scan_options scan_for(const request& q, const plan& p)
     // The whole-machine views check against the kernel's list of mount
     // namespaces; lsns's view shows what lsns shows.
     so.kernel_mount_list = q.what == R::all || q.what == R::tree || q.what == R::why;
+    // lsns reads no *_for_children link and its list never shows what only
+    // they hold; they are read where they still show (`lsns NS` finds such a
+    // namespace, HELD and KIND name the reference)
+    so.for_children = q.what != R::lsns || !q.lsns_namespace.empty() || p.needs("HELD") || p.needs("KIND");
     if (q.what == R::caps)
         so.targets = p.targets; // the whole system: NS may be any namespace
     if (q.what != R::pids)

@@ -127,8 +127,12 @@ void scanner::read_all(const std::vector<pid_t>& pids, std::vector<raw_process>&
             while (!ready[i].load(std::memory_order_acquire))
                 if (!take_chunk())
                     ready[i].wait(false, std::memory_order_acquire);
-            if (raw[i].present)
+            if (raw[i].present) {
+                const std::size_t pidx = snap_.processes.size();
                 add_process(raw[i]);
+                if (!opt_.details)
+                    fill_if_first(pidx);
+            }
             else if (raw[i].target_lost)
                 lose_target(raw[i]);
         }

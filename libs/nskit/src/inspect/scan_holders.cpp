@@ -157,6 +157,20 @@ void scanner::scan_mounts()
     }
 }
 
+// While phase 1 still runs on the other threads: a process that is the
+// first (lowest pid) in one of its namespaces is that namespace's
+// representative, so its details are read now rather than in the serial
+// tail after the scan (fill_details then finds it done).
+void scanner::fill_if_first(std::size_t pidx)
+{
+    auto& p = snap_.processes[pidx];
+    bool first = p.pid == 1 || p.pid == 2;
+    for (std::size_t k = 0; k < sys::ns_type_count && !first; ++k)
+        first = p.ns[k] != process_info::none && snap_.namespaces[p.ns[k]].processes.front() == pidx;
+    if (first && p.command.empty() && p.state != process_state::zombie && !p.details_error)
+        fill_one(p);
+}
+
 // Without scan_options::details: command, ppid and state of the first
 // process of each namespace, and of PID 1 and 2 (to find a kernel thread).
 void scanner::fill_details()

@@ -54,7 +54,7 @@ bool read_stat(int dir, process_info& p, std::error_code& ec)
     return true;
 }
 
-void read_threads(int dir, pid_t pid, raw_process& out)
+void read_threads(int dir, pid_t pid, std::size_t entries, raw_process& out)
 {
     unique_fd task(::openat(dir, "task", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!task) {
@@ -72,7 +72,7 @@ void read_threads(int dir, pid_t pid, raw_process& out)
             return; // thread exited
         }
         raw_thread t{tid, {}};
-        read_links(tdir.get(), t.l);
+        read_links(tdir.get(), t.l, entries);
         if (t.l.ok[0] || t.l.error[0] != std::errc::no_such_file_or_directory)
             out.threads.push_back(t);
     });
@@ -220,11 +220,11 @@ void confirm_pid_for_children(int dir, links& l)
 // before 6.11: not asked again), ESRCH (exited: a zombie keeps its user and
 // pid links), EOPNOTSUPP (a type the kernel lacks), EMFILE and the like (a
 // link needs no fd).  EACCES: the link is refused by the same check.
-void read_pidfd_links(int pidfd, int dir, raw_process& out)
+void read_pidfd_links(int pidfd, int dir, std::size_t entries, raw_process& out)
 {
     links& l = out.l;
     bool ask = true;
-    for (std::size_t k = 0; k < entry_count; ++k) {
+    for (std::size_t k = 0; k < entries; ++k) {
         if (ask) {
             std::error_code ec;
             const unique_fd fd = sys::pidfd_get_namespace(pidfd, ns_entries()[k].type, ec, k >= sys::ns_type_count);
@@ -348,9 +348,9 @@ bool read_link(int dirfd, std::size_t k, links& l) noexcept
     return false;
 }
 
-void read_links(int dirfd, links& l) noexcept
+void read_links(int dirfd, links& l, std::size_t count) noexcept
 {
-    for (std::size_t k = 0; k < entry_count; ++k)
+    for (std::size_t k = 0; k < count; ++k)
         read_link(dirfd, k, l);
 }
 
@@ -395,10 +395,11 @@ void read_process(const read_context& c, pid_t pid, raw_process& out)
         return;
     }
     p.uid = st.st_uid;
+    const std::size_t entries = c.opt.for_children ? entry_count : sys::ns_type_count;
     if (out.pidfd >= 0)
-        read_pidfd_links(out.pidfd, dir.get(), out);
+        read_pidfd_links(out.pidfd, dir.get(), entries, out);
     else
-        read_links(dir.get(), out.l);
+        read_links(dir.get(), out.l, entries);
     bool clean = !out.l.first_error(); // every read succeeded: no confirmation needed
     bool alive = true;
     read_details(c, dir.get(), out, alive);
@@ -411,7 +412,7 @@ void read_process(const read_context& c, pid_t pid, raw_process& out)
             p.cgroup_error = ec;
     }
     if (c.opt.threads && p.state != process_state::zombie)
-        read_threads(dir.get(), pid, out);
+        read_threads(dir.get(), pid, entries, out);
     if ((c.opt.fds || c.opt.sockets) && p.state == process_state::running)
         clean = read_fds(c, dir.get(), pid, out) && clean;
     if (target) {

@@ -42,7 +42,7 @@ struct links {
     std::array<bool, entry_count> ok{};
     std::error_code first_error() const noexcept;
 };
-void read_links(int dirfd, links& l) noexcept;
+void read_links(int dirfd, links& l, std::size_t count = entry_count) noexcept; // entries 0..count-1
 bool read_link(int dirfd, std::size_t k, links& l) noexcept; // entry k only; false: l.error[k] says why
 
 // An fd that may hold a namespace: an nsfs file (whatever its link text
@@ -182,6 +182,7 @@ private:
     void add_socket(pid_t pid, const fd_hold& f, unique_fd& pidfd);
     void scan_mounts();
     void add_mounts_of(std::size_t mntns, pid_t pid, std::string_view text);
+    void fill_if_first(std::size_t pidx); // during phase 1
     void fill_details();
     void fill_one(process_info& p);
     void finish();

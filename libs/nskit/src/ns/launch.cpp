@@ -1,14 +1,13 @@
-// The parent side of run() and spawn(): pipes, clone (one function per
-// strategy), the user namespace maps and veth, the child's report.
-#include "network.hpp"
-#include "raw.hpp" // NSKIT_NS_RAW_SYSCALLS
+// The parent side of run() and spawn() as a list of steps: pipes, what
+// lives outside (the veth's socket), the clone (the way chosen here, each in
+// a launch_*.cpp), the features' parent sides while the child waits, the
+// child's report.
+#include "features.hpp"
+#include "raw.hpp" // NSKIT_RAW_SYSCALLS
 #include "run_internal.hpp"
 
 #include <nskit/sys/error.hpp>
-#include <nskit/sys/nsfs.hpp>
 #include <nskit/sys/pidfd.hpp>
-#include <nskit/sys/detail/clone_args.hpp>
-#include <nskit/sys/detail/syscall.hpp>
 
 #include <fcntl.h>
 #include <pthread.h>
@@ -18,6 +17,10 @@
 #include <cstdio>
 #include <iostream>
 #include <memory>
+
+#ifndef NSKIT_RAW_SYSCALLS
+#error "nskit/sys/detail/raw.hpp defines NSKIT_RAW_SYSCALLS: without it the child would never share memory"
+#endif
 
 namespace nskit::ns {
 
@@ -42,41 +45,13 @@ namespace {
 // nor a time namespace (a task sharing memory stays in the old one).
 // Not under ASan (it does not know the child's stack), and only where
 // clone3_run exists.
-#if NSKIT_NS_RAW_SYSCALLS && defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__)
+#if NSKIT_RAW_SYSCALLS && defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__)
 constexpr bool child_can_share_memory = true;
 #else
 constexpr bool child_can_share_memory = false;
 #endif
 
-std::error_code write_proc(pid_t pid, const char* file, const std::string& text)
-{
-    const std::string path = "/proc/" + std::to_string(pid) + "/" + file;
-    unique_fd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
-    if (!fd)
-        return last_error();
-    // uid_map and gid_map take the whole map in one write at offset 0
-    const ssize_t n = ::write(fd.get(), text.data(), text.size());
-    if (n < 0)
-        return last_error();
-    if (static_cast<std::size_t>(n) != text.size())
-        return std::make_error_code(std::errc::io_error);
-    return {};
-}
-
-
 } // namespace
-
-std::error_code write_maps(pid_t pid, const plan& p)
-{
-    if (p.o->user->deny_setgroups)
-        if (auto ec = write_proc(pid, "setgroups", "deny"))
-            return make_setup_error(setup_step::setgroups, ec.value());
-    if (auto ec = write_proc(pid, "gid_map", p.gid_text))
-        return make_setup_error(setup_step::gid_map, ec.value());
-    if (auto ec = write_proc(pid, "uid_map", p.uid_text))
-        return make_setup_error(setup_step::uid_map, ec.value());
-    return {};
-}
 
 std::error_code as_setup_error(setup_step s, const std::error_code& ec)
 {
@@ -102,74 +77,6 @@ std::error_code read_report(int fd) noexcept
 
 namespace {
 
-// The outer veth end would outlive the child until the kernel's
-// asynchronous namespace cleanup: the process deletes it when it reaps
-// the child, so the same name can be used again at once, by the index
-// connect_veth records in `made` (a name may be someone else's by then).
-// The socket it deletes with is opened now, in the outer namespace.
-std::function<std::string()> veth_cleanup(const options& o, detail::outer_veth*& made, std::error_code& ec) noexcept
-{
-    std::function<std::string()> delete_veth;
-    made = nullptr;
-    if (!o.veth)
-        return delete_veth;
-    auto outer = detail::prepare_outer_veth(*o.veth, ec);
-    if (ec) {
-        ec = as_setup_error(setup_step::veth, ec);
-        return delete_veth;
-    }
-    try {
-        delete_veth = [outer] { return detail::remove_veth(*outer); };
-        made = outer.get();
-    } catch (...) {
-        ec = std::make_error_code(std::errc::not_enough_memory);
-    }
-    return delete_veth;
-}
-
-// Clone sharing our memory, on its own stack: vfork-like for a program
-// without an init or handshake.  Returns false where clone3 is missing.
-bool clone_sharing_memory(const plan& p, const sys::clone3_args& a, init_args& ia, sys::clone_result& r,
-                          sys::clone_stack& child_stack, std::error_code& ec) noexcept
-{
-    // The child runs on its own stack in our memory.  Until the program
-    // is exec'd we are suspended (vfork) or blocked reading the report,
-    // except during a handshake, when it is blocked reading `go`; an
-    // init then makes raw system calls only: the two never use shared
-    // state at once.
-    const bool vfork = !p.init && !p.handshake;
-    // 256 KiB: for pre_exec.  An init runs on the top 64 KiB, its program's
-    // worker below (freed with it once the init is reaped).
-    constexpr std::size_t init_part = std::size_t{64} * 1024;
-    child_stack = sys::clone_stack(p.init ? init_part + program_worker_stack : std::size_t{256} * 1024, ec);
-    if (ec) {
-        ec = as_setup_error(setup_step::clone, ec);
-        return false;
-    }
-    sys::clone3_args shared = a;
-    shared.flags |= sys::clone_flag::vm;
-    if (vfork)
-        shared.flags |= sys::clone_flag::vfork;
-    char* const base = static_cast<char*>(child_stack.top()) - child_stack.size();
-    shared.stack = p.init ? base + program_worker_stack : base;
-    shared.stack_size = p.init ? init_part : child_stack.size();
-    if (p.init)
-        ia.worker_stack = reinterpret_cast<long>(base);
-    int pidfd = -1;
-    auto k = sys::detail::to_kernel(shared, &pidfd);
-    const long pid = sys::detail::clone3_run(&k, shared_memory_init, &ia);
-    if (pid >= 0) {
-        r.pid = static_cast<pid_t>(pid);
-        r.pidfd.reset(pidfd);
-        return true;
-    }
-    if (errno != ENOSYS)
-        ec = as_setup_error(setup_step::clone, nskit::detail::last_error());
-    else
-        child_stack = sys::clone_stack(); // no clone3: forked below
-    return false;
-}
-
 // The handshake: maps and veth written while the child waits on `go`.
 // write(2) to a pipe whose reader may have died (a child that failed its
 // setup): EPIPE, not the SIGPIPE that would kill the caller before it cleans up.
@@ -192,22 +99,21 @@ ssize_t write_without_sigpipe(int fd, const void* data, std::size_t len) noexcep
     return n;
 }
 
+// The features' parent sides, then `go`.
 bool release_child(const plan& p, pid_t pid, process& proc, std::function<std::string()>& delete_veth,
                    detail::outer_veth* made, pipe_pair& go, std::error_code& ec) noexcept
 {
-    const auto& o = *p.o;
-    if (o.user && (ec = write_maps(pid, p)))
-        return false; // ~process kills and reaps the waiting child
-    if (o.veth) {
-        auto inner = sys::open_ns(pid, sys::ns_type::net, ec);
-        if (!ec)
-            detail::connect_veth(*o.veth, o.veth->peer_netns_fd, inner.get(), ec, made);
-        if (ec) {
-            ec = as_setup_error(setup_step::veth, ec);
-            return false;
-        }
-        detail::process_access::set_on_reaped(proc, std::move(delete_veth));
+    try {
+        if ((ec = user_ns::parent(pid, p)))
+            return false; // ~process kills and reaps the waiting child
+    } catch (...) {
+        ec = std::make_error_code(std::errc::not_enough_memory);
+        return false;
     }
+    if ((ec = net_ns::parent(pid, p, made)))
+        return false;
+    if (p.o->veth)
+        detail::process_access::set_on_reaped(proc, std::move(delete_veth));
     if (write_without_sigpipe(go.w.get(), "g", 1) != 1) {
         ec = make_setup_error(setup_step::user_wait, errno);
         return false;
@@ -236,36 +142,39 @@ sys::clone3_args clone_args(const plan& p) noexcept
     sys::clone3_args a;
     a.flags = (p.ns - sys::clone_flag::newtime) | sys::clone_flag::pidfd | sys::clone_flag::clear_sighand;
     a.exit_signal = p.exit_signal;
-    if (p.o->cgroup_fd >= 0) {
-        a.flags |= sys::clone_flag::into_cgroup;
-        a.cgroup_fd = p.o->cgroup_fd;
-    }
+    cgroup_ns::clone_args(p, a);
     return a;
 }
 
-// Clones the child, sharing our memory where it may (see
-// child_can_share_memory), else forked; in the child, never returns.
+enum class strategy { vfork_like, shared_memory, fork };
+
+// Sharing our memory where it may (see child_can_share_memory): vfork-like
+// for a program without an init or handshake; else forked.
+strategy choose(const plan& p) noexcept
+{
+    const bool share = child_can_share_memory && p.fn == nullptr &&
+                       (!p.init || (p.so->share_memory_with_init && !p.o->user &&
+                                    !p.ns.contains(sys::clone_flag::newtime)));
+    if (!share)
+        return strategy::fork;
+    return !p.init && !p.handshake ? strategy::vfork_like : strategy::shared_memory;
+}
+
+// Clones the child the chosen way (forked where clone3 is missing); in the
+// child, never returns.
 bool start_child(const plan& p, init_args& ia, sys::clone_result& r, sys::clone_stack& child_stack,
                  std::error_code& ec) noexcept
 {
     const auto a = clone_args(p);
-    const bool share = child_can_share_memory && p.fn == nullptr &&
-                       (!p.init || (p.so->share_memory_with_init && !p.o->user &&
-                                    !p.ns.contains(sys::clone_flag::newtime)));
-    if (share) {
-        if (clone_sharing_memory(p, a, ia, r, child_stack, ec))
-            return true;
-        if (ec)
-            return false; // else no clone3: forked
+    bool started = false;
+    switch (choose(p)) {
+    case strategy::vfork_like: started = clone_vfork_like(p, a, ia, r, child_stack, ec); break;
+    case strategy::shared_memory: started = clone_shared_memory(p, a, ia, r, child_stack, ec); break;
+    case strategy::fork: break;
     }
-    r = sys::clone3(a, ec);
-    if (ec) {
-        ec = as_setup_error(setup_step::clone, ec);
-        return false;
-    }
-    if (r.pid == 0)
-        child_main(p, ia.report_w, ia.go_r, ia.status_w, ia.parent_pidfd);
-    return true;
+    if (started || ec)
+        return started;
+    return clone_forked(p, a, ia, r, ec);
 }
 
 // The parent's side of the pipes closed, the child held by its pidfd, with
@@ -296,7 +205,7 @@ process launch(const plan& p, std::error_code& ec, unique_fd* report_out) noexce
         return {};
     auto& [report, go, status] = pipes;
     detail::outer_veth* made_veth = nullptr;
-    std::function<std::string()> delete_veth = veth_cleanup(o, made_veth, ec);
+    std::function<std::string()> delete_veth = net_ns::before_clone(o, made_veth, ec);
     if (ec)
         return {};
     unique_fd parent_pidfd;

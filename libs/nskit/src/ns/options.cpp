@@ -1,7 +1,7 @@
 #include <nskit/ns/options.hpp>
 #include <nskit/sys/error.hpp>
 
-#include "network.hpp"
+#include "net.hpp"
 
 #include <fcntl.h>
 #include <signal.h>

@@ -1,5 +1,8 @@
 // Private to the ns layer: the pieces of run(), spawn() and setup() shared
 // between their files (see doc/architecture.md, "Running in new namespaces").
+// Each namespace feature is a file of its own with the same sides
+// (features.hpp); the child, the init, the worker and each way of cloning
+// are files of their own too.
 #pragma once
 
 #include <nskit/ns/options.hpp>
@@ -17,6 +20,7 @@
 #include <functional>
 #include <string>
 #include <system_error>
+#include <vector>
 
 namespace nskit::ns::detail::run_impl {
 
@@ -50,20 +54,22 @@ struct plan {
     const spawn_options* so = nullptr;
 };
 
-// plan.cpp
+// setup_error.cpp: the throwing forms' texts.
+std::string op_name(const char* what, const options& o); // "run(mnt,pid)"
+// "spawn(mnt) true (directory '/nonexistent')": the operation and what the failed step used.
+std::string with_input(std::string op, const std::error_code& ec, const options& o, const spawn_options& so);
+// Refuses bad options with the field, value and rule
+// ("run(uts): hostname 'hhh...' is 65 bytes; the kernel's limit is 64").
+void check_options(const std::string& op, const options& o);
+
+// plan.cpp: validate, then each feature's prepare.
 std::error_code make_plan(const options& o, plan& p);
-std::string tmp_data(const tmp_options& t); // the tmpfs mount data: "mode=1777,size=64m,..."
 
-// child_steps.cpp: async-signal-safe, raw system calls only (see raw.hpp).
+// child.cpp: the child after clone, async-signal-safe, raw system calls
+// only (see raw.hpp).
 [[noreturn]] void fail(int report_w, setup_step s, int err, int code = setup_failed_exit) noexcept;
-int mount_steps(const plan& p, setup_step& step) noexcept; // also run by setup(): no allocation
-int uts_steps(const plan& p, setup_step& step) noexcept;
-int time_steps(const plan& p, setup_step& step) noexcept;
 int session_step(const plan& p, setup_step& step) noexcept; // setsid() when new_session
-int cwd_step(const plan& p, setup_step& step) noexcept;     // after every mount step
 [[noreturn]] void run_payload(const plan& p, int report_w) noexcept;
-
-// init.cpp: the child after clone, and the PID-1 init.
 // worker_stack: where a program's worker runs (program_worker_stack bytes
 // from there), 0: the init maps one.
 [[noreturn]] void child_main(const plan& p, int report_w, int go_r, int status_w, int parent_pidfd,
@@ -77,6 +83,21 @@ struct init_args {
 };
 
 int shared_memory_init(void* a) noexcept; // clone3_run entry: child_main(*init_args)
+
+// worker.cpp: the init's worker and where it runs.
+struct worker_args {
+    const plan* p;
+    int report_w, status_w;
+    int ready_r, ready_w; // the worker waits for EOF on ready_r: the init has closed the caller's fds
+};
+// Starts the worker (PID 2 in a new PID namespace; it enters
+// time_for_children): returns its pid or -errno.
+long start_worker(const plan& p, worker_args& args, int report_w, long worker_stack) noexcept;
+
+// init.cpp: PID 1 (or a time namespace's keeper): starts the worker, then
+// reaps and forwards `waited` until the worker is gone.
+[[noreturn]] void run_as_init(const plan& p, int report_w, int status_w, std::uint64_t waited,
+                              long worker_stack) noexcept;
 
 // launch.cpp: the parent side.
 struct pipe_pair {
@@ -92,9 +113,35 @@ struct pipe_pair {
     }
 };
 
-std::error_code write_maps(pid_t pid, const plan& p);
 std::error_code as_setup_error(setup_step s, const std::error_code& ec);
 std::error_code read_report(int fd) noexcept;
 process launch(const plan& p, std::error_code& ec, unique_fd* report_out = nullptr) noexcept;
+
+// The ways to clone the child (launch_*.cpp).  Each returns true in the
+// parent with the child started; false with `ec` on failure, or false with
+// `ec` empty where clone3 is missing (the caller forks then).
+// launch_vfork.cpp: a program without an init or handshake: CLONE_VM |
+// CLONE_VFORK, we are suspended until it execs.
+bool clone_vfork_like(const plan& p, const sys::clone3_args& a, init_args& ia, sys::clone_result& r,
+                      sys::clone_stack& child_stack, std::error_code& ec) noexcept;
+// launch_shared.cpp: CLONE_VM without vfork: an init for a program (its
+// worker's stack below the init's) or a program after a handshake.
+bool clone_shared_memory(const plan& p, const sys::clone3_args& a, init_args& ia, sys::clone_result& r,
+                         sys::clone_stack& child_stack, std::error_code& ec) noexcept;
+// Both: clone3_run with `a` on [stack, stack + size) of child_stack.
+bool clone_on_stack(sys::clone3_args a, char* stack, std::size_t size, init_args& ia, sys::clone_result& r,
+                    sys::clone_stack& child_stack, std::error_code& ec) noexcept;
+// launch_fork.cpp: a copy of our memory (clone3 without CLONE_VM).
+bool clone_forked(const plan& p, const sys::clone3_args& a, init_args& ia, sys::clone_result& r,
+                  std::error_code& ec) noexcept;
+
+// program.cpp: what execve gets, made before the clone.
+struct program_image {
+    std::string path;
+    std::vector<std::string> argv_s, env_s;
+    std::vector<char*> argv, envp;
+};
+std::error_code make_image(const std::string& program, const std::vector<std::string>& args,
+                           const spawn_options& so, program_image& img);
 
 } // namespace nskit::ns::detail::run_impl

@@ -1,7 +1,10 @@
+// The setup-step error category: step names, hints, what the failed step
+// used, and the texts run(), spawn() and setup() throw with.
 #include <nskit/ns/run.hpp>
 #include <nskit/sys/error.hpp>
 
-#include "network.hpp"
+#include "features.hpp"
+#include "net.hpp"
 #include "run_internal.hpp"
 
 #include <cerrno>
@@ -199,7 +202,7 @@ std::string failed_input(const std::error_code& ec, const options& o, const spaw
     };
     switch (failed_step(ec)) {
     case setup_step::chdir: return so.cwd.empty() ? "" : "directory " + quoted(so.cwd); // "": the caller's own
-    case setup_step::mount_tmp: return o.tmp ? "options " + quoted(detail::run_impl::tmp_data(*o.tmp)) : "";
+    case setup_step::mount_tmp: return o.tmp ? "options " + quoted(detail::run_impl::mount_ns::tmp_data(*o.tmp)) : "";
     case setup_step::hostname: return quoted(o.hostname);
     case setup_step::domainname: return quoted(o.domainname);
     case setup_step::uid_map: return map("uid", o.user);
@@ -227,5 +230,29 @@ std::string explain(const std::error_code& ec, const options& o, const spawn_opt
         return text;
     return text.insert(step.size(), " (" + input + ")");
 }
+
+namespace detail::run_impl {
+
+std::string op_name(const char* what, const options& o)
+{
+    return std::string(what) + "(" + sys::to_string(o.namespaces()) + ")";
+}
+
+std::string with_input(std::string op, const std::error_code& ec, const options& o, const spawn_options& so)
+{
+    if (!ec)
+        return op;
+    if (const auto input = failed_input(ec, o, so); !input.empty())
+        op += " (" + input + ")";
+    return op;
+}
+
+void check_options(const std::string& op, const options& o)
+{
+    if (auto p = o.problem(); p.ec)
+        throw_error(p.ec, op_kind::input, op + ": " + p.reason);
+}
+
+} // namespace detail::run_impl
 
 } // namespace nskit::ns

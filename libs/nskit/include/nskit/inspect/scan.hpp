@@ -21,6 +21,11 @@ namespace nskit::inspect {
 
 struct scan_options {
     bool threads = false;   // also /proc/PID/task/TID/ns of every non-leader thread
+    // pid_for_children and time_for_children too.  Without them a namespace
+    // only those entries reach is not found, and process_info's
+    // pid_for_children/time_for_children stay `none` with no error: for
+    // views that never show such namespaces (lsns's); two links fewer per process.
+    bool for_children = true;
     bool fds = true;        // namespaces held by open fds (/proc/PID/fd -> nsfs)
     bool sockets = true;    // net namespaces held by sockets (pidfd_getfd + SIOCGSKNS)
     bool mounts = true;     // nsfs bind mounts in every mount namespace

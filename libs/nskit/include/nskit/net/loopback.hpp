@@ -11,11 +11,11 @@ namespace nskit::net {
 // namespace; the kernel then adds 127.0.0.1/8 and ::1 itself.  Idempotent:
 // already up is success.  One RTM_NEWLINK request, acked, on a netlink
 // socket opened for the call.
-// The error_code form is async-signal-safe (only POSIX async-signal-safe
-// calls, stack buffers, no allocation): a child may call it between fork()
-// and exec().  Those calls are libc's and set errno, so a child sharing the
-// caller's memory (CLONE_VM) needs its own raw-syscall path.  It does not
-// set last_error_detail().
+// The error_code form is async-signal-safe: raw system calls (no errno, no
+// lazy binding, no libc lock), stack buffers, no allocation, so a child may
+// call it between fork() or clone() and exec(), also one sharing the
+// caller's memory (CLONE_VM); ns's children bring lo up with the same code.
+// It does not set last_error_detail().
 void configure_loopback(std::error_code& ec) noexcept;
 void configure_loopback();
 

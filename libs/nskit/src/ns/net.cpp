@@ -1,80 +1,25 @@
-#include "network.hpp"
-#include "raw.hpp"
+// The network namespace: loopback up, the veth pair (through the net layer,
+// the only thing ns depends on for it), and the feature's sides (features.hpp).
+#include "../net/loopback_up.hpp"
+#include "features.hpp"
+#include "net.hpp"
 
 #include <nskit/sys/clone.hpp>
 #include <nskit/sys/error.hpp>
 #include <nskit/sys/in_netns.hpp>
 #include <nskit/sys/nsfs.hpp>
 
-#if __has_include(<nskit/net/recipes.hpp>) && __has_include(<nskit/net/loopback.hpp>)
 #include <nskit/net/loopback.hpp>
 #include <nskit/net/netlink.hpp>
 #include <nskit/net/recipes.hpp>
-#define NSKIT_NS_HAVE_NET 1
-#else
-#define NSKIT_NS_HAVE_NET 0
-#endif
-
-#include <net/if.h>
-#include <sys/ioctl.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <cerrno>
-#include <cstring>
 
 namespace nskit::ns::detail {
 
-#if !NSKIT_NS_HAVE_NET
-namespace {
-std::error_code not_merged() noexcept
-{
-    // "net layer not merged": this build has no nskit::net.
-    return std::make_error_code(std::errc::function_not_supported);
-}
-} // namespace
-#endif
-
 std::string last_net_detail()
 {
-#if NSKIT_NS_HAVE_NET
     return nskit::net::last_error_detail();
-#else
-    return {};
-#endif
-}
-
-bool have_net_layer() noexcept
-{
-    return NSKIT_NS_HAVE_NET != 0;
-}
-
-void configure_loopback(std::error_code& ec) noexcept
-{
-#if NSKIT_NS_HAVE_NET
-    nskit::net::configure_loopback(ec);
-#else
-    ec.clear();
-    if (int e = loopback_up_async_signal_safe())
-        ec = {e, std::system_category()};
-#endif
-}
-
-int loopback_up_async_signal_safe() noexcept
-{
-    const long s = raw::call(SYS_socket, AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    if (s < 0)
-        return static_cast<int>(-s);
-    ifreq ifr{};
-    ifr.ifr_name[0] = 'l';
-    ifr.ifr_name[1] = 'o';
-    long r = raw::call(SYS_ioctl, s, SIOCGIFFLAGS, raw::arg(&ifr));
-    if (r == 0 && (ifr.ifr_flags & IFF_UP) == 0) {
-        ifr.ifr_flags = static_cast<short>(ifr.ifr_flags | IFF_UP | IFF_RUNNING);
-        r = raw::call(SYS_ioctl, s, SIOCSIFFLAGS, raw::arg(&ifr));
-    }
-    raw::close(static_cast<int>(s));
-    return static_cast<int>(-r);
 }
 
 } // namespace nskit::ns::detail
@@ -85,7 +30,6 @@ std::error_code detail::veth_problem(const veth_options& v, std::string* why)
 {
     const auto say = [&](std::string text) { *why = std::move(text); }; // only when why is given
     std::error_code ec;
-#if NSKIT_NS_HAVE_NET
     using nskit::net::check_interface_name;
     using nskit::net::interface_address_problem;
     using nskit::net::parse_interface_address;
@@ -123,13 +67,6 @@ std::error_code detail::veth_problem(const veth_options& v, std::string* why)
             say(both() + "both ends would have " + local.address.to_string());
         return make_error_code(error::bad_address);
     }
-#else
-    if (!v.address.empty() || !v.peer_address.empty()) {
-        if (why)
-            say("veth addresses: this build has no net layer");
-        ec = std::make_error_code(std::errc::function_not_supported);
-    }
-#endif
     return ec;
 }
 
@@ -153,20 +90,15 @@ void check_veth(const veth_options& v)
 
 namespace nskit::ns::detail {
 
-#if NSKIT_NS_HAVE_NET
 struct outer_veth {
     nskit::net::netlink nl;
     std::string name;
     nskit::net::veth_pair pair;
 };
-#else
-struct outer_veth {};
-#endif
 
 std::shared_ptr<outer_veth> prepare_outer_veth(const veth_options& v, std::error_code& ec) noexcept
 {
     ec.clear();
-#if NSKIT_NS_HAVE_NET
     try {
         auto made = std::make_shared<outer_veth>();
         made->name = v.name;
@@ -179,18 +111,12 @@ std::shared_ptr<outer_veth> prepare_outer_veth(const veth_options& v, std::error
         ec = std::make_error_code(std::errc::not_enough_memory);
         return {};
     }
-#else
-    (void)v;
-    ec = not_merged();
-    return {};
-#endif
 }
 
 void connect_veth(const veth_options& v, int outer_netns_fd, int inner_netns_fd, std::error_code& ec,
                   outer_veth* made) noexcept
 {
     ec.clear();
-#if NSKIT_NS_HAVE_NET
     try {
         nskit::net::veth_recipe r;
         r.local_name = v.name;
@@ -214,18 +140,10 @@ void connect_veth(const veth_options& v, int outer_netns_fd, int inner_netns_fd,
     } catch (...) {
         ec = std::make_error_code(std::errc::not_enough_memory);
     }
-#else
-    (void)v;
-    (void)outer_netns_fd;
-    (void)inner_netns_fd;
-    (void)made;
-    ec = not_merged();
-#endif
 }
 
 std::string remove_veth(outer_veth& made) noexcept
 {
-#if NSKIT_NS_HAVE_NET
     if (made.pair.index <= 0)
         return {}; // never made
     std::error_code ec;
@@ -237,10 +155,86 @@ std::string remove_veth(outer_veth& made) noexcept
     } catch (...) {
         return "veth left in place (out of memory for the reason)";
     }
-#else
-    (void)made;
-    return {};
-#endif
 }
 
 } // namespace nskit::ns::detail
+
+namespace nskit::ns::detail::run_impl::net_ns {
+
+int child(const plan& p, setup_step& step) noexcept
+{
+    if (!p.ns.contains(sys::clone_flag::newnet))
+        return 0;
+    step = setup_step::loopback;
+    const int e = nskit::net::detail::loopback_up(); // the same as configure_loopback, raw
+    return e == nskit::net::detail::malformed_ack ? EPROTO : e;
+}
+
+// The outer veth end would outlive the child until the kernel's
+// asynchronous namespace cleanup: the process deletes it when it reaps
+// the child, so the same name can be used again at once, by the index
+// connect_veth records in `made` (a name may be someone else's by then).
+// The socket it deletes with is opened now, in the outer namespace.
+std::function<std::string()> before_clone(const options& o, outer_veth*& made, std::error_code& ec) noexcept
+{
+    std::function<std::string()> delete_veth;
+    made = nullptr;
+    if (!o.veth)
+        return delete_veth;
+    auto outer = prepare_outer_veth(*o.veth, ec);
+    if (ec) {
+        ec = as_setup_error(setup_step::veth, ec);
+        return delete_veth;
+    }
+    try {
+        delete_veth = [outer] { return remove_veth(*outer); };
+        made = outer.get();
+    } catch (...) {
+        ec = std::make_error_code(std::errc::not_enough_memory);
+    }
+    return delete_veth;
+}
+
+std::error_code parent(pid_t child, const plan& p, outer_veth* made) noexcept
+{
+    const auto& o = *p.o;
+    if (!o.veth)
+        return {};
+    std::error_code ec;
+    auto inner = sys::open_ns(child, sys::ns_type::net, ec);
+    if (!ec)
+        connect_veth(*o.veth, o.veth->peer_netns_fd, inner.get(), ec, made);
+    return ec ? as_setup_error(setup_step::veth, ec) : ec;
+}
+
+std::error_code here_before_unshare(const plan& p, unique_fd& outer) noexcept
+{
+    if (!p.o->veth)
+        return {};
+    std::error_code ec;
+    outer = sys::open_ns(0, sys::ns_type::net, ec);
+    return ec ? as_setup_error(setup_step::veth, ec) : ec;
+}
+
+std::error_code here(const plan& p, int outer) noexcept
+{
+    std::error_code ec;
+    if (p.ns.contains(sys::clone_flag::newnet)) {
+        nskit::net::configure_loopback(ec);
+        if (ec)
+            return as_setup_error(setup_step::loopback, ec);
+    }
+    if (!p.o->veth)
+        return {};
+    // We moved in: our end is the inner one, the peer goes back out.
+    try {
+        const veth_options& v = *p.o->veth;
+        veth_options swapped{v.peer.empty() ? "eth0" : v.peer, v.name, v.peer_address, v.address, -1, v.routes};
+        connect_veth(swapped, -1, v.peer_netns_fd >= 0 ? v.peer_netns_fd : outer, ec);
+    } catch (...) {
+        ec = std::make_error_code(std::errc::not_enough_memory);
+    }
+    return ec ? as_setup_error(setup_step::veth, ec) : ec;
+}
+
+} // namespace nskit::ns::detail::run_impl::net_ns

@@ -15,19 +15,8 @@ namespace nskit::ns::detail {
 std::error_code veth_problem(const veth_options& v, std::string* why);
 
 // The net layer's text for its last failure in this thread ("add peer
-// address 10.0.0.2/24: ..."); empty without the net layer.
+// address 10.0.0.2/24: ...").
 std::string last_net_detail();
-
-// True when nskit was built with the net layer (always, once it is merged).
-bool have_net_layer() noexcept;
-
-// Loopback up in the caller's network namespace, through the net layer.
-void configure_loopback(std::error_code& ec) noexcept;
-
-// Loopback up with one ioctl (SIOCSIFFLAGS): async-signal-safe, for a child
-// between clone and exec where netlink's allocations are not allowed.
-// Returns 0 or an errno.
-int loopback_up_async_signal_safe() noexcept;
 
 // The outer end of a veth pair made for a child: a netlink socket in its
 // namespace (opened before the clone) and the end's index, name and peer.
