@@ -872,8 +872,40 @@ BOOST_AUTO_TEST_CASE(setup_refuses_pid)
         std::error_code ec;
         ns::setup(o, ec);
         NSKIT_EXPECT(ns::failed_step(ec) == ns::setup_step::validate);
+        // the reason, not "validate options: Invalid argument"
+        NSKIT_EXPECT(ns::explain(ec) == "validate options: setup() cannot make a PID namespace: the caller cannot "
+                                        "become its PID 1 (run() and spawn() start an init in one): Invalid argument");
+        try {
+            ns::setup(o);
+            return std::string("no exception");
+        } catch (const std::system_error& e) {
+            NSKIT_EXPECT(std::string(e.what()).find("cannot make a PID namespace") != std::string::npos);
+        }
         return std::string();
     }));
+}
+
+// A mount namespace without /tmp: the step says there is no /tmp to mount
+// on (the old hint: "the mount point or the source does not exist").
+BOOST_AUTO_TEST_CASE(missing_tmp_is_named, *utf::precondition(nskit::test::privileged()))
+{
+    char dir[] = "/tmp/nskit-notmp-XXXXXX";
+    BOOST_REQUIRE(::mkdtemp(dir) != nullptr);
+    NSKIT_CHECK_CHILD(in_child([&] {
+        NSKIT_EXPECT(::unshare(CLONE_NEWNS) == 0);
+        NSKIT_EXPECT(::mount("none", "/", nullptr, MS_REC | MS_PRIVATE, nullptr) == 0);
+        NSKIT_EXPECT(::mount("none", dir, "tmpfs", 0, nullptr) == 0);
+        NSKIT_EXPECT(::chroot(dir) == 0 && ::chdir("/") == 0); // a root with no /tmp
+        ns::options o;
+        o.tmp = ns::tmp_options{};
+        std::error_code ec;
+        ns::run([] { return 0; }, o, ec);
+        NSKIT_EXPECT(ns::failed_step(ec) == ns::setup_step::tmp_check);
+        NSKIT_EXPECT(ns::explain(ec) == "check /tmp: there is no directory /tmp in this mount namespace to mount the "
+                                        "tmpfs on: No such file or directory");
+        return std::string();
+    }));
+    BOOST_TEST(::rmdir(dir) == 0);
 }
 
 // ---- spawn ----

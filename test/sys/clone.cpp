@@ -315,6 +315,31 @@ BOOST_AUTO_TEST_CASE(setns_error_paths)
     BOOST_CHECK_THROW(setns(-1), std::system_error);
 }
 
+// A type mismatch is found before the kernel's EINVAL (whose hint was "a
+// multithreaded caller ..."): the error says so, the throwing form names
+// what the fd is.
+BOOST_AUTO_TEST_CASE(setns_type_mismatch_names_the_fds_type)
+{
+    auto uts = open_ns(0, ns_type::uts);
+    std::error_code ec;
+    setns(uts.get(), ns_type::net, ec);
+    BOOST_TEST((ec == nskit::error::wrong_namespace_type), ec.message());
+    BOOST_TEST((ec == std::errc::invalid_argument)); // as the kernel's
+    try {
+        setns(uts.get(), ns_type::net);
+        BOOST_ERROR("no exception");
+    } catch (const std::system_error& e) {
+        const std::string w = e.what();
+        BOOST_TEST(w.find("setns(fd " + std::to_string(uts.get()) + ", net): fd " + std::to_string(uts.get()) +
+                          " is a uts namespace, not net") != std::string::npos, w);
+        BOOST_TEST(w.find("multithreaded") == std::string::npos, w);
+    }
+    const int devnull = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+    setns(devnull, ns_type::net, ec);
+    BOOST_TEST((ec == nskit::error::not_a_namespace), ec.message());
+    ::close(devnull);
+}
+
 BOOST_AUTO_TEST_CASE(pivot_root_into_a_tmpfs, *boost::unit_test::precondition(t::privileged()))
 {
     char dir[] = "/tmp/nskit-pivot-XXXXXX";

@@ -1,4 +1,4 @@
-// nsrun against hostile and careless input (issue "trust": items 2, 17-19):
+// nsrun against hostile and careless input (issue "trust": items 2, 17-22, 25):
 // each case fails against the nsrun before that work.
 #include "hostile.hpp"
 #include "net_oracle.hpp"
@@ -6,17 +6,22 @@
 #include "tool_runner.hpp"
 
 #include <nskit/ns/enter.hpp>
+#include <nskit/sys/error.hpp>
 
 #include <sched.h>
+#include <sys/mount.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <condition_variable>
 #include <cstdlib>
 #include <filesystem>
+#include <mutex>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace t = nskit::test;
@@ -404,6 +409,62 @@ BOOST_AUTO_TEST_CASE(messages_name_the_input_and_the_cause)
             BOOST_TEST(m.find(e) == m.rfind(e), "strerror once: " << m);
         BOOST_TEST(std::count(m.begin(), m.end(), '\n') == 1, m);
     }
+}
+
+// Item 25: --enter on a thread id (not a thread-group leader) says so; the
+// old nsrun said "enter TID: No such file or directory" (pidfd_open's ENOENT).
+BOOST_AUTO_TEST_CASE(enter_a_thread_id_is_refused_as_a_thread)
+{
+    std::mutex m;
+    std::condition_variable cv;
+    long tid = 0;
+    bool done = false;
+    std::thread thread([&] {
+        std::unique_lock<std::mutex> lock(m);
+        tid = ::syscall(SYS_gettid);
+        cv.notify_all();
+        cv.wait(lock, [&] { return done; });
+    });
+    {
+        std::unique_lock<std::mutex> lock(m);
+        cv.wait(lock, [&] { return tid != 0; });
+    }
+    const auto r = nsrun({"--enter", std::to_string(tid), "--", "true"});
+    std::error_code ec;
+    nskit::ns::enter_pid(static_cast<pid_t>(tid), {}, ec);
+    {
+        std::lock_guard<std::mutex> lock(m);
+        done = true;
+    }
+    cv.notify_all();
+    thread.join();
+    BOOST_TEST(r.status == exit_enter, r.status << " " << r.out);
+    BOOST_TEST(r.out == "nsrun: enter " + std::to_string(tid) +
+                            ": the id names a thread, not a process (thread-group leader)\n", r.out);
+    BOOST_TEST((ec == nskit::error::thread_id), ec.message());
+}
+
+// Item 25: without procfs in the caller's mount namespace, --user, --time
+// and --veth are refused before anything is made, naming /proc; the old
+// nsrun said "the process's /proc file is missing: it has exited, or ..."
+// after the clone, and "create veth: No such file or directory".
+BOOST_AUTO_TEST_CASE(proc_unmounted_is_named, *boost::unit_test::precondition(t::privileged()))
+{
+    NSKIT_CHECK_CHILD(t::in_child([] {
+        NSKIT_EXPECT(::unshare(CLONE_NEWNS) == 0);
+        NSKIT_EXPECT(::mount("none", "/", nullptr, MS_REC | MS_PRIVATE, nullptr) == 0);
+        NSKIT_EXPECT(::umount2("/proc", MNT_DETACH) == 0);
+        for (const auto& [option, what] : std::vector<std::pair<std::string, std::string>>{
+                 {"--user", "write setgroups: /proc is not mounted (procfs)"},
+                 {"--time", "write timens_offsets (monotonic 0.000000 s, boottime 0.000000 s): /proc is not mounted"},
+                 {"--veth=nsxp0", "create veth ('nsxp0' / 'eth0'): /proc is not mounted (procfs)"}}) {
+            const auto r = nsrun({option, "--", "true"});
+            if (r.status != 124 || r.out.rfind("nsrun: true: " + what, 0) != 0 ||
+                r.out.find("namespace file") != std::string::npos || r.out.find("has exited") != std::string::npos)
+                return option + " -> " + std::to_string(r.status) + " " + r.out;
+        }
+        return std::string();
+    }));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

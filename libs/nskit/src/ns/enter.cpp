@@ -6,6 +6,7 @@
 #include <nskit/sys/error.hpp>
 #include <nskit/sys/nsfs.hpp>
 #include <nskit/sys/pidfd.hpp>
+#include <nskit/sys/pidref.hpp>
 #include <nskit/sys/detail/proc_status.hpp>
 
 #include <dirent.h>
@@ -194,10 +195,10 @@ void enter_pid(pid_t pid, const enter_options& o, std::error_code& ec) noexcept
         ec = make_error_code(error::bad_pid);
         return;
     }
-    auto fd = sys::pidfd_open(pid, ec);
+    auto target = sys::pidref::open(pid, ec); // a thread id: error::thread_id, not ENOENT
     if (ec)
         return;
-    enter(fd.get(), o, ec);
+    enter(target.pidfd(), o, ec);
 }
 
 void enter_pid(pid_t pid, const enter_options& o)

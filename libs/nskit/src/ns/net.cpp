@@ -202,6 +202,8 @@ std::error_code parent(pid_t child, const plan& p, outer_veth* made) noexcept
         return {};
     std::error_code ec;
     auto inner = sys::open_ns(child, sys::ns_type::net, ec);
+    if (ec == std::errc::no_such_file_or_directory && !proc_missing())
+        ec = std::make_error_code(std::errc::no_such_process); // the child is gone
     if (!ec)
         connect_veth(*o.veth, o.veth->peer_netns_fd, inner.get(), ec, made);
     return ec ? as_setup_error(setup_step::veth, ec) : ec;

@@ -64,6 +64,7 @@ void check_options(const std::string& op, const options& o);
 
 // plan.cpp: validate, then each feature's prepare.
 std::error_code make_plan(const options& o, plan& p);
+bool proc_missing() noexcept; // /proc is not procfs (or absent) in the caller's mount namespace
 
 // child.cpp: the child after clone, async-signal-safe, raw system calls
 // only (see raw.hpp).

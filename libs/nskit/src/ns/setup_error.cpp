@@ -123,29 +123,49 @@ op_kind step_kind(setup_step s) noexcept
     }
 }
 
+constexpr std::string_view proc_needed =
+    "/proc is not mounted (procfs): the user namespace's maps are written to /proc/PID of the child";
+
 // Advice for a step that knows more than its kind.
 std::string_view step_hint(setup_step s, int e) noexcept
 {
     switch (s) {
+    case setup_step::validate:
+        if (e == EINVAL) // setup()'s only refusal of this kind
+            return "setup() cannot make a PID namespace: the caller cannot become its PID 1 (run() and spawn() "
+                   "start an init in one)";
+        break;
     case setup_step::setgroups:
         if (e == EACCES)
             return "cannot open the child's /proc files: make the caller dumpable (prctl PR_SET_DUMPABLE)";
+        if (e == ENOENT)
+            return proc_needed;
         break;
     case setup_step::uid_map:
     case setup_step::gid_map:
+        if (e == ENOENT) // the plan checks /proc first; a vanished child is ESRCH
+            return proc_needed;
         if (e == EINVAL)
             return "the kernel refused the map (overlapping ranges, zero count, or ids not mapped in the parent)";
         if (e == EPERM)
             return "mapping ids other than your own needs CAP_SETUID/CAP_SETGID (run as root, or map only your "
                    "own id)";
         break;
-    case setup_step::tmp_check:
-        if (e == ELOOP)
-            return "/tmp is a symbolic link: refusing to mount over it";
-        break;
     case setup_step::veth:
         if (e == ENOTSUP || e == ENOSYS)
             return "net layer not merged";
+        if (e == ENOENT)
+            return "/proc is not mounted (procfs): the child's network namespace is opened as /proc/PID/ns/net";
+        break;
+    case setup_step::timens_offsets:
+        if (e == ENOENT)
+            return "/proc is not mounted (procfs): the offsets are written to /proc/PID/timens_offsets";
+        break;
+    case setup_step::tmp_check:
+        if (e == ELOOP)
+            return "/tmp is a symbolic link: refusing to mount over it";
+        if (e == ENOENT || e == ENOTDIR)
+            return "there is no directory /tmp in this mount namespace to mount the tmpfs on";
         break;
     case setup_step::exec:
         if (e == EACCES)

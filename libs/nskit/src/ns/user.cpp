@@ -21,8 +21,13 @@ std::error_code write_proc(pid_t pid, const char* file, const std::string& text)
 {
     const std::string path = "/proc/" + std::to_string(pid) + "/" + file;
     unique_fd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
-    if (!fd)
-        return nskit::detail::last_error();
+    if (!fd) {
+        const auto ec = nskit::detail::last_error();
+        // with procfs there, a missing file means the child is gone
+        return ec == std::errc::no_such_file_or_directory && !proc_missing()
+                   ? std::make_error_code(std::errc::no_such_process)
+                   : ec;
+    }
     // uid_map and gid_map take the whole map in one write at offset 0
     const ssize_t n = ::write(fd.get(), text.data(), text.size());
     if (n < 0)

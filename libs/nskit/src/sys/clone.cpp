@@ -1,4 +1,5 @@
 #include <nskit/sys/clone.hpp>
+#include <nskit/sys/nsfs.hpp>
 #include <nskit/sys/detail/clone_args.hpp>
 #include <nskit/sys/detail/syscall.hpp>
 #include <nskit/sys/error.hpp>
@@ -353,6 +354,18 @@ void unshare(clone_flags flags)
 void setns(int ns_fd, std::optional<ns_type> expected, std::error_code& ec) noexcept
 {
     ec.clear();
+    if (expected) { // the kernel's EINVAL would not say that the fd is of another type
+        std::error_code e;
+        const ns_type actual = ns_get_nstype(ns_fd, e);
+        if (!e && actual != *expected) {
+            ec = make_error_code(error::wrong_namespace_type);
+            return;
+        }
+        if (e == std::errc::inappropriate_io_control_operation) { // ENOTTY: not an nsfs file
+            ec = make_error_code(error::not_a_namespace);
+            return;
+        }
+    }
     const int nstype = expected ? static_cast<int>(static_cast<std::uint64_t>(info(*expected).flag)) : 0;
     if (::setns(ns_fd, nstype) != 0)
         ec = last_error();
@@ -362,8 +375,16 @@ void setns(int ns_fd, std::optional<ns_type> expected)
 {
     std::error_code ec;
     setns(ns_fd, expected, ec);
-    throw_if(ec, op_kind::namespace_enter, std::string("setns(fd ").append(std::to_string(ns_fd)).append(expected ? ", " : "")
-                     .append(expected ? to_string(*expected) : "").append(")"));
+    std::string op = std::string("setns(fd ").append(std::to_string(ns_fd)).append(expected ? ", " : "")
+                         .append(expected ? to_string(*expected) : "").append(")");
+    if (ec == error::wrong_namespace_type) { // name what the fd is
+        std::error_code e;
+        const ns_type actual = ns_get_nstype(ns_fd, e);
+        if (!e && expected)
+            op.append(": fd ").append(std::to_string(ns_fd)).append(" is a ").append(to_string(actual))
+                .append(" namespace, not ").append(to_string(*expected));
+    }
+    throw_if(ec, op_kind::namespace_enter, op);
 }
 
 void setns_pidfd(int pidfd, clone_flags namespaces, std::error_code& ec) noexcept

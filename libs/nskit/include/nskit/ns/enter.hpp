@@ -27,6 +27,7 @@ struct enter_options {
 // ones.  Needs a single-threaded caller for user and mount namespaces.
 void enter(int pidfd, const enter_options& opts, std::error_code& ec) noexcept;
 void enter(int pidfd, const enter_options& opts = {});
+// A thread id that is not a process (thread-group leader): nskit::error::thread_id.
 void enter_pid(pid_t pid, const enter_options& opts, std::error_code& ec) noexcept;
 void enter_pid(pid_t pid, const enter_options& opts = {});
 // The per-namespace path, always.

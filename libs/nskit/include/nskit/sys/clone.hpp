@@ -118,7 +118,9 @@ void setns(int, int) = delete;
 void unshare(clone_flags flags, std::error_code& ec) noexcept;
 void unshare(clone_flags flags);
 
-// setns(2) with a namespace fd; `expected` (if set) makes the kernel check the type.
+// setns(2) with a namespace fd; with `expected` the fd's type is checked
+// first (NS_GET_NSTYPE): nskit::error::wrong_namespace_type (the throwing
+// form names the fd's type) or not_a_namespace, before the kernel's EINVAL.
 void setns(int ns_fd, std::optional<ns_type> expected, std::error_code& ec) noexcept;
 void setns(int ns_fd, std::optional<ns_type> expected = std::nullopt);
 // setns(2) with a pidfd: join several of that process's namespaces at once (5.8).
