@@ -146,13 +146,20 @@ BOOST_AUTO_TEST_CASE(overrun_is_enobufs_and_reading_goes_on, *boost::unit_test::
     BOOST_TEST(std::string(nskit::hint(std::error_code(ENOBUFS, std::system_category()),
                                        nskit::op_kind::proc_connector))
                    .find("events lost") != std::string::npos);
-    // Still subscribed: a new child is seen.
+    // Still subscribed: events go on arriving after the loss (a new child
+    // makes some; other processes may overrun the tiny buffer again, so a
+    // repeated ENOBUFS is no failure, and which events survive is not asserted).
     const pid_t child = fork_exec_true();
-    got.clear();
-    const bool seen = read_until(
-        c, got, [&](const auto& v) { return has(v, proc_event::kind::exit, child); }, ec);
     ::waitpid(child, nullptr, 0);
-    BOOST_TEST(seen);
+    got.clear();
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (got.empty() && std::chrono::steady_clock::now() < deadline) {
+        pollfd p{c.fd(), POLLIN, 0};
+        ::poll(&p, 1, 200);
+        c.read(got, ec);
+        BOOST_TEST((!ec || ec == std::errc::no_buffer_space), ec.message());
+    }
+    BOOST_TEST(!got.empty());
 }
 
 BOOST_AUTO_TEST_SUITE_END()
