@@ -3,6 +3,7 @@
 #include "test_support.hpp"
 
 #include <nskit/sys/error.hpp>
+#include <nskit/sys/ns_identity.hpp>
 
 #include <fcntl.h>
 #include <sched.h>
@@ -24,11 +25,29 @@ using namespace std::chrono_literals;
 
 namespace {
 
-std::uint64_t inode_of(pid_t pid, const char* entry)
+// NS_GET_ID of a live namespace by its inode (0 when gone): events are
+// matched by it, since an inode is reused once its namespace dies.
+std::map<std::uint64_t, std::uint64_t>& ids()
 {
-    struct stat st{};
+    static std::map<std::uint64_t, std::uint64_t> m;
+    return m;
+}
+std::uint64_t remember_id(pid_t pid, const char* entry)
+{
     const std::string path = "/proc/" + std::to_string(pid) + "/ns/" + entry;
-    return ::stat(path.c_str(), &st) == 0 ? st.st_ino : 0;
+    const nskit::unique_fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    std::error_code ec;
+    const auto id = fd ? nskit::sys::identify(fd.get(), ec) : nskit::sys::ns_identity{};
+    if (id.inode.ino)
+        ids()[id.inode.ino] = id.id;
+    return id.inode.ino;
+}
+bool same(const watch_event& e, ns_type type, std::uint64_t ino)
+{
+    if (e.identity.type != type || e.identity.inode.ino != ino)
+        return false;
+    const auto known = ids().find(ino);
+    return known == ids().end() || !known->second || e.identity.id == known->second;
 }
 
 // A child that runs `before` (unshare, mounts ...) and then execs sleep;
@@ -101,7 +120,7 @@ struct recorder {
     bool wait_kind(watch_event_kind k, ns_type type, std::uint64_t ino)
     {
         return wait_for([&](const watch_event& e) {
-            return e.kind == k && e.identity.type == type && e.identity.inode.ino == ino;
+            return e.kind == k && same(e, type, ino);
         });
     }
     // The kinds of events about one namespace, in order.
@@ -109,14 +128,14 @@ struct recorder {
     {
         std::vector<watch_event_kind> v;
         for (const auto& e : all)
-            if (e.identity.type == type && e.identity.inode.ino == ino)
+            if (same(e, type, ino))
                 v.push_back(e.kind);
         return v;
     }
     const watch_event* find(watch_event_kind k, ns_type type, std::uint64_t ino) const
     {
         for (const auto& e : all)
-            if (e.kind == k && e.identity.type == type && e.identity.inode.ino == ino)
+            if (e.kind == k && same(e, type, ino))
                 return &e;
         return nullptr;
     }
@@ -165,10 +184,10 @@ BOOST_AUTO_TEST_CASE(process_held_namespaces_appear_and_disappear, *boost::unit_
     BOOST_REQUIRE(r.w.sources().connector);
     exec_child c([] { return unshare_or_errno(CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWCGROUP); });
     BOOST_REQUIRE_MESSAGE(c.error == 0, std::strerror(c.error));
-    const std::map<ns_type, std::uint64_t> mine{{ns_type::uts, inode_of(c.pid, "uts")},
-                                                 {ns_type::ipc, inode_of(c.pid, "ipc")},
-                                                 {ns_type::net, inode_of(c.pid, "net")},
-                                                 {ns_type::cgroup, inode_of(c.pid, "cgroup")}};
+    const std::map<ns_type, std::uint64_t> mine{{ns_type::uts, remember_id(c.pid, "uts")},
+                                                 {ns_type::ipc, remember_id(c.pid, "ipc")},
+                                                 {ns_type::net, remember_id(c.pid, "net")},
+                                                 {ns_type::cgroup, remember_id(c.pid, "cgroup")}};
     for (const auto& [type, ino] : mine) {
         BOOST_REQUIRE(ino != 0u);
         BOOST_TEST(r.wait_kind(K::appeared, type, ino), to_string(type));
@@ -199,7 +218,7 @@ BOOST_AUTO_TEST_CASE(fd_and_bind_mount_holders_keep_a_namespace, *boost::unit_te
     recorder r(fast_options());
     exec_child c([] { return unshare_or_errno(CLONE_NEWUTS | CLONE_NEWNET); });
     BOOST_REQUIRE_MESSAGE(c.error == 0, std::strerror(c.error));
-    const std::uint64_t uts = inode_of(c.pid, "uts"), net = inode_of(c.pid, "net");
+    const std::uint64_t uts = remember_id(c.pid, "uts"), net = remember_id(c.pid, "net");
     const std::string net_path = "/proc/" + std::to_string(c.pid) + "/ns/net";
     // The mount holder: its own mount namespace, the netns bound onto a file in it.
     exec_child m([&] {
@@ -265,7 +284,7 @@ BOOST_AUTO_TEST_CASE(unshare_without_exec_is_seen_at_the_rescan, *boost::unit_te
     }
     ::close(go[0]);
     ::close(done[1]);
-    const std::uint64_t before = inode_of(pid, "uts");
+    const std::uint64_t before = remember_id(pid, "uts");
     // Known to the watcher: a rescan after the fork has run.
     const std::size_t scans = r.w.rescans();
     r.wait_for([&](const watch_event&) { return r.w.rescans() > scans + 1; });
@@ -273,13 +292,12 @@ BOOST_AUTO_TEST_CASE(unshare_without_exec_is_seen_at_the_rescan, *boost::unit_te
     BOOST_TEST(::write(go[1], "x", 1) == 1);
     char b = 0;
     BOOST_TEST(::read(done[0], &b, 1) == 1);
-    const std::uint64_t after = inode_of(pid, "uts");
+    const std::uint64_t after = remember_id(pid, "uts");
     BOOST_TEST(after != before);
     BOOST_TEST(r.wait_kind(K::entered, ns_type::uts, after));
     if (const auto* e = r.find(K::entered, ns_type::uts, after))
         BOOST_TEST(e->pid == pid);
-    const auto* left = r.find(K::left, ns_type::uts, before);
-    BOOST_TEST((left && left->pid == pid));
+    BOOST_TEST(r.wait_for([&](const watch_event& e) { return e.kind == K::left && e.pid == pid && same(e, ns_type::uts, before); }));
     BOOST_TEST((r.kinds(ns_type::uts, after) == std::vector<K>{K::appeared, K::entered}),
                kinds_text(r.kinds(ns_type::uts, after)));
     ::kill(pid, SIGKILL);
@@ -298,7 +316,7 @@ BOOST_AUTO_TEST_CASE(types_filter_what_is_reported, *boost::unit_test::precondit
     recorder r(o);
     exec_child c([] { return unshare_or_errno(CLONE_NEWUTS | CLONE_NEWIPC); });
     BOOST_REQUIRE(c.error == 0);
-    const std::uint64_t ipc = inode_of(c.pid, "ipc");
+    const std::uint64_t ipc = remember_id(c.pid, "ipc");
     BOOST_TEST(r.wait_kind(K::appeared, ns_type::ipc, ipc));
     c.end();
     BOOST_TEST(r.wait_kind(K::disappeared, ns_type::ipc, ipc));
@@ -315,8 +333,8 @@ BOOST_AUTO_TEST_CASE(initial_snapshot_lists_what_exists)
     recorder r(o);
     BOOST_TEST(r.w.namespace_count() > 0u);
     r.w.wait(r.all, 0ms);
-    BOOST_TEST(r.find(K::exists, ns_type::net, inode_of(::getpid(), "net")));
-    BOOST_TEST(r.find(K::exists, ns_type::mnt, inode_of(::getpid(), "mnt")));
+    BOOST_TEST(r.find(K::exists, ns_type::net, remember_id(::getpid(), "net")));
+    BOOST_TEST(r.find(K::exists, ns_type::mnt, remember_id(::getpid(), "mnt")));
     BOOST_TEST(r.w.live().size() == r.w.namespace_count());
 }
 
@@ -335,7 +353,7 @@ BOOST_AUTO_TEST_CASE(unprivileged_falls_back_to_rescans)
         if (c.error == EPERM || c.error == ENOSPC || c.error == EINVAL)
             return std::string(); // no unprivileged user namespaces here: the fallback itself was checked
         NSKIT_EXPECT(c.error == 0);
-        const std::uint64_t uts = inode_of(c.pid, "uts");
+        const std::uint64_t uts = remember_id(c.pid, "uts");
         NSKIT_EXPECT(r.wait_kind(K::appeared, ns_type::uts, uts));
         NSKIT_EXPECT(r.find(K::appeared, ns_type::uts, uts)->source == watch_source::rescan);
         c.end();
