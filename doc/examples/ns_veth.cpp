@@ -16,10 +16,10 @@
 int main()
 {
     nskit::ns::options o;
-    o.veth = nskit::ns::veth_options{};
-    o.veth->name = "nskit-ex" + std::to_string(::getpid() % 10000); // outside end
-    o.veth->peer = "eth0";                                           // inside end
-    o.veth->address = "10.233.0.1/30";
+    o.veth = nskit::net::veth_recipe{};
+    o.veth->local_name = "nskit-ex" + std::to_string(::getpid() % 10000); // outside end
+    o.veth->peer_name = "eth0";                                      // inside end
+    o.veth->local_address = "10.233.0.1/30";
     o.veth->peer_address = "10.233.0.2/30";
     auto status = nskit::ns::run([] {
         // inside: eth0 carries 10.233.0.2
@@ -33,6 +33,6 @@ int main()
         std::cout << "inside: eth0 has " << addr << "\n";
         return std::string(addr) == "10.233.0.2" ? 0 : 1;
     }, o);
-    std::cout << "outside: " << o.veth->name << " had 10.233.0.1/30; the pair went with the namespace\n";
+    std::cout << "outside: " << o.veth->local_name << " had 10.233.0.1/30; the pair went with the namespace\n";
     return status.code;
 }

@@ -92,7 +92,7 @@ namespace {
     [[maybe_unused]] nskit::ns::options o{.net = true};
     [[maybe_unused]] nskit::ns::tmp_options t{.mode = 0700};
     [[maybe_unused]] nskit::ns::user_options u{.deny_setgroups = false};
-    [[maybe_unused]] nskit::ns::veth_options nv{.routes = false};
+    [[maybe_unused]] nskit::ns::options nv{.veth = nskit::net::veth_recipe{.routes = false}};
     [[maybe_unused]] nskit::ns::id_range ir{.count = 2};
     [[maybe_unused]] nskit::ns::spawn_options so{.inherit_env = false};
     [[maybe_unused]] nskit::ns::enter_options eo{.follow_root_and_cwd = false};

@@ -104,7 +104,7 @@ BOOST_AUTO_TEST_CASE(implied_namespaces)
     o.hostname = std::string(1, 'h');
     BOOST_TEST((o.namespaces() == clone_flag::newuts));
     o = {};
-    o.veth = ns::veth_options{};
+    o.veth = nskit::net::veth_recipe{};
     BOOST_TEST((o.namespaces() == clone_flag::newnet));
     o = {};
     o.monotonic_offset = std::chrono::seconds(1);
@@ -135,13 +135,13 @@ BOOST_AUTO_TEST_CASE(validate)
     o.tmp->size = "1m,uid=0";
     BOOST_TEST((o.validate() == std::errc::invalid_argument));
     o = {};
-    o.veth = ns::veth_options{"averyveryverylongname", "", "", "", -1, true};
+    o.veth = nskit::net::veth_recipe{.local_name = "averyveryverylongname"};
     BOOST_TEST((o.validate() == nskit::error::bad_interface_name));
-    o.veth->name = "ok0";
-    o.veth->peer = "a:b";
+    o.veth->local_name = "ok0";
+    o.veth->peer_name = "a:b";
     BOOST_TEST((o.validate() == nskit::error::bad_interface_name));
-    o.veth->peer = "";
-    o.veth->address = "10.0.0.1/33";
+    o.veth->peer_name = "";
+    o.veth->local_address = "10.0.0.1/33";
     BOOST_TEST((o.validate() == nskit::error::bad_prefix_length));
     o = {};
     o.user = ns::user_options{{{0, 0, 0}}, {}, true};
@@ -192,12 +192,13 @@ BOOST_AUTO_TEST_CASE(id_map_text_fits_one_write)
 BOOST_AUTO_TEST_CASE(check_veth_names_the_field)
 {
     struct bad_case {
-        ns::veth_options v;
+        nskit::net::veth_recipe v;
         nskit::error expected;
         std::string text;
     };
     const auto veth = [](std::string address, std::string peer_address) {
-        return ns::veth_options{"nsv0", "", std::move(address), std::move(peer_address), -1, true};
+        return nskit::net::veth_recipe{
+            .local_name = "nsv0", .local_address = std::move(address), .peer_address = std::move(peer_address)};
     };
     for (const auto& [v, expected, text] : std::vector<bad_case>{
              {veth("10.0.0.1/33", ""), nskit::error::bad_prefix_length,
@@ -212,8 +213,9 @@ BOOST_AUTO_TEST_CASE(check_veth_names_the_field)
               "veth addresses '10.0.0.1/24' and 'fd00::2/64': one is IPv4, the other IPv6: "},
              {veth("10.0.0.1/24", "10.0.0.1/16"), nskit::error::bad_address,
               "veth addresses '10.0.0.1/24' and '10.0.0.1/16': both ends would have 10.0.0.1: "},
-             {ns::veth_options{"a/b", "", "", "", -1, true}, nskit::error::bad_interface_name, "veth name 'a/b': a '/' or ':': bad interface name"},
-             {ns::veth_options{"nsv0", "..", "", "", -1, true}, nskit::error::bad_interface_name,
+             {nskit::net::veth_recipe{.local_name = "a/b"}, nskit::error::bad_interface_name,
+              "veth name 'a/b': a '/' or ':': bad interface name"},
+             {nskit::net::veth_recipe{.local_name = "nsv0", .peer_name = ".."}, nskit::error::bad_interface_name,
               "veth peer name '..': '.' and '..' are refused: bad interface name"},
          }) {
         std::error_code ec;
@@ -240,6 +242,17 @@ BOOST_AUTO_TEST_CASE(check_veth_names_the_field)
     BOOST_TEST(!ec);
     ns::check_veth(veth("", ""), ec);
     BOOST_TEST(!ec);
+    // The peer's namespace is the new one: nskit fills it in.
+    auto given = veth("", "");
+    given.peer_netns_fd = 0;
+    ns::check_veth(given, ec);
+    BOOST_TEST((ec == std::errc::invalid_argument));
+    try {
+        ns::check_veth(given);
+        BOOST_ERROR("no exception for peer_netns_fd 0");
+    } catch (const std::system_error& e) {
+        BOOST_TEST(std::string(e.what()).rfind("veth peer_netns_fd 0: ", 0) == 0u, e.what());
+    }
 }
 
 namespace {

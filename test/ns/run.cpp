@@ -228,7 +228,8 @@ BOOST_AUTO_TEST_CASE(veth_to_parent_addressed_both_ends, *utf::precondition(nski
 {
     const std::string name = "nskv" + std::to_string(::getpid() % 100000);
     ns::options o;
-    o.veth = ns::veth_options{name, "eth0", "10.231.7.1/24", "10.231.7.2/24", -1, true};
+    o.veth = nskit::net::veth_recipe{
+        .local_name = name, .peer_name = "eth0", .local_address = "10.231.7.1/24", .peer_address = "10.231.7.2/24"};
     auto p = ns::spawn("sleep", {"10"}, o);
     // oracles: ip(8) outside and inside
     const std::string outside = nskit::test::run_program({"ip", "-j", "addr", "show", "dev", name});
@@ -251,7 +252,7 @@ BOOST_AUTO_TEST_CASE(veth_to_parent_addressed_both_ends, *utf::precondition(nski
 BOOST_AUTO_TEST_CASE(veth_name_taken_reports_step, *utf::precondition(nskit::test::privileged()))
 {
     ns::options o;
-    o.veth = ns::veth_options{"lo", "eth0", "", "", -1, true};
+    o.veth = nskit::net::veth_recipe{.local_name = "lo", .peer_name = "eth0"};
     std::error_code ec;
     ns::run([] { return 0; }, o, ec);
     BOOST_TEST((ns::failed_step(ec) == ns::setup_step::veth));
@@ -653,7 +654,7 @@ BOOST_AUTO_TEST_CASE(invalid_options_rejected_before_any_side_effect)
     ns::run([] { return 0; }, o, ec);
     BOOST_TEST((ec == std::errc::invalid_argument));
     o = {};
-    o.veth = ns::veth_options{"bad/name", "", "", "", -1, true};
+    o.veth = nskit::net::veth_recipe{.local_name = "bad/name"};
     ns::run([] { return 0; }, o, ec);
     BOOST_TEST((ec == nskit::error::bad_interface_name));
 }

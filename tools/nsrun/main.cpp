@@ -76,20 +76,20 @@ std::string interface_address(const char* option, const std::string& text)
 // --veth NAME[:PEER], --addr OUTSIDE[,INSIDE], --peer-addr INSIDE: every
 // part checked here, before anything is created.  A second --addr part
 // and --peer-addr both name the inside address: refused, not one ignored.
-ns::veth_options veth_from(const std::string& veth, const std::string* addr, const std::string* peer_addr)
+nskit::net::veth_recipe veth_from(const std::string& veth, const std::string* addr, const std::string* peer_addr)
 {
-    ns::veth_options v;
+    nskit::net::veth_recipe v;
     const auto colon = veth.find(':');
-    v.name = veth.substr(0, colon);
-    v.peer = colon == std::string::npos ? "eth0" : veth.substr(colon + 1);
-    if (colon != std::string::npos && v.peer.empty())
+    v.local_name = veth.substr(0, colon);
+    v.peer_name = colon == std::string::npos ? "eth0" : veth.substr(colon + 1);
+    if (colon != std::string::npos && v.peer_name.empty())
         throw usage_error("--veth: '" + veth + "': no PEER name after ':'");
     bool inside_from_addr = false;
     if (addr) {
         const auto comma = addr->find(',');
         if (comma != std::string::npos && addr->find(',', comma + 1) != std::string::npos)
             throw usage_error("--addr: '" + *addr + "': at most two addresses, OUTSIDE[,INSIDE]");
-        v.address = interface_address("--addr", addr->substr(0, comma));
+        v.local_address = interface_address("--addr", addr->substr(0, comma));
         if (comma != std::string::npos) {
             if (peer_addr)
                 throw usage_error("--peer-addr: '" + *peer_addr + "': the inside address is already given by --addr '" +

@@ -21,6 +21,8 @@ namespace nskit::inspect::detail {
 enum class path_rule {
     follow,          // a path the caller typed, in the caller's own namespace
     magic_link,      // /proc/PID/fd/N or /proc/PID/ns/X: the link itself, nothing beyond
+    ns_link,         // /proc/PID/ns/X only: always an nsfs file (proc_ns_get_link),
+                     // so opened at once, not through O_PATH and a reopen
     in_root,         // a path inside another root: no symlink at all (openat2
                      // RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS, or O_NOFOLLOW step by step)
 };

@@ -143,17 +143,14 @@ void scanner::add_mounts_of(std::size_t mntns, pid_t pid, std::string_view text)
 // nsfs bind mounts, in every mount namespace a process is in.
 void scanner::scan_mounts()
 {
-    for (auto [mntns, pid] : mount_ns_reader_) {
-        char path[48];
-        std::snprintf(path, sizeof path, "%d/mountinfo", pid);
-        std::error_code ec;
-        const std::string text = read_text_at(proc_.get(), path, ec);
-        if (ec) {
-            if (!gone(ec))
-                snap_.add_gap(gap_kind::mounts, pid, ec);
+    for (auto& r : mount_ns_reader_) {
+        if (r.error) {
+            if (!gone(r.error))
+                snap_.add_gap(gap_kind::mounts, r.pid, r.error);
             continue;
         }
-        add_mounts_of(mntns, pid, text);
+        add_mounts_of(r.mntns, r.pid, r.text);
+        std::string().swap(r.text);
     }
 }
 

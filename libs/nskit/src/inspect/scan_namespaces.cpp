@@ -165,13 +165,13 @@ std::size_t scanner::unopened(ns_type type, std::uint64_t ino, std::error_code w
     return idx;
 }
 
-// The namespace at /proc/`rel` (a ns/ or fd/ magic link) that was seen to be (type, ino).
+// The namespace at /proc/`rel` (an ns/ link) that was seen to be (type, ino).
 std::size_t scanner::resolve(const char* rel, ns_type type, std::uint64_t ino)
 {
     if (auto it = by_ino_.find(ino); it != by_ino_.end())
         return it->second;
     std::error_code ec;
-    const unique_fd fd = open_nsfs(proc_.get(), rel, path_rule::magic_link, ino, proc_.get(), ec);
+    const unique_fd fd = open_nsfs(proc_.get(), rel, path_rule::ns_link, ino, proc_.get(), ec);
     if (!ec) {
         const std::size_t idx = describe(fd.get(), type);
         if (idx != none)
@@ -254,8 +254,12 @@ void scanner::add_process(raw_process& r)
     r.pidfd = -1;
     const auto& leader = snap_.processes[pidx];
     const std::size_t m = leader.ns[0];
-    if (opt_.mounts && m != none && leader.state == process_state::running && mount_ns_seen_.insert(m).second)
-        mount_ns_reader_.emplace_back(m, pid);
+    if (opt_.mounts && m != none && leader.state == process_state::running && mount_ns_seen_.insert(m).second) {
+        std::snprintf(dir, sizeof dir, "%d/mountinfo", pid);
+        mount_reader reader{m, pid, {}, {}};
+        reader.text = read_text_at(proc_.get(), dir, reader.error);
+        mount_ns_reader_.push_back(std::move(reader));
+    }
     for (const auto& t : r.threads) {
         process_info ti;
         const auto& lp = snap_.processes[pidx];

@@ -151,7 +151,15 @@ private:
     std::uint64_t nsfs_dev_ = 0;
     std::unordered_map<std::uint64_t, std::size_t> by_ino_;
     std::unordered_set<std::uint64_t> sockets_seen_;
-    std::vector<std::pair<std::size_t, pid_t>> mount_ns_reader_; // mnt ns index -> a pid in it
+    // A process in each mount namespace, and its mountinfo: read when the
+    // namespace is first met, during phase 1, so that the serial tail only parses.
+    struct mount_reader {
+        std::size_t mntns;
+        pid_t pid;
+        std::string text;
+        std::error_code error;
+    };
+    std::vector<mount_reader> mount_ns_reader_;
     std::unordered_set<std::size_t> mount_ns_seen_;
     std::vector<target_ref> targets_;
     std::vector<std::uint64_t> kernel_ids_; // mount namespace ids the kernel listed before the scan, sorted

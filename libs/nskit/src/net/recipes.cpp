@@ -112,10 +112,12 @@ void wire(const veth_recipe& r, netlink& here, veth_pair* made, std::error_code&
     check_recipe(r, local, peer, ec);
     if (ec)
         return;
-    here = netlink::open(ec);
+    here = r.local_netns_fd >= 0 ? netlink::open_in(r.local_netns_fd, ec) : netlink::open(ec);
     if (ec)
-        return fail_at("open netlink");
-    auto there = detail_access::open_in(here, r.peer_netns_fd, ec);
+        return fail_at(r.local_netns_fd >= 0 ? "open netlink in the local netns" : "open netlink");
+    // Back from the peer's netns: to ours, which `here` is in unless local_netns_fd moved it.
+    auto there = r.local_netns_fd >= 0 ? netlink::open_in(r.peer_netns_fd, ec)
+                                       : detail_access::open_in(here, r.peer_netns_fd, ec);
     if (ec)
         return fail_at("open netlink in the target netns");
     veth_options o;

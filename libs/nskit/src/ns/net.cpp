@@ -6,7 +6,6 @@
 
 #include <nskit/sys/clone.hpp>
 #include <nskit/sys/error.hpp>
-#include <nskit/sys/in_netns.hpp>
 #include <nskit/sys/nsfs.hpp>
 
 #include <nskit/net/loopback.hpp>
@@ -26,27 +25,33 @@ std::string last_net_detail()
 
 namespace nskit::ns {
 
-std::error_code detail::veth_problem(const veth_options& v, std::string* why)
+std::error_code detail::veth_problem(const net::veth_recipe& v, std::string* why)
 {
     const auto say = [&](std::string text) { *why = std::move(text); }; // only when why is given
     std::error_code ec;
     using nskit::net::check_interface_name;
     using nskit::net::interface_address_problem;
     using nskit::net::parse_interface_address;
-    for (const auto* name : {&v.name, &v.peer}) {
-        if (name == &v.peer && v.peer.empty())
+    for (const auto* name : {&v.local_name, &v.peer_name}) {
+        if (name == &v.peer_name && v.peer_name.empty())
             continue; // "eth0"
         if (check_interface_name(*name, ec); ec) {
             if (why)
-                say(std::string(name == &v.name ? "veth name '" : "veth peer name '") + *name +
+                say(std::string(name == &v.local_name ? "veth name '" : "veth peer name '") + *name +
                     "': " + nskit::net::interface_name_problem(*name));
             return ec;
         }
     }
-    nskit::net::cidr local, peer;
-    if (!v.address.empty() && (local = parse_interface_address(v.address, ec), ec)) {
+    if (v.peer_netns_fd != -1) {
         if (why)
-            say("veth address '" + v.address + "': " + interface_address_problem(v.address));
+            say("veth peer_netns_fd " + std::to_string(v.peer_netns_fd) +
+                ": the peer end is in the new network namespace, which nskit fills in; leave it -1");
+        return std::make_error_code(std::errc::invalid_argument);
+    }
+    nskit::net::cidr local, peer;
+    if (!v.local_address.empty() && (local = parse_interface_address(v.local_address, ec), ec)) {
+        if (why)
+            say("veth address '" + v.local_address + "': " + interface_address_problem(v.local_address));
         return ec;
     }
     if (!v.peer_address.empty() && (peer = parse_interface_address(v.peer_address, ec), ec)) {
@@ -56,7 +61,7 @@ std::error_code detail::veth_problem(const veth_options& v, std::string* why)
     }
     if (local.address.empty() || peer.address.empty())
         return {};
-    const auto both = [&] { return "veth addresses '" + v.address + "' and '" + v.peer_address + "': "; };
+    const auto both = [&] { return "veth addresses '" + v.local_address + "' and '" + v.peer_address + "': "; };
     if (local.address.family != peer.address.family) {
         if (why)
             say(both() + "one is IPv4, the other IPv6");
@@ -70,7 +75,7 @@ std::error_code detail::veth_problem(const veth_options& v, std::string* why)
     return ec;
 }
 
-void check_veth(const veth_options& v, std::error_code& ec) noexcept
+void check_veth(const net::veth_recipe& v, std::error_code& ec) noexcept
 {
     try {
         ec = detail::veth_problem(v, nullptr);
@@ -79,7 +84,7 @@ void check_veth(const veth_options& v, std::error_code& ec) noexcept
     }
 }
 
-void check_veth(const veth_options& v)
+void check_veth(const net::veth_recipe& v)
 {
     std::string why;
     const auto ec = detail::veth_problem(v, &why);
@@ -96,14 +101,14 @@ struct outer_veth {
     nskit::net::veth_pair pair;
 };
 
-std::shared_ptr<outer_veth> prepare_outer_veth(const veth_options& v, std::error_code& ec) noexcept
+std::shared_ptr<outer_veth> prepare_outer_veth(const net::veth_recipe& v, std::error_code& ec) noexcept
 {
     ec.clear();
     try {
         auto made = std::make_shared<outer_veth>();
-        made->name = v.name;
-        made->nl = v.peer_netns_fd >= 0 ? nskit::net::netlink::open_in(v.peer_netns_fd, ec)
-                                        : nskit::net::netlink::open(ec);
+        made->name = v.local_name;
+        made->nl = v.local_netns_fd >= 0 ? nskit::net::netlink::open_in(v.local_netns_fd, ec)
+                                         : nskit::net::netlink::open(ec);
         if (ec)
             return {};
         return made;
@@ -113,28 +118,13 @@ std::shared_ptr<outer_veth> prepare_outer_veth(const veth_options& v, std::error
     }
 }
 
-void connect_veth(const veth_options& v, int outer_netns_fd, int inner_netns_fd, std::error_code& ec,
-                  outer_veth* made) noexcept
+void make_veth(net::veth_recipe r, std::error_code& ec, outer_veth* made) noexcept
 {
     ec.clear();
     try {
-        nskit::net::veth_recipe r;
-        r.local_name = v.name;
-        r.peer_name = v.peer.empty() ? "eth0" : v.peer;
-        r.peer_netns_fd = inner_netns_fd;
-        r.local_address = v.address;
-        r.peer_address = v.peer_address;
-        r.routes = v.routes;
-        nskit::net::veth_pair pair;
-        if (outer_netns_fd < 0) {
-            pair = nskit::net::connect_veth(r, ec);
-        } else {
-            // The outer end in another namespace: this thread goes there and back.
-            std::error_code failed;
-            sys::in_netns(outer_netns_fd, [&]() noexcept { pair = nskit::net::connect_veth(r, failed); }, ec);
-            if (!ec)
-                ec = failed;
-        }
+        if (r.peer_name.empty())
+            r.peer_name = "eth0";
+        const auto pair = nskit::net::connect_veth(r, ec);
         if (!ec && made)
             made->pair = pair;
     } catch (...) {
@@ -204,8 +194,15 @@ std::error_code parent(pid_t child, const plan& p, outer_veth* made) noexcept
     auto inner = sys::open_ns(child, sys::ns_type::net, ec);
     if (ec == std::errc::no_such_file_or_directory && !proc_missing())
         ec = std::make_error_code(std::errc::no_such_process); // the child is gone
-    if (!ec)
-        connect_veth(*o.veth, o.veth->peer_netns_fd, inner.get(), ec, made);
+    if (!ec) {
+        try {
+            auto r = *o.veth;
+            r.peer_netns_fd = inner.get();
+            make_veth(std::move(r), ec, made);
+        } catch (...) {
+            ec = std::make_error_code(std::errc::not_enough_memory);
+        }
+    }
     return ec ? as_setup_error(setup_step::veth, ec) : ec;
 }
 
@@ -230,9 +227,15 @@ std::error_code here(const plan& p, int outer) noexcept
         return {};
     // We moved in: our end is the inner one, the peer goes back out.
     try {
-        const veth_options& v = *p.o->veth;
-        veth_options swapped{v.peer.empty() ? "eth0" : v.peer, v.name, v.peer_address, v.address, -1, v.routes};
-        connect_veth(swapped, -1, v.peer_netns_fd >= 0 ? v.peer_netns_fd : outer, ec);
+        const net::veth_recipe& v = *p.o->veth;
+        net::veth_recipe swapped = v;
+        swapped.local_name = v.peer_name.empty() ? "eth0" : v.peer_name;
+        swapped.peer_name = v.local_name;
+        swapped.local_address = v.peer_address;
+        swapped.peer_address = v.local_address;
+        swapped.local_netns_fd = -1;
+        swapped.peer_netns_fd = v.local_netns_fd >= 0 ? v.local_netns_fd : outer;
+        make_veth(std::move(swapped), ec);
     } catch (...) {
         ec = std::make_error_code(std::errc::not_enough_memory);
     }

@@ -12,7 +12,7 @@ namespace nskit::ns::detail {
 
 // check_veth's work: the error, and with `why` its text ("veth address
 // '10.0.0.1/33': prefix length 33 out of range 0..32").
-std::error_code veth_problem(const veth_options& v, std::string* why);
+std::error_code veth_problem(const net::veth_recipe& v, std::string* why);
 
 // The net layer's text for its last failure in this thread ("add peer
 // address 10.0.0.2/24: ...").
@@ -21,13 +21,11 @@ std::string last_net_detail();
 // The outer end of a veth pair made for a child: a netlink socket in its
 // namespace (opened before the clone) and the end's index, name and peer.
 struct outer_veth;
-std::shared_ptr<outer_veth> prepare_outer_veth(const veth_options& v, std::error_code& ec) noexcept;
+std::shared_ptr<outer_veth> prepare_outer_veth(const net::veth_recipe& v, std::error_code& ec) noexcept;
 
-// A veth pair between the namespace `outer_netns_fd` (-1: the caller's) and
-// `inner_netns_fd`: v.name/v.address outside, v.peer/v.peer_address inside.
-// With `made` (prepared in the same outer namespace), records the pair.
-void connect_veth(const veth_options& v, int outer_netns_fd, int inner_netns_fd, std::error_code& ec,
-                  outer_veth* made = nullptr) noexcept;
+// net::connect_veth with peer_name "eth0" when empty; with `made`
+// (prepared in r's local namespace), records the pair.
+void make_veth(net::veth_recipe r, std::error_code& ec, outer_veth* made = nullptr) noexcept;
 
 // Deletes the pair `made` records, by index, if its outer end is still
 // there and still that end (net::netlink::delete_veth): the kernel removes

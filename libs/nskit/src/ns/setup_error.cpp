@@ -232,7 +232,8 @@ std::string failed_input(const std::error_code& ec, const options& o, const spaw
     case setup_step::veth: {
         if (!o.veth)
             return {};
-        std::string names = quoted(o.veth->name) + " / " + quoted(o.veth->peer.empty() ? "eth0" : o.veth->peer);
+        std::string names =
+            quoted(o.veth->local_name) + " / " + quoted(o.veth->peer_name.empty() ? "eth0" : o.veth->peer_name);
         if (const auto d = detail::last_net_detail(); !d.empty())
             names += ": " + d;
         return names;

@@ -3,6 +3,7 @@
 // them in this process (setup) or run code / a program in them (run, spawn).
 #pragma once
 
+#include <nskit/net/recipes.hpp>
 #include <nskit/sys/clone_flags.hpp>
 
 #include <sys/types.h>
@@ -60,27 +61,25 @@ struct tmp_options {
 tmp_options parse_tmp_options(std::string_view text, std::error_code& ec) noexcept;
 tmp_options parse_tmp_options(std::string_view text);
 
-struct veth_options {
-    std::string name{};            // the end in the parent's (or peer_netns_fd's) namespace
-    std::string peer{};            // the end inside; default "eth0"
-    std::string address{};         // "10.0.0.1/24" on `name` (optional)
-    std::string peer_address{};    // "10.0.0.2/24" on `peer` (optional)
-    int peer_netns_fd = -1;        // namespace for `name`; -1: the caller's
-    bool routes = true;            // default routes via the other end
-};
-
+// options::veth is the net layer's veth_recipe: local_name (and
+// local_address) is the end outside, in local_netns_fd's namespace (-1:
+// the caller's); peer_name (and peer_address) the end inside the new
+// network namespace, "eth0" when empty.  peer_netns_fd is that new
+// namespace: nskit fills it in, so it must be -1 here.
 // Checks a veth request before any side effect (options::validate() does,
 // so run, spawn and setup refuse it before the first clone or unshare):
-//   name, peer      net::check_interface_name (peer empty: "eth0");
-//   address,        each empty (none) or net::parse_interface_address: a
+//   local_name,     net::check_interface_name (peer_name empty: "eth0");
+//   peer_name
+//   local_address,  each empty (none) or net::parse_interface_address: a
 //   peer_address    CIDR, IPv4 or IPv6, not the unspecified address
 //                   (0.0.0.0, ::) nor a multicast one;
-//   both given      one family, and not the same address on both ends.
+//   both given      one family, and not the same address on both ends;
+//   peer_netns_fd   -1 (std::errc::invalid_argument otherwise).
 // Errors: nskit::error::bad_interface_name, bad_address, bad_prefix_length.
 // The throwing form's text names the field and the value, e.g.
 // "veth address '10.0.0.1/33': prefix length 33 out of range 0..32: bad prefix length".
-void check_veth(const veth_options& v, std::error_code& ec) noexcept;
-void check_veth(const veth_options& v);
+void check_veth(const net::veth_recipe& v, std::error_code& ec) noexcept;
+void check_veth(const net::veth_recipe& v);
 
 // The offsets a new time namespace accepts for `clock` (CLOCK_MONOTONIC or
 // CLOCK_BOOTTIME) now.  The kernel (kernel/time/namespace.c,
@@ -114,7 +113,7 @@ struct options {
     bool uts = false;                         // private_uts
     bool sysvsem = false;                     // private_sysvsem: a fresh semaphore undo list
     // --- more ---
-    std::optional<veth_options> veth{};       // implies net
+    std::optional<net::veth_recipe> veth{};   // implies net; see check_veth
     std::string hostname{}, domainname{};     // imply uts
     bool cgroup = false;
     bool time = false;                        // CLOCK_MONOTONIC / CLOCK_BOOTTIME offsets
