@@ -94,7 +94,11 @@ int main(int argc, char** argv)
     } else if (mode == "root") {
         o.ipc = o.time = true;
         o.monotonic_offset = std::chrono::seconds(100);
-        o.veth = ns::veth_options{"nskfault1", "eth0", "10.198.0.1/30", "10.198.0.2/30"};
+        o.veth = nskit::net::veth_recipe{};
+        o.veth->local_name = "nskfault1";
+        o.veth->peer_name = "eth0";
+        o.veth->local_address = "10.198.0.1/30";
+        o.veth->peer_address = "10.198.0.2/30";
     } else {
         std::fprintf(stderr, "usage: fault_run user|root\n");
         return 2;
