@@ -366,13 +366,17 @@ std::optional<int> read_arguments(int argc, char** argv, arguments& a, ns::optio
 }
 
 // --cgroup-dir: the directory fd for CLONE_INTO_CGROUP, or an empty fd
-// after saying why.
-nskit::unique_fd open_cgroup_dir(const std::string& dir)
+// after saying why, with the status: a path that is no directory is a bad
+// value (120), a refusal or a resource shortage a setup failure.
+nskit::unique_fd open_cgroup_dir(const std::string& dir, int& status)
 {
     nskit::unique_fd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!fd) {
         const int e = errno; // before the stream can change it
-        std::cerr << "nsrun: open " << dir << ": " << std::system_category().message(e) << "\n";
+        std::cerr << "nsrun: --cgroup-dir " << dir << ": open: " << std::system_category().message(e) << "\n";
+        status = (e == ENOENT || e == ENOTDIR) ? exit_usage
+                 : (e == EPERM || e == EACCES) ? exit_permission
+                                               : exit_setup;
     }
     return fd;
 }
@@ -453,9 +457,10 @@ int main(int argc, char** argv)
         return *done;
     nskit::unique_fd cgroup_fd;
     if (!a.cgroup_dir.empty()) {
-        cgroup_fd = open_cgroup_dir(a.cgroup_dir);
+        int status = exit_setup;
+        cgroup_fd = open_cgroup_dir(a.cgroup_dir, status);
         if (!cgroup_fd)
-            return exit_usage;
+            return status;
         o.cgroup_fd = cgroup_fd.get();
     }
     (void)::signal(SIGCHLD, SIG_DFL); // cannot fail for SIGCHLD with SIG_DFL
