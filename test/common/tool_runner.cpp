@@ -57,7 +57,7 @@ std::vector<preopened_tool>& preopened()
 {
     static std::vector<preopened_tool> tools = [] {
         std::vector<preopened_tool> v;
-        for (const char* name : {"nsinfo", "nscmp", "nsrun"}) {
+        for (const char* name : {"nsinfo", "nscmp", "nsrun", "fault_run"}) { // fault_run: test/faults' target
             const std::string p = tool_path(name);
             if (!p.empty())
                 v.push_back({p, ::open(p.c_str(), O_PATH | O_CLOEXEC)});

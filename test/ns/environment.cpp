@@ -1,8 +1,12 @@
 #include <nskit/ns/environment.hpp>
 #include "test_support.hpp"
 
+#include <nskit/ns/run.hpp>
+
 #include <boost/test/unit_test.hpp>
 
+#include <cstdlib>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -63,6 +67,42 @@ BOOST_AUTO_TEST_CASE(bad_names_are_refused)
     std::size_t bad = 99;
     BOOST_TEST((ns::validate(v, &bad) == std::errc::invalid_argument));
     BOOST_TEST(bad == 1u);
+}
+
+// As an ns::options member: the callable's and the program's environment;
+// spawn_options::env still overrides; setup() refuses it.
+BOOST_AUTO_TEST_CASE(run_and_spawn_get_it)
+{
+    NSKIT_CHECK_CHILD(nskit::test::in_child([] {
+        ::setenv("NSKIT_KEPT", "k", 1);
+        ::setenv("NSKIT_DROPPED", "d", 1);
+        ns::options o;
+        o.env.keep = {"NSKIT_KEPT", "PATH"};
+        o.env.edits = {{false, "NSKIT_SET", "v=1"}, {true, "PATH", ""}};
+        const auto status = ns::run([] {
+            const char* k = std::getenv("NSKIT_KEPT");
+            const char* s = std::getenv("NSKIT_SET");
+            return k && std::strcmp(k, "k") == 0 && s && std::strcmp(s, "v=1") == 0 && !std::getenv("NSKIT_DROPPED") &&
+                           !std::getenv("PATH")
+                       ? 0
+                       : 1;
+        }, o);
+        NSKIT_EXPECT(status.shell_status() == 0);
+        NSKIT_EXPECT(std::getenv("NSKIT_DROPPED") != nullptr); // the caller's own is untouched
+        ns::spawn_options so;
+        so.env = {"NSKIT_SET=over"};
+        so.search_path = false;
+        auto p = ns::spawn("/usr/bin/sh",
+                           {"-c", "test \"$NSKIT_KEPT\" = k && test \"$NSKIT_SET\" = over && test -z \"$NSKIT_DROPPED\""},
+                           o, so);
+        NSKIT_EXPECT(p.wait().shell_status() == 0);
+        std::error_code ec;
+        ns::setup(o, ec);
+        NSKIT_EXPECT(ec == std::errc::invalid_argument);
+        o.env.edits = {{false, "A=B", "x"}};
+        NSKIT_EXPECT(o.problem().field == "env");
+        return std::string();
+    }));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -2,6 +2,7 @@
 #include "test_support.hpp"
 
 #include <nskit/ns/detail/fs_plan.hpp>
+#include <nskit/ns/run.hpp>
 
 #include <fcntl.h>
 #include <sched.h>
@@ -15,6 +16,8 @@
 
 #include <cerrno>
 #include <cstdlib>
+#include <cstring>
+#include <fstream>
 #include <string>
 
 namespace ns = nskit::ns;
@@ -179,7 +182,7 @@ BOOST_AUTO_TEST_CASE(a_fresh_root_in_command_line_order, *utf::precondition(nski
         NSKIT_EXPECT(::readlink("/dev/stdout", link, sizeof link - 1) > 0 && std::string(link) == "/proc/self/fd/1");
         NSKIT_EXPECT(is_dir("/dev/pts") && is_dir("/dev/shm") && mode_of("/dev/shm") == 01777);
         NSKIT_EXPECT(::statfs("/dev/pts", &sf) == 0 && sf.f_type == 0x1cd1 /* DEVPTS_SUPER_MAGIC */);
-        NSKIT_EXPECT(mode_of("/a/b/c") == 0700 && mode_of("/a/b") == 0755 && mode_of("/a") == 0711);
+        NSKIT_EXPECT(mode_of("/a/b/c") == 0700 && mode_of("/a/b") == 0700 /* no more open than /a/b/c, as bwrap */ && mode_of("/a") == 0711);
         char cwd[64] = {};
         NSKIT_EXPECT(::getcwd(cwd, sizeof cwd) && std::string(cwd) == "/a");
         NSKIT_EXPECT(::mkdir("/ro/x", 0755) != 0 && errno == EROFS);
@@ -256,6 +259,153 @@ BOOST_AUTO_TEST_CASE(refused_without_privilege, *utf::precondition(nskit::test::
         NSKIT_EXPECT(f.phase == ns::fs_phase::make_fs && f.error == EPERM);
         return std::string();
     }));
+}
+
+// ---- the view as an ns::options member: run, spawn, setup ----
+
+namespace {
+
+// bwrap's sandbox shape: a new root with the host's /usr read-only.
+ns::fs_view usr_sandbox()
+{
+    ns::fs_view v;
+    v.steps = {step(ns::fs_action::ro_bind, "/usr", "/usr"),  step(ns::fs_action::symlink, "usr/lib", "/lib"),
+               step(ns::fs_action::symlink, "usr/lib64", "/lib64"), step(ns::fs_action::symlink, "usr/bin", "/bin"),
+               step(ns::fs_action::tmpfs, "", "/tmp"),         step(ns::fs_action::proc, "", "/proc"),
+               step(ns::fs_action::dev, "", "/dev")};
+    v.fresh_root = true;
+    return v;
+}
+
+int count_lines(const char* path)
+{
+    std::ifstream in(path);
+    int n = 0;
+    for (std::string line; std::getline(in, line);)
+        ++n;
+    return n;
+}
+
+} // namespace
+
+// The callable sees the view and nothing of the host's root; the checks
+// are numbered so a failure says which (the exit status).
+BOOST_AUTO_TEST_CASE(run_in_a_view, *utf::precondition(nskit::test::privileged()))
+{
+    ns::options o;
+    o.pid = true;
+    o.proc = false; // the view mounts its own
+    o.view = usr_sandbox();
+    o.view.steps.push_back(step(ns::fs_action::dir, "", "/work"));
+    const auto status = ns::run([] {
+        struct stat st{};
+        struct statfs sf{};
+        char cwd[64] = {};
+        const bool checks[] = {
+            is_dir("/usr/bin"),
+            ::access("/usr", W_OK) != 0 && errno == EROFS,
+            ::access("/etc", F_OK) != 0 && ::access("/home", F_OK) != 0,
+            ::stat("/dev/null", &st) == 0 && S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 3),
+            ::stat("/dev/urandom", &st) == 0 && st.st_rdev == makedev(1, 9),
+            ::statfs("/tmp", &sf) == 0 && sf.f_type == 0x01021994, // TMPFS_MAGIC
+            ::getpid() == 2 && ::access("/proc/1/status", R_OK) == 0, // our PID namespace's /proc
+            ::getcwd(cwd, sizeof cwd) != nullptr && std::string(cwd) == "/", // the tests' cwd, in the view
+            is_dir("/work") && ::access("/oldroot", F_OK) != 0 && ::access("/newroot", F_OK) != 0,
+            count_lines("/proc/self/mountinfo") >= 6 && count_lines("/proc/self/mountinfo") < 40,
+        };
+        for (std::size_t i = 0; i < std::size(checks); ++i)
+            if (!checks[i])
+                return static_cast<int>(i + 1);
+        return 0;
+    }, o);
+    BOOST_TEST(status.shell_status() == 0, "check " << status.shell_status() << " failed");
+}
+
+// A program with --root-like view: the caller's working directory is
+// looked up in the new root; absent there, $HOME, then / (bwrap's rule).
+BOOST_AUTO_TEST_CASE(spawn_in_a_view_resolves_the_cwd_inside, *utf::precondition(nskit::test::privileged()))
+{
+    NSKIT_CHECK_CHILD(in_child([] {
+        if (::chdir("/usr/share") != 0 || ::setenv("HOME", "/nonexistent-home", 1) != 0)
+            return std::string("chdir/setenv: ") + std::strerror(errno);
+        ns::options o;
+        o.view = usr_sandbox();
+        ns::spawn_options so;
+        so.search_path = false;
+        auto in_share = ns::spawn("/usr/bin/sh", {"-c", "test \"$(pwd -P)\" = /usr/share"}, o, so);
+        NSKIT_EXPECT(in_share.wait().shell_status() == 0);
+        o.view.steps.erase(o.view.steps.begin()); // no /usr/share: then /
+        o.view.steps.insert(o.view.steps.begin(), step(ns::fs_action::ro_bind, "/usr/bin", "/usr/bin"));
+        o.view.steps.insert(o.view.steps.begin(), step(ns::fs_action::ro_bind, "/usr/lib", "/usr/lib"));
+        o.view.steps.insert(o.view.steps.begin(), step(ns::fs_action::ro_bind, "/usr/lib64", "/usr/lib64"));
+        auto at_root = ns::spawn("/usr/bin/sh", {"-c", "test \"$(pwd -P)\" = /"}, o, so);
+        NSKIT_EXPECT(at_root.wait().shell_status() == 0);
+        return std::string();
+    }));
+}
+
+// A failing step is named with its paths, before the payload runs, and
+// the host sees nothing of it.
+BOOST_AUTO_TEST_CASE(run_names_the_failed_step, *utf::precondition(nskit::test::privileged()))
+{
+    ns::options o;
+    o.view.steps = {step(ns::fs_action::tmpfs, "", "/tmp"), step(ns::fs_action::bind, "/nonexistent", "/x")};
+    int ran[2];
+    BOOST_REQUIRE(::pipe2(ran, O_CLOEXEC) == 0);
+    std::error_code ec;
+    ns::run([&] { return ::write(ran[1], "x", 1) == 1 ? 0 : 1; }, o, ec);
+    ::close(ran[1]);
+    char c;
+    BOOST_TEST(::read(ran[0], &c, 1) == 0); // the callable never ran
+    ::close(ran[0]);
+    BOOST_TEST((ns::failed_step(ec) == ns::setup_step::fs_view));
+    BOOST_TEST(ns::failed_errno(ec) == ENOENT);
+    BOOST_TEST(ns::failed_input(ec, o, {}) == "bind /nonexistent -> /x: open the source");
+    BOOST_TEST(ns::explain(ec, o, {}) == "bind /nonexistent -> /x: open the source: no such file or directory");
+    BOOST_TEST(::access("/x", F_OK) != 0);
+    BOOST_CHECK_EXCEPTION(ns::run([] { return 0; }, o), std::system_error, [](const std::system_error& e) {
+        return std::string(e.what()).find("bind /nonexistent -> /x: open the source") != std::string::npos;
+    });
+}
+
+BOOST_AUTO_TEST_CASE(a_bad_view_is_refused_before_the_clone)
+{
+    ns::options o;
+    o.view.steps = {step(ns::fs_action::bind, "/usr", "relative")};
+    BOOST_TEST(o.namespaces().contains(nskit::sys::clone_flag::newns)); // a view implies mount
+    const auto p = o.problem();
+    BOOST_TEST(p.ec == std::errc::invalid_argument);
+    BOOST_TEST(p.field == "view");
+    BOOST_TEST(p.reason == "bind /usr -> relative: the destination must be an absolute path without '..' or NUL bytes");
+    std::error_code ec;
+    const auto before = nskit::test::open_fds();
+    ns::run([] { return 0; }, o, ec);
+    BOOST_TEST(ec == std::errc::invalid_argument);
+    BOOST_TEST((ns::failed_step(ec) == ns::setup_step::none)); // no step ran
+    BOOST_TEST(nskit::test::open_fds() == before);
+}
+
+// setup(): the view in the caller itself (here a forked child).
+BOOST_AUTO_TEST_CASE(setup_applies_a_view, *utf::precondition(nskit::test::privileged()))
+{
+    char host[] = "/var/tmp/nskit-fsview-XXXXXX";
+    BOOST_REQUIRE(::mkdtemp(host) != nullptr);
+    const std::string hostdir = host;
+    NSKIT_CHECK_CHILD(in_child([&] {
+        ns::options o;
+        o.view.steps = {step(ns::fs_action::tmpfs, "", hostdir), step(ns::fs_action::dir, "", hostdir + "/made")};
+        ns::setup(o);
+        NSKIT_EXPECT(is_dir((hostdir + "/made").c_str()));
+        ns::options bad;
+        bad.view.steps = {step(ns::fs_action::ro_bind, "/nonexistent", "/y")};
+        std::error_code ec;
+        ns::setup(bad, ec);
+        NSKIT_EXPECT(ns::failed_step(ec) == ns::setup_step::fs_view && ns::failed_errno(ec) == ENOENT);
+        NSKIT_EXPECT(ns::explain(ec, bad, {}) == "ro-bind /nonexistent -> /y: open the source: no such file or directory");
+        return std::string();
+    }));
+    BOOST_TEST(::access((hostdir + "/made").c_str(), F_OK) != 0);
+    BOOST_TEST(::rmdir(host) == 0);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

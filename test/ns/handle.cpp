@@ -28,7 +28,9 @@ BOOST_AUTO_TEST_CASE(open_from_pid_pidfd_and_path_agree)
         auto self = sys::pidfd_open(::getpid());
         auto c = ns::namespace_handle::from_pidfd(self.get(), t.type);
         auto d = ns::namespace_handle::from_path("/proc/self/ns/" + std::string(t.proc_entry));
+        auto e = ns::namespace_handle::from_pidref(sys::pidref::open(::getpid()), t.type);
         BOOST_TEST((a.type() == t.type));
+        BOOST_TEST((a == e));
         BOOST_TEST((a == b));
         BOOST_TEST((a == c));
         BOOST_TEST((a == d));
@@ -108,6 +110,12 @@ BOOST_AUTO_TEST_CASE(pidfd_of_dead_process_is_esrch)
     std::error_code ec;
     ns::namespace_handle::from_pidfd(fd.get(), sys::ns_type::net, ec);
     BOOST_TEST((ec == std::errc::no_such_process));
+    const sys::pidref ref(c, std::move(fd));
+    const auto h = ns::namespace_handle::from_pidref(ref, sys::ns_type::net, ec);
+    BOOST_TEST((ec == std::errc::no_such_process));
+    BOOST_TEST(!h.valid());
+    ns::namespace_handle::from_pidref(sys::pidref(), sys::ns_type::net, ec);
+    BOOST_TEST((ec == std::errc::bad_file_descriptor));
 }
 
 BOOST_AUTO_TEST_CASE(enter_joins_namespace)

@@ -2,6 +2,7 @@
 #include "test_support.hpp"
 
 #include <nskit/ns/detail/rlimits.hpp>
+#include <nskit/ns/run.hpp>
 
 #include <sys/resource.h>
 
@@ -56,6 +57,37 @@ BOOST_AUTO_TEST_CASE(applied_in_order_and_refusal_named)
         const std::vector<ns::rlimit_setting> up = {{RLIMIT_CORE, 0, 0}, {RLIMIT_NOFILE, 64, cur.rlim_max + 1}};
         int err = -1;
         NSKIT_EXPECT(ns::detail::apply_rlimits(up, err) == 1 && err == EPERM);
+        return std::string();
+    }));
+}
+
+// As an ns::options member: set on the payload, not on the caller; a
+// refused one named with its value.
+BOOST_AUTO_TEST_CASE(run_sets_them_on_the_payload)
+{
+    ns::options o;
+    o.rlimits = {ns::parse_rlimit("NOFILE=40:50"), ns::parse_rlimit("CORE=0")};
+    rlimit before{};
+    BOOST_REQUIRE(::getrlimit(RLIMIT_NOFILE, &before) == 0);
+    const auto status = ns::run([] {
+        rlimit l{};
+        return ::getrlimit(RLIMIT_NOFILE, &l) == 0 && l.rlim_cur == 40 && l.rlim_max == 50 ? 0 : 1;
+    }, o);
+    BOOST_TEST(status.shell_status() == 0);
+    rlimit after{};
+    BOOST_TEST((::getrlimit(RLIMIT_NOFILE, &after) == 0 && after.rlim_cur == before.rlim_cur));
+    o.rlimits = {{RLIMIT_NOFILE, 9, 8}};
+    BOOST_TEST(o.problem().field == "rlimits");
+    BOOST_TEST(o.problem().reason == "resource limit NOFILE: soft 9 above hard 8");
+    NSKIT_CHECK_CHILD(nskit::test::as_nobody([] {
+        rlimit cur{};
+        NSKIT_EXPECT(::getrlimit(RLIMIT_NOFILE, &cur) == 0 && cur.rlim_max != RLIM_INFINITY);
+        ns::options up;
+        up.rlimits = {{RLIMIT_CORE, 0, 0}, {RLIMIT_NOFILE, 64, cur.rlim_max + 1}};
+        std::error_code ec;
+        ns::run([] { return 0; }, up, ec);
+        NSKIT_EXPECT(ns::failed_step(ec) == ns::setup_step::rlimit && ns::failed_errno(ec) == EPERM);
+        NSKIT_EXPECT(ns::failed_input(ec, up, {}) == "NOFILE=64:" + std::to_string(cur.rlim_max + 1));
         return std::string();
     }));
 }

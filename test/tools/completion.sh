@@ -28,7 +28,9 @@ has() { # has NAME WANT TOOL WORD...: WANT is among the replies
 check "nsinfo long options" "--list --list-columns " nsinfo --lis
 has "nsinfo short options" "-J" nsinfo -
 check "nscmp options" "--group " nscmp --gr
-check "nsrun options" "--die-with-parent " nsrun --di
+check "nsrun options" "--die-with-parent --dir " nsrun --di
+check "nsrun two-word options" "--ro-bind --ro-bind-try " nsrun --ro-b
+check "nsrun after --bind SRC DEST" "--pid " nsrun --bind /usr /usr --pi
 # column names after -o, from nsinfo --list-columns and nscmp --help
 check "nsinfo -o" "NETNSID NPROCS NS NSFS NSID NSPID NTHREADS " nsinfo -o N
 check "nsinfo -o list" "NS,TYPE " nsinfo -o NS,TY

@@ -467,4 +467,16 @@ BOOST_AUTO_TEST_CASE(proc_unmounted_is_named, *boost::unit_test::precondition(t:
     }));
 }
 
+// --cgroup-dir that cannot be opened: a path that is no directory is a
+// bad value (120), named with the option; the fault harness fails the open
+// with EPERM, ENOSPC, ... and wants a setup status (the old nsrun: 120 for all).
+BOOST_AUTO_TEST_CASE(cgroup_dir_that_cannot_be_opened_is_named)
+{
+    for (const char* dir : {"/nonexistent-nskit", "/etc/passwd"}) {
+        const auto r = nsrun({"--cgroup-dir", dir, "--", "true"});
+        BOOST_TEST(r.status == exit_usage, r.status << " " << r.out);
+        BOOST_TEST(r.out.rfind(std::string("nsrun: --cgroup-dir ") + dir + ": open: ", 0) == 0u, r.out);
+    }
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -36,11 +36,31 @@ int short_cluster_words(const po::options_description& d, std::string_view a)
     return 1;
 }
 
+// How many words the long option `name` takes after itself (1: po's own rule).
+int words_of(const std::vector<option_words>& words, std::string_view name)
+{
+    for (const auto& w : words)
+        if (w.name == name)
+            return w.count;
+    return 1;
+}
+
 } // namespace
 
 [[noreturn]] void fail(std::string text) { throw usage_error{std::move(text)}; }
 
-std::vector<std::string> normalize_args(int argc, char** argv, const po::options_description& d, bool program_follows)
+std::vector<std::string> split_words(const std::string& value)
+{
+    std::vector<std::string> out;
+    std::size_t i = 0;
+    for (std::size_t j; (j = value.find('\0', i)) != std::string::npos; i = j + 1)
+        out.push_back(value.substr(i, j - i));
+    out.push_back(value.substr(i));
+    return out;
+}
+
+std::vector<std::string> normalize_args(int argc, char** argv, const po::options_description& d, bool program_follows,
+                                        const std::vector<option_words>& words)
 {
     std::vector<std::string> opts, pos;
     bool only_positional = false;
@@ -58,10 +78,17 @@ std::vector<std::string> normalize_args(int argc, char** argv, const po::options
             const auto* o = name.empty() ? nullptr : find(d, name);
             if (name.empty() || (o != nullptr && o->description().empty()))
                 fail("unrecognised option '" + a + "'");
-            const bool join = o != nullptr && a.find('=') == std::string::npos && takes_value(*o) && !value_optional(*o);
-            if (join && i + 1 == argc)
-                fail("the required argument for option '" + a + "' is missing");
-            opts.push_back(join ? a + "=" + argv[++i] : a);
+            const bool attached = a.find('=') != std::string::npos;
+            const bool join = o != nullptr && !attached && takes_value(*o) && !value_optional(*o);
+            const int w = o != nullptr && takes_value(*o) ? words_of(words, o->long_name()) : 1;
+            const int n = join ? w : (attached ? w - 1 : 0); // words still to take
+            if (n > 0 && i + n >= argc)
+                fail(w == 1 ? "the required argument for option '" + a + "' is missing"
+                            : "option '" + a.substr(0, a.find('=')) + "' needs " + std::to_string(w) + " arguments");
+            std::string word = join ? a + "=" + argv[++i] : a;
+            for (int k = join ? 1 : 0; k < n; ++k)
+                word.append(1, '\0').append(argv[++i]);
+            opts.push_back(std::move(word));
         } else {
             const bool join = short_cluster_words(d, a) == 2;
             if (join && i + 1 == argc)

@@ -28,9 +28,18 @@ struct usage_error {
 //   * an optional value is taken only after '=' (or attached to a short
 //     option), never from the next word;
 //   * every word that is not an option or an option's value — "-1"
-//     included — is a positional argument (they come last, after "--").
+//     included — is a positional argument (they come last, after "--");
+//   * a long option listed in `words` with N > 1 takes the next N words
+//     verbatim (bwrap's "--bind SRC DEST"): they reach the option as one
+//     value, joined by a NUL byte (no argument can hold one); split_words
+//     takes them apart.
+struct option_words {
+    std::string_view name; // without "--"
+    int count;
+};
 std::vector<std::string> normalize_args(int argc, char** argv, const boost::program_options::options_description& d,
-                                        bool program_follows = false);
+                                        bool program_follows = false, const std::vector<option_words>& words = {});
+std::vector<std::string> split_words(const std::string& value);
 
 // A process id as the tools take it: decimal digits only, 1..4194304
 // (PID_MAX_LIMIT).  Otherwise false and `message` is the one line every tool prints:

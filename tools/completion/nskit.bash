@@ -16,13 +16,21 @@ _nskit_run()
 }
 
 # One line per option, "LONG SHORT ARG" (SHORT "-" when none, ARG none,
-# required or optional), from Boost.Program_options' help layout:
-# "  -o [ --output ] arg", "  --why arg", "  -T [ --tree ] [=arg(=owner)]".
+# required, required2 (two words: nsrun's "--bind SRC DEST") or optional),
+# from Boost.Program_options' help layout: "  -o [ --output ] arg",
+# "  --why arg", "  -T [ --tree ] [=arg(=owner)]", "  --bind SRC DEST".
 _nskit_options()
 {
     local line long short arg
     local re='^  (-([[:alnum:]]) \[ --([[:alnum:]-]+) \]|--([[:alnum:]-]+))( \[=arg| arg)?'
+    local named='^  --([[:alnum:]-]+) [A-Z][^ ]*( [A-Z][^ ]*)?( |$)'
     while IFS= read -r line; do
+        if [[ $line =~ $named ]]; then
+            arg=required
+            [[ -n ${BASH_REMATCH[2]} ]] && arg=required2
+            printf '%s - %s\n' "${BASH_REMATCH[1]}" "$arg"
+            continue
+        fi
         [[ $line =~ $re ]] || continue
         long=${BASH_REMATCH[3]:-${BASH_REMATCH[4]}}
         short=${BASH_REMATCH[2]:--}
@@ -104,9 +112,13 @@ _nskit_values()
     nsinfo:why)
         compopt -o filenames 2>/dev/null
         while IFS= read -r w; do COMPREPLY+=("$prefix$w"); done < <(compgen -f -- "$value") ;;
-    nsrun:chdir | nsrun:cgroup-dir)
+    nsrun:chdir | nsrun:cgroup-dir | nsrun:root)
         compopt -o filenames 2>/dev/null
         while IFS= read -r w; do COMPREPLY+=("$prefix$w"); done < <(compgen -d -- "$value") ;;
+    nsrun:*bind* | nsrun:tmpfs | nsrun:proc | nsrun:dev | nsrun:mqueue | nsrun:dir | nsrun:symlink | \
+        nsrun:remount-ro | nsrun:chmod) # the view's paths
+        compopt -o filenames 2>/dev/null
+        while IFS= read -r w; do COMPREPLY+=("$prefix$w"); done < <(compgen -f -- "$value") ;;
     esac
 }
 
@@ -142,7 +154,8 @@ _nskit_complete()
         if [[ $w == -- ]]; then
             end_opts=1
         elif [[ $w == --* ]]; then
-            [[ $w != *=* && ${arg_of[$w]} == required && ${COMP_WORDS[i + 1]} != "=" ]] && ((i++))
+            [[ $w != *=* && ${arg_of[$w]} == required* && ${COMP_WORDS[i + 1]} != "=" ]] && ((i++))
+            [[ $w != *=* && ${arg_of[$w]} == required2 ]] && ((i++))
         else # a cluster of short options: the last one may want the next word
             for ((j = 1; j < ${#w}; j++)); do
                 o=${arg_of[-${w:j:1}]}
@@ -181,7 +194,12 @@ _nskit_complete()
         # the value of the option before: "--output NS", "-o NS", "-Jo NS"
         o=
         if [[ $prev == --* && $prev != *=* ]]; then
-            [[ ${arg_of[$prev]} == required ]] && o=$prev
+            [[ ${arg_of[$prev]} == required* ]] && o=$prev
+        fi
+        w=
+        ((COMP_CWORD >= 2)) && w=${COMP_WORDS[COMP_CWORD - 2]}
+        if [[ -z $o && $w == --* && ${arg_of[$w]} == required2 ]]; then
+            o=$w # the second word of "--bind SRC DEST"
         elif [[ $prev == -[!-]* ]]; then
             for ((j = 1; j < ${#prev}; j++)); do
                 [[ ${arg_of[-${prev:j:1}]} == @(required|optional) ]] || continue

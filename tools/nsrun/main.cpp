@@ -3,6 +3,7 @@
 // to nskit::ns: options -> nskit::ns::options -> spawn + supervise.
 #include "cli.hpp"
 #include "values.hpp"
+#include "view_args.hpp"
 
 #include <nskit/net/address.hpp>
 #include <nskit/ns.hpp>
@@ -31,6 +32,7 @@ using nskit::tools::nsrun::usage_error;
 using nskit::tools::nsrun::whole_number;
 using nskit::tools::nsrun::signal_number;
 using nskit::tools::nsrun::seconds_offset;
+namespace nsrun = nskit::tools::nsrun;
 
 namespace {
 
@@ -55,7 +57,8 @@ std::string option_of(std::string_view field)
         {"hostname", "--uts"}, {"domainname", "--domainname"}, {"kill_signal", "--kill-child"},
         {"kill_grace", "--grace"}, {"tmp.mode", "--tmp"}, {"tmp.size", "--tmp"}, {"tmp.extra", "--tmp"},
         {"veth", "--veth"}, {"user.uid_map", "--user"}, {"user.gid_map", "--gid-map"},
-        {"monotonic_offset", "--monotonic"}, {"boottime_offset", "--boottime"}};
+        {"monotonic_offset", "--monotonic"}, {"boottime_offset", "--boottime"}, {"view", "filesystem view"},
+        {"env", "--setenv/--unsetenv/--keep-env"}, {"rlimits", "--rlimit"}};
     for (const auto& [f, flag] : flags)
         if (f == field)
             return flag;
@@ -163,6 +166,7 @@ struct arguments {
         domainname, cgroup_dir, chdir_to;
     std::string enter_arg, grace = "200";
     std::vector<std::string> command;
+    std::vector<po::option> ordered; // as given: the view's steps and the environment's edits keep their order
     pid_t enter_pid = 0;
     po::variables_map vm;
     bool given(const char* option) const { return vm.count(option) > 0; }
@@ -221,11 +225,13 @@ void parse_command_line(int argc, char** argv, const po::options_description& de
     all.add(desc).add(hidden);
     po::positional_options_description pos;
     pos.add("command", -1);
-    po::store(po::command_line_parser(nskit::tools::normalize_args(argc, argv, all, true))
-                  .options(all)
-                  .positional(pos)
-                  .run(),
-              a.vm);
+    const auto parsed = po::command_line_parser(
+                            nskit::tools::normalize_args(argc, argv, all, true, nsrun::view_option_words()))
+                            .options(all)
+                            .positional(pos)
+                            .run();
+    po::store(parsed, a.vm);
+    a.ordered = parsed.options;
     po::notify(a.vm);
 }
 
@@ -248,6 +254,8 @@ void check_modes(arguments& a)
                                  "time", "monotonic", "boottime"})
         if (a.given(creating))
             throw usage_error(std::string("--") + creating + " creates a namespace: not with --enter");
+    if (const char* view = nsrun::first_view_option(a.ordered))
+        throw usage_error(std::string("--") + view + " builds a filesystem view in a new mount namespace: not with --enter");
     if (a.given("types") && a.enter_types.empty())
         throw usage_error("--types: no namespace types given");
 }
@@ -309,6 +317,9 @@ ns::options options_from(const arguments& a)
     o.kill_grace = std::chrono::milliseconds(whole_number("--grace", a.grace, 0, 86400000));
     o.die_with_parent = a.given("die-with-parent");
     o.new_session = !a.given("same-session");
+    nsrun::view_options_from(a.ordered, o);
+    if (o.view.new_root())
+        o.proc = false; // a new root has the /proc its view mounts (--proc DEST), as bwrap's
     return o;
 }
 
@@ -316,8 +327,12 @@ ns::options options_from(const arguments& a)
 // done already (--help, --version, a usage error), nullopt to go on.
 std::optional<int> read_arguments(int argc, char** argv, arguments& a, ns::options& o)
 {
-    po::options_description desc(usage);
+    po::options_description desc(usage), view(
+        "Filesystem view, environment, limits (bwrap's options, applied in command-line order; in nsrun's own\n"
+        "view, privately, unless --root, --fresh-root or a step on / makes a new root)");
     add_options(desc, a);
+    nsrun::add_view_options(view);
+    desc.add(view);
     try {
         parse_command_line(argc, argv, desc, a);
         if (a.given("help")) {
@@ -351,13 +366,17 @@ std::optional<int> read_arguments(int argc, char** argv, arguments& a, ns::optio
 }
 
 // --cgroup-dir: the directory fd for CLONE_INTO_CGROUP, or an empty fd
-// after saying why.
-nskit::unique_fd open_cgroup_dir(const std::string& dir)
+// after saying why, with the status: a path that is no directory is a bad
+// value (120), a refusal or a resource shortage a setup failure.
+nskit::unique_fd open_cgroup_dir(const std::string& dir, int& status)
 {
     nskit::unique_fd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!fd) {
         const int e = errno; // before the stream can change it
-        std::cerr << "nsrun: open " << dir << ": " << std::system_category().message(e) << "\n";
+        std::cerr << "nsrun: --cgroup-dir " << dir << ": open: " << std::system_category().message(e) << "\n";
+        status = (e == ENOENT || e == ENOTDIR) ? exit_usage
+                 : (e == EPERM || e == EACCES) ? exit_permission
+                                               : exit_setup;
     }
     return fd;
 }
@@ -386,7 +405,10 @@ std::optional<int> enter(const arguments& a, ns::options& o)
         return ec == std::errc::no_such_process ? exit_enter
                                                 : (failure_exit(ec) == exit_setup ? exit_enter : failure_exit(ec));
     }
-    o = ns::options{};
+    ns::options entered;
+    entered.env = std::move(o.env);
+    entered.rlimits = std::move(o.rlimits);
+    o = std::move(entered);
     o.kill_child = !a.given("no-kill-child");
     o.new_session = !a.given("same-session");
     return std::nullopt;
@@ -435,9 +457,10 @@ int main(int argc, char** argv)
         return *done;
     nskit::unique_fd cgroup_fd;
     if (!a.cgroup_dir.empty()) {
-        cgroup_fd = open_cgroup_dir(a.cgroup_dir);
+        int status = exit_setup;
+        cgroup_fd = open_cgroup_dir(a.cgroup_dir, status);
         if (!cgroup_fd)
-            return exit_usage;
+            return status;
         o.cgroup_fd = cgroup_fd.get();
     }
     (void)::signal(SIGCHLD, SIG_DFL); // cannot fail for SIGCHLD with SIG_DFL

@@ -20,6 +20,8 @@
 #define CLOSE_RANGE_CLOEXEC (1U << 2) // 5.11
 #endif
 
+extern char** environ;
+
 namespace nskit::ns::detail::run_impl {
 
 [[noreturn]] void fail(int report_w, setup_step s, int err, int code) noexcept
@@ -43,7 +45,11 @@ int session_step(const plan& p, setup_step& step) noexcept
 [[noreturn]] void run_payload(const plan& p, int report_w) noexcept
 {
     setup_step step = setup_step::none;
+    if (int e = limits::child(p, step))
+        fail_at(report_w, {static_cast<std::int32_t>(step), e, p.detail.index, 0}, p.fn != nullptr ? setup_failed_exit : 127);
     if (p.fn != nullptr) {
+        if (p.envp != nullptr) // options::env: our own copy of the caller's memory, no one else reads it
+            environ = const_cast<char**>(p.envp); // execve takes the same array
         if (int e = session_step(p, step))
             fail(report_w, step, e);
         raw::close(report_w); // setup done: the parent reads EOF
@@ -144,7 +150,7 @@ constexpr child_side feature_steps[] = {
     for (const child_side side : feature_steps) {
         setup_step step = setup_step::none;
         if (int e = side(p, step))
-            fail(report_w, step, e);
+            fail_at(report_w, {static_cast<std::int32_t>(step), e, p.detail.index, p.detail.phase});
     }
     if (!p.init)
         run_payload(p, report_w);

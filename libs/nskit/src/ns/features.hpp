@@ -38,6 +38,19 @@ std::error_code here(const plan& p) noexcept;
 std::string tmp_data(const tmp_options& t); // the tmpfs mount data: "mode=1777,size=64m,..."
 } // namespace mount_ns
 
+// view_steps.cpp: options::view, from mount_ns::child after /tmp and
+// /proc and before the working directory; options::rlimits, right before
+// the payload (an init is not bound by them).  Both name what failed in
+// p.detail (the view's step and phase; the limit).
+namespace view {
+std::error_code prepare(const options& o, plan& p);
+int child(const plan& p, setup_step& step) noexcept;
+} // namespace view
+namespace limits {
+int child(const plan& p, setup_step& step) noexcept;
+std::error_code here(const plan& p) noexcept;
+} // namespace limits
+
 // uts.cpp: host and domain name.
 namespace uts_ns {
 int child(const plan& p, setup_step& step) noexcept;

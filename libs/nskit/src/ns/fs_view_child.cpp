@@ -73,12 +73,24 @@ long attach(int mnt, int dest) noexcept
 
 enum class dest_kind { dir, file, parent };
 
+// The directories on the way to a --dir of `mode` are no more open than it
+// (bubblewrap's rule): rwx for the owner, r-x for group and others only
+// where the mode gives them anything.  Other steps' get 0755.
+mode_t parent_mode(const fs_plan_step& s) noexcept
+{
+    if (s.action != fs_action::dir)
+        return 0755;
+    return 0700 | ((s.mode & 0070) != 0 ? 0050 : 0) | ((s.mode & 0007) != 0 ? 0005 : 0);
+}
+
 // Resolves the step's dest under root, creating what is missing: the
-// directories on the way (0755), the last one as `kind`.  Returns an
-// O_PATH fd (the parent's for dest_kind::parent) or -errno.
+// directories on the way (parent_mode), the last one as `kind` (a file
+// 0444, as bubblewrap's).  Returns an O_PATH fd (the parent's for
+// dest_kind::parent) or -errno.
 long make_dest(int root, const fs_plan_step& s, dest_kind kind, mode_t mode) noexcept
 {
     const std::size_t n = s.names.size() - (kind == dest_kind::parent ? 1 : 0);
+    const mode_t on_the_way = parent_mode(s);
     long parent = r::call(SYS_fcntl, root, F_DUPFD_CLOEXEC, 3);
     for (std::size_t i = 0; i < n && parent >= 0; ++i) {
         const bool file = kind == dest_kind::file && i + 1 == s.names.size();
@@ -87,10 +99,11 @@ long make_dest(int root, const fs_plan_step& s, dest_kind kind, mode_t mode) noe
         if (fd == -ENOENT) {
             const char* name = s.names[i].c_str();
             const bool last = i + 1 == s.names.size();
-            long e = file ? r::call(SYS_mknodat, parent, r::arg(name), S_IFREG | 0644, 0)
-                          : r::call(SYS_mkdirat, parent, r::arg(name), last ? mode : 0755);
-            if (e == 0 && !file && last) // the umask does not apply
-                e = r::call(SYS_fchmodat, parent, r::arg(name), mode);
+            const mode_t m = file ? 0444 : (last ? mode : on_the_way);
+            long e = file ? r::call(SYS_mknodat, parent, r::arg(name), S_IFREG | m, 0)
+                          : r::call(SYS_mkdirat, parent, r::arg(name), m);
+            if (e == 0) // the umask does not apply
+                e = r::call(SYS_fchmodat, parent, r::arg(name), m);
             fd = (e == 0 || e == -EEXIST) ? open_in(root, s.prefixes[i].c_str(), flags) : e;
         }
         r::close(static_cast<int>(parent));
@@ -178,7 +191,7 @@ long dev_node(int src_root, int dev, const char* name, const char* host_path) no
     fd_guard tree(r::call(SYS_open_tree, src.get(), r::arg(""), OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH));
     if (tree.fd < 0)
         return tree.fd;
-    if (const long e = set_attr(tree.get(), MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, false); e < 0)
+    if (const long e = set_attr(tree.get(), MOUNT_ATTR_NOSUID, false); e < 0) // as bwrap's: exec mappings of /dev/zero work
         return e;
     fd_guard dest(open_in(dev, name, O_PATH | O_NOFOLLOW));
     return dest.fd < 0 ? dest.fd : attach(tree.get(), dest.get());
@@ -187,7 +200,7 @@ long dev_node(int src_root, int dev, const char* name, const char* host_path) no
 fs_failure dev_step(int src_root, int root, const fs_plan_step& s) noexcept
 {
     fd_guard dev;
-    if (fs_failure f = fs_step(root, s, "tmpfs", "0755", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, &dev))
+    if (fs_failure f = fs_step(root, s, "tmpfs", "0755", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, &dev))
         return f;
     static constexpr const char* nodes[][2] = {{"null", "/dev/null"},     {"zero", "/dev/zero"},
                                                {"full", "/dev/full"},     {"random", "/dev/random"},
@@ -214,6 +227,32 @@ fs_failure dev_step(int src_root, int root, const fs_plan_step& s) noexcept
         return fail(fs_phase::make_node, pts_dir.fd);
     if (const long e = attach(pts.get(), pts_dir.get()); e < 0)
         return fail(fs_phase::attach, e);
+    return {};
+}
+
+// A new procfs with its old writable corners read-only (sysrq-trigger can
+// shut the machine down), as bwrap covers them: each one that exists and
+// is writable gets a read-only bind of itself.
+fs_failure proc_step(int root, const fs_plan_step& s) noexcept
+{
+    fd_guard proc;
+    if (fs_failure f = fs_step(root, s, "proc", nullptr, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, &proc))
+        return f;
+    for (const char* sub : {"sys", "sysrq-trigger", "irq", "bus"}) {
+        const long w = r::call(SYS_faccessat, proc.get(), r::arg(sub), W_OK);
+        if (w == -EACCES || w == -ENOENT || w == -EROFS)
+            continue;
+        fd_guard at(r::call(SYS_openat, proc.get(), r::arg(sub), O_PATH | O_NOFOLLOW | O_CLOEXEC));
+        if (at.fd < 0)
+            return fail(fs_phase::make_node, at.fd);
+        fd_guard tree(r::call(SYS_open_tree, at.get(), r::arg(""), OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH));
+        if (tree.fd < 0)
+            return fail(fs_phase::clone_source, tree.fd);
+        if (const long e = set_attr(tree.get(), MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, false); e < 0)
+            return fail(fs_phase::set_flags, e);
+        if (const long e = attach(tree.get(), at.get()); e < 0)
+            return fail(fs_phase::attach, e);
+    }
     return {};
 }
 
@@ -259,8 +298,7 @@ fs_failure apply_step(int src_root, int root, const fs_plan_step& s) noexcept
     case fs_action::ro_bind:
     case fs_action::dev_bind: return bind_step(src_root, root, s);
     case fs_action::tmpfs: return fs_step(root, s, "tmpfs", s.mode_text.c_str(), MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
-    case fs_action::proc:
-        return fs_step(root, s, "proc", nullptr, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+    case fs_action::proc: return proc_step(root, s);
     case fs_action::mqueue:
         return fs_step(root, s, "mqueue", nullptr, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
     case fs_action::dev: return dev_step(src_root, root, s);

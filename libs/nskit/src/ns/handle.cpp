@@ -4,6 +4,8 @@
 #include <nskit/sys/pidfd.hpp>
 #include <nskit/sys/clone.hpp>
 
+#include <fcntl.h>
+
 namespace nskit::ns {
 
 namespace_handle namespace_handle::adopt(unique_fd fd, std::error_code& ec) noexcept
@@ -44,29 +46,41 @@ namespace_handle namespace_handle::from_pid(pid_t pid, sys::ns_type type)
     return h;
 }
 
+namespace_handle namespace_handle::from_pidref(const sys::pidref& p, sys::ns_type type, std::error_code& ec) noexcept
+{
+    auto fd = p.open_namespace(type, ec);
+    if (ec)
+        return {};
+    return adopt(std::move(fd), ec);
+}
+
+namespace_handle namespace_handle::from_pidref(const sys::pidref& p, sys::ns_type type)
+{
+    std::error_code ec;
+    auto h = from_pidref(p, type, ec);
+    throw_if(ec, op_kind::namespace_open,
+             "ns_open(pid " + std::to_string(p.pid()) + ", " + std::string(sys::to_string(type)) + ")");
+    return h;
+}
+
 namespace_handle namespace_handle::from_pidfd(int pidfd, sys::ns_type type, std::error_code& ec) noexcept
 {
-    // The process's own namespace, no /proc (6.11); older kernels: by pid below.
+    // The process's own namespace, no /proc (6.11): no pid needed.
     auto fd = sys::pidfd_get_namespace(pidfd, type, ec);
     if (!ec)
         return adopt(std::move(fd), ec);
     if (ec != std::errc::inappropriate_io_control_operation && ec != std::errc::invalid_argument)
         return {};
-    const pid_t pid = sys::pidfd_get_pid(pidfd, ec);
-    if (ec)
-        return {};
-    if (pid <= 0) { // reaped (-1) or in a PID namespace we cannot see (0)
-        ec = std::make_error_code(std::errc::no_such_process);
+    // Older kernels: a pidref of our own (the pid from the pidfd) and its /proc path.
+    unique_fd own(::fcntl(pidfd, F_DUPFD_CLOEXEC, 3));
+    if (!own) {
+        ec = nskit::detail::last_error();
         return {};
     }
-    auto h = from_pid(pid, type, ec);
+    const auto ref = sys::pidref::adopt(std::move(own), ec);
     if (ec)
         return {};
-    // Still the same process?  Then the /proc file we opened was its.
-    sys::pidfd_send_signal(pidfd, 0, ec);
-    if (ec)
-        return {};
-    return h;
+    return from_pidref(ref, type, ec);
 }
 
 namespace_handle namespace_handle::from_pidfd(int pidfd, sys::ns_type type)

@@ -68,8 +68,10 @@ std::error_code read_report(int fd) noexcept
     do
         n = ::read(fd, &w, sizeof w);
     while (n < 0 && errno == EINTR);
-    if (n == static_cast<ssize_t>(sizeof w))
+    if (n == static_cast<ssize_t>(sizeof w)) {
+        note_failure(w);
         return make_setup_error(static_cast<setup_step>(w.step), w.err);
+    }
     if (n != 0)
         return make_setup_error(setup_step::report, n < 0 ? errno : EPROTO);
     return {};

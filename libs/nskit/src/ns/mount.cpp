@@ -1,6 +1,6 @@
 // The mount namespace: mounts made private, a tmpfs on /tmp, a fresh /proc
-// for a new PID namespace, and the working directory looked up again in
-// the new view.
+// for a new PID namespace, the filesystem view (view_steps.cpp), and the
+// working directory looked up again in the new view.
 #include "features.hpp"
 #include "raw.hpp"
 
@@ -45,7 +45,10 @@ int cwd_step(const plan& p, setup_step& step) noexcept
     if (p.cwd.empty() || (p.so != nullptr && !p.so->cwd.empty() && p.so->cwd.front() == '/'))
         return 0;
     step = setup_step::chdir;
-    const long r = raw::call(SYS_chdir, raw::arg(p.cwd.c_str()));
+    long r = raw::call(SYS_chdir, raw::arg(p.cwd.c_str()));
+    if (r < 0 && p.view.pivot) // a new root without it: $HOME, else / (as bwrap)
+        if (p.home.empty() || (r = raw::call(SYS_chdir, raw::arg(p.home.c_str()))) < 0)
+            r = raw::call(SYS_chdir, raw::arg("/"));
     return static_cast<int>(-r);
 }
 
@@ -69,6 +72,8 @@ std::error_code prepare(const options& o, plan& p)
                       (o.tmp->nodev ? static_cast<unsigned long>(MS_NODEV) : 0UL) |
                       (o.tmp->noexec ? static_cast<unsigned long>(MS_NOEXEC) : 0UL);
     }
+    if (auto ec = view::prepare(o, p))
+        return ec;
     if (!p.ns.contains(sys::clone_flag::newns))
         return {};
     // The child looks the working directory up again after its mounts
@@ -101,6 +106,8 @@ int child(const plan& p, setup_step& step) noexcept
         if (const long r = raw::mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr); r < 0)
             return static_cast<int>(-r);
     }
+    if (int e = view::child(p, step))
+        return e;
     return cwd_step(p, step); // the mounts are done: look the working directory up again
 }
 
@@ -108,6 +115,8 @@ std::error_code here(const plan& p) noexcept
 {
     setup_step step = setup_step::none;
     const int e = child(p, step);
+    if (e != 0 && step == setup_step::fs_view)
+        note_failure(p.detail);
     return e != 0 ? make_setup_error(step, e) : std::error_code{};
 }
 

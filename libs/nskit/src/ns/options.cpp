@@ -174,7 +174,7 @@ sys::clone_flags options::namespaces() const noexcept
 {
     using sys::clone_flag;
     sys::clone_flags f;
-    if (mount || tmp || (pid && proc))
+    if (mount || tmp || (pid && proc) || !view.empty())
         f |= clone_flag::newns;
     if (pid)
         f |= clone_flag::newpid;
@@ -365,6 +365,21 @@ options::problem_t options::problem() const
             if (auto ec = offset_problem(clock, off, &why))
                 return {ec, clock == CLOCK_MONOTONIC ? "monotonic_offset" : "boottime_offset", why};
         }
+    if (const fs_failure f = ns::validate(view))
+        return {inval, "view", describe(view, f)};
+    std::size_t bad = 0;
+    if (ns::validate(env, &bad))
+        return {inval, "env", bad < env.edits.size()
+                                  ? "environment variable '" + env.edits[bad].name + "': the name must be non-empty "
+                                    "without '=' or NUL bytes, the value without NUL bytes"
+                                  : "environment name '" + env.keep[bad - env.edits.size()] +
+                                        "' to keep: it must be non-empty without '=' or NUL bytes"};
+    for (const auto& l : rlimits)
+        if (rlimit_name(l.resource).empty() || l.soft > l.hard)
+            return {inval, "rlimits", rlimit_name(l.resource).empty()
+                                          ? "resource limit " + std::to_string(l.resource) + ": not a known resource"
+                                          : "resource limit " + std::string(rlimit_name(l.resource)) + ": soft " +
+                                                std::to_string(l.soft) + " above hard " + std::to_string(l.hard)};
     return {};
 }
 

@@ -269,7 +269,7 @@ sys::exit_status process::supervise(bool kill_child, int kill_signal, std::chron
 
 namespace_handle process::ns(sys::ns_type type, std::error_code& ec) const noexcept
 {
-    return namespace_handle::from_pidfd(ref_.pidfd(), type, ec);
+    return namespace_handle::from_pidref(ref_, type, ec);
 }
 
 namespace_handle process::ns(sys::ns_type type) const

@@ -58,20 +58,22 @@ std::vector<char*> pointers(std::vector<std::string>& v)
     return out;
 }
 
-// The caller's environment (when inherited) without the names so.env sets, then so.env.
-std::vector<std::string> environment(const spawn_options& so)
+bool edited(const env_options& env) noexcept { return env.clear || !env.keep.empty() || !env.edits.empty(); }
+
+// The caller's environment (when inherited) edited by `edits`, without the
+// names so.env sets, then so.env.
+std::vector<std::string> environment(const env_options& edits, const spawn_options& so, std::error_code& ec)
 {
     std::vector<std::string> env;
-    if (so.inherit_env)
-        for (char** e = environ; e && *e; ++e) {
-            std::string_view kv(*e);
-            const auto key = kv.substr(0, kv.find('=') + 1);
-            bool overridden = false;
-            for (const auto& x : so.env)
-                overridden = overridden || std::string_view(x).substr(0, x.find('=') + 1) == key;
-            if (!overridden)
-                env.emplace_back(kv);
-        }
+    if (edited(edits))
+        env = ns::make_environment(edits, so.inherit_env ? environ : nullptr, ec);
+    else if (so.inherit_env)
+        for (char** e = environ; e && *e; ++e)
+            env.emplace_back(*e);
+    for (const auto& x : so.env) {
+        const auto key = std::string_view(x).substr(0, x.find('=') + 1);
+        std::erase_if(env, [&](const std::string& e) { return std::string_view(e).substr(0, key.size()) == key; });
+    }
     env.insert(env.end(), so.env.begin(), so.env.end());
     return env;
 }
@@ -79,7 +81,7 @@ std::vector<std::string> environment(const spawn_options& so)
 } // namespace
 
 std::error_code make_image(const std::string& program, const std::vector<std::string>& args,
-                           const spawn_options& so, program_image& img)
+                           const env_options& env, const spawn_options& so, program_image& img)
 {
     std::error_code ec;
     img.path = so.search_path ? find_program(program, ec) : program;
@@ -88,7 +90,21 @@ std::error_code make_image(const std::string& program, const std::vector<std::st
     img.argv_s.push_back(program);
     img.argv_s.insert(img.argv_s.end(), args.begin(), args.end());
     img.argv = pointers(img.argv_s);
-    img.env_s = environment(so);
+    img.env_s = environment(env, so, ec);
+    if (ec)
+        return make_setup_error(setup_step::validate, EINVAL);
+    img.envp = pointers(img.env_s);
+    return {};
+}
+
+std::error_code make_environment(const env_options& env, program_image& img)
+{
+    if (!edited(env))
+        return {};
+    std::error_code ec;
+    img.env_s = ns::make_environment(env, environ, ec);
+    if (ec)
+        return make_setup_error(setup_step::validate, EINVAL);
     img.envp = pointers(img.env_s);
     return {};
 }

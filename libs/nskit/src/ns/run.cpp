@@ -17,9 +17,11 @@ sys::exit_status run(const std::function<int()>& fn, const options& opts, std::e
 {
     plan p;
     p.fn = &fn;
+    program_image env; // only its environment
     try {
-        if ((ec = make_plan(opts, p)))
+        if ((ec = make_plan(opts, p)) || (ec = make_environment(opts.env, env)))
             return {};
+        p.envp = env.envp.empty() ? nullptr : env.envp.data();
     } catch (...) {
         ec = std::make_error_code(std::errc::not_enough_memory);
         return {};
@@ -61,7 +63,7 @@ process spawn(const std::string& program, const std::vector<std::string>& args, 
     try {
         plan p;
         program_image img;
-        if ((ec = make_plan(opts, p)) || (ec = make_image(program, args, so, img)))
+        if ((ec = make_plan(opts, p)) || (ec = make_image(program, args, opts.env, so, img)))
             return {};
         p.path = img.path.c_str();
         p.argv = img.argv.data();

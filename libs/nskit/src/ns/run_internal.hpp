@@ -6,6 +6,7 @@
 #pragma once
 
 #include <nskit/ns/options.hpp>
+#include <nskit/ns/detail/fs_plan.hpp>
 #include <nskit/ns/process.hpp>
 #include <nskit/ns/run.hpp>
 #include <nskit/sys/clone.hpp>
@@ -28,6 +29,8 @@ namespace nskit::ns::detail::run_impl {
 struct wire {
     std::int32_t step;
     std::int32_t err;
+    std::int32_t index = 0; // fs_view: the view's step; rlimit: the limit
+    std::int32_t phase = 0; // fs_view: the fs_phase
 };
 
 constexpr int setup_failed_exit = 125;
@@ -42,6 +45,13 @@ struct plan {
     unsigned long tmp_flags = 0;
     std::string timens_text;
     std::string cwd; // with a new mount namespace: the caller's getcwd(), chdir'd to after the mounts
+    detail::fs_plan view; // options::view prepared
+    std::string home;     // a new root without the caller's cwd: $HOME there, else / (bwrap's rule)
+    // What a failed step knows beyond its errno (the view's step, the
+    // limit), set by the child in its own view of the plan: this call's
+    // alone (on the caller's stack when it shares our memory), so no other
+    // thread reads it.
+    mutable wire detail{};
     bool handshake = false, init = false;
     // inside uid / gid 0 is mapped: switch to it (like unshare -r), each on its own
     bool become_uid0 = false, become_gid0 = false;
@@ -69,6 +79,7 @@ bool proc_missing() noexcept; // /proc is not procfs (or absent) in the caller's
 // child.cpp: the child after clone, async-signal-safe, raw system calls
 // only (see raw.hpp).
 [[noreturn]] void fail(int report_w, setup_step s, int err, int code = setup_failed_exit) noexcept;
+[[noreturn]] void fail_at(int report_w, const wire& w, int code = setup_failed_exit) noexcept; // with the detail
 int session_step(const plan& p, setup_step& step) noexcept; // setsid() when new_session
 [[noreturn]] void run_payload(const plan& p, int report_w) noexcept;
 // worker_stack: where a program's worker runs (program_worker_stack bytes
@@ -116,6 +127,10 @@ struct pipe_pair {
 
 std::error_code as_setup_error(setup_step s, const std::error_code& ec);
 std::error_code read_report(int fd) noexcept;
+// view_steps.cpp: the detail of the last failure this thread read (or
+// setup() made), for failed_input: the error code holds the step and errno only.
+void note_failure(const wire& w) noexcept;
+wire last_failure() noexcept;
 process launch(const plan& p, std::error_code& ec, unique_fd* report_out = nullptr) noexcept;
 
 // The ways to clone the child (launch_*.cpp).  Each returns true in the
@@ -142,7 +157,10 @@ struct program_image {
     std::vector<std::string> argv_s, env_s;
     std::vector<char*> argv, envp;
 };
+// The environment: the caller's (so.inherit_env) edited by `env`, then so.env over it.
 std::error_code make_image(const std::string& program, const std::vector<std::string>& args,
-                           const spawn_options& so, program_image& img);
+                           const env_options& env, const spawn_options& so, program_image& img);
+// run()'s callable: the caller's environment edited by `env` (empty envp when not edited).
+std::error_code make_environment(const env_options& env, program_image& img);
 
 } // namespace nskit::ns::detail::run_impl

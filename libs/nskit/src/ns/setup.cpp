@@ -14,11 +14,13 @@ using namespace detail::run_impl;
 
 namespace {
 
-// The caller cannot become PID 1 (its children would, with no init); a
-// user or mount namespace needs it single-threaded.
+// The caller cannot become PID 1 (its children would, with no init); its
+// environment is not ours to edit under its other threads; a user or mount
+// namespace needs it single-threaded.
 std::error_code check_in_process(const plan& p)
 {
-    if (p.o->pid)
+    const auto& env = p.o->env;
+    if (p.o->pid || env.clear || !env.keep.empty() || !env.edits.empty())
         return make_setup_error(setup_step::validate, EINVAL);
     if (p.ns.intersects(sys::clone_flag::newuser | sys::clone_flag::newns) && detail::count_threads() > 1)
         return make_error_code(error::thread_unsafe);
@@ -44,7 +46,7 @@ void setup(const options& opts, std::error_code& ec) noexcept
         if ((ec = make_plan(opts, p)) || (ec = check_in_process(p)) ||
             (ec = net_ns::here_before_unshare(p, outer_net)) || (ec = user_ns::here(p)) || (ec = unshare_rest(p)) ||
             (ec = ipc_ns::here(p)) || (ec = mount_ns::here(p)) || (ec = uts_ns::here(p)) ||
-            (ec = net_ns::here(p, outer_net.get())) || (ec = time_ns::here(p)))
+            (ec = net_ns::here(p, outer_net.get())) || (ec = time_ns::here(p)) || (ec = limits::here(p)))
             return;
         ec.clear();
     } catch (...) {

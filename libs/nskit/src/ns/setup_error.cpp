@@ -7,6 +7,8 @@
 #include "net.hpp"
 #include "run_internal.hpp"
 
+#include <sys/resource.h>
+
 #include <cerrno>
 #include <cstring>
 
@@ -52,6 +54,8 @@ std::string_view to_string(setup_step s) noexcept
     case setup_step::wait: return "waitid on the child's pidfd";
     case setup_step::parent_pidfd: return "pidfd_open of the caller (die_with_parent)";
     case setup_step::parent_check: return "ppoll the caller's pidfd (die_with_parent)";
+    case setup_step::fs_view: return "build the filesystem view";
+    case setup_step::rlimit: return "set a resource limit (prlimit64)";
     }
     return "unknown step";
 }
@@ -107,7 +111,8 @@ op_kind step_kind(setup_step s) noexcept
     case setup_step::make_private:
     case setup_step::tmp_check:
     case setup_step::mount_tmp:
-    case setup_step::mount_proc: return op_kind::mount;
+    case setup_step::mount_proc:
+    case setup_step::fs_view: return op_kind::mount;
     case setup_step::hostname:
     case setup_step::domainname: return op_kind::set_hostname;
     case setup_step::loopback:
@@ -180,6 +185,11 @@ std::string_view step_hint(setup_step s, int e) noexcept
     return hint(std::error_code(e, std::system_category()), step_kind(s));
 }
 
+std::string limit_text(std::uint64_t v)
+{
+    return v == RLIM_INFINITY ? std::string("unlimited") : std::to_string(v);
+}
+
 } // namespace
 
 std::string setup_category_impl::message(int v) const
@@ -212,8 +222,10 @@ std::string failed_input(const std::error_code& ec, const options& o, const spaw
                 text += ",...";
                 break;
             }
-            text += (text.empty() ? "" : ",") + std::to_string(r.inside) + ":" + std::to_string(r.outside) + ":" +
-                    std::to_string(r.count);
+            if (!text.empty()) // appended piece by piece: g++ 12 warns (-Wrestrict) on the one expression
+                text += ',';
+            text.append(std::to_string(r.inside)).append(":").append(std::to_string(r.outside)).append(":");
+            text.append(std::to_string(r.count));
         }
         return std::string(which) + " map '" + text + "'";
     };
@@ -238,12 +250,31 @@ std::string failed_input(const std::error_code& ec, const options& o, const spaw
             names += ": " + d;
         return names;
     }
+    case setup_step::fs_view: {
+        const auto w = detail::run_impl::last_failure();
+        if (w.step != static_cast<std::int32_t>(setup_step::fs_view))
+            return {};
+        return describe(o.view, {static_cast<std::size_t>(w.index), static_cast<fs_phase>(w.phase), 0});
+    }
+    case setup_step::rlimit: {
+        const auto w = detail::run_impl::last_failure();
+        if (w.step != static_cast<std::int32_t>(setup_step::rlimit) || static_cast<std::size_t>(w.index) >= o.rlimits.size())
+            return {};
+        const auto& l = o.rlimits[static_cast<std::size_t>(w.index)];
+        return std::string(rlimit_name(l.resource)) + "=" + limit_text(l.soft) + ":" + limit_text(l.hard);
+    }
     default: return {};
     }
 }
 
 std::string explain(const std::error_code& ec, const options& o, const spawn_options& so)
 {
+    if (failed_step(ec) == setup_step::fs_view) { // the view's own line: "bind /a -> /b: open the source: ..."
+        const auto w = detail::run_impl::last_failure();
+        if (w.step == static_cast<std::int32_t>(setup_step::fs_view))
+            return describe(o.view, {static_cast<std::size_t>(w.index), static_cast<fs_phase>(w.phase),
+                                     failed_errno(ec)});
+    }
     std::string text = explain(ec);
     const auto input = failed_input(ec, o, so);
     const auto step = to_string(failed_step(ec));

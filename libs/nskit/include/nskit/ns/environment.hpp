@@ -8,6 +8,9 @@
 #include <system_error>
 #include <vector>
 
+#include <nskit/export.hpp>
+
+NSKIT_API_BEGIN
 namespace nskit::ns {
 
 struct env_edit {
@@ -37,3 +40,4 @@ std::vector<std::string> make_environment(const env_options& o, const char* cons
 std::vector<std::string> make_environment(const env_options& o, const char* const* base);
 
 } // namespace nskit::ns
+NSKIT_API_END

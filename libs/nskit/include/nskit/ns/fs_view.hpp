@@ -5,9 +5,10 @@
 //
 // Paths inside the view (every `dest`) are resolved inside the view's root:
 // a symbolic link there never leads out of it (openat2 RESOLVE_IN_ROOT).
-// Missing directories on the way are created with mode 0755; a missing
-// mount point is created as a directory, or as an empty file (0644) when a
-// file is bound there.  Sources of binds are paths of the caller's view,
+// Missing directories on the way are created with mode 0755 (for a dir
+// step: 0700, plus r-x for group and others where its mode gives them
+// anything, as bubblewrap); a missing mount point is created as a
+// directory, or as an empty file (0444) when a file is bound there.  Sources of binds are paths of the caller's view,
 // their symbolic links resolved in the caller's root.
 #pragma once
 
@@ -19,6 +20,9 @@
 #include <system_error>
 #include <vector>
 
+#include <nskit/export.hpp>
+
+NSKIT_API_BEGIN
 namespace nskit::ns {
 
 enum class fs_action {
@@ -26,10 +30,12 @@ enum class fs_action {
     ro_bind,    // the same, read-only (recursively)
     dev_bind,   // the same, device nodes usable (no nodev)
     tmpfs,      // a tmpfs (mode, size), nosuid, nodev
-    proc,       // procfs of the caller's PID namespace, nosuid, nodev, noexec
-    dev,        // a minimal /dev: null zero full random urandom tty bound from
-                // the caller's /dev, fd stdin stdout stderr core ptmx links,
-                // shm (01777) and a new devpts instance on pts
+    proc,       // procfs of the caller's PID namespace, nosuid, nodev, noexec;
+                // sys, sysrq-trigger, irq, bus made read-only where writable (as bwrap)
+    dev,        // a minimal /dev (a tmpfs, nosuid, nodev): null zero full random
+                // urandom tty bound from the caller's /dev (nosuid), fd stdin
+                // stdout stderr core ptmx links, shm (01777; bwrap's is 0755)
+                // and a new devpts instance on pts
     mqueue,     // an mqueue filesystem
     dir,        // a directory (mode); an existing one is left as it is
     symlink,    // a symbolic link dest -> source; an identical one is accepted
@@ -105,3 +111,4 @@ fs_failure validate(const fs_view& view) noexcept;
 std::string describe(const fs_view& view, const fs_failure& f);
 
 } // namespace nskit::ns
+NSKIT_API_END

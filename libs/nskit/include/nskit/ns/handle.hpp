@@ -3,6 +3,7 @@
 
 #include <nskit/sys/ns_identity.hpp>
 #include <nskit/sys/ns_type.hpp>
+#include <nskit/sys/pidref.hpp>
 #include <nskit/sys/unique_fd.hpp>
 
 #include <sys/types.h>
@@ -24,8 +25,11 @@ public:
 
     static namespace_handle from_pid(pid_t pid, sys::ns_type type, std::error_code& ec) noexcept;
     static namespace_handle from_pid(pid_t pid, sys::ns_type type);
-    // Race-free against pid reuse: the pid is read from the pidfd and the
-    // process checked alive after the /proc file is open.
+    // The process's namespace by sys::pidref::open_namespace: from the
+    // pidfd (6.11), else /proc/PID/ns/TYPE confirmed against the pidfd.
+    static namespace_handle from_pidref(const sys::pidref& p, sys::ns_type type, std::error_code& ec) noexcept;
+    static namespace_handle from_pidref(const sys::pidref& p, sys::ns_type type);
+    // The same for a pidfd the caller keeps (race-free against pid reuse too).
     static namespace_handle from_pidfd(int pidfd, sys::ns_type type, std::error_code& ec) noexcept;
     static namespace_handle from_pidfd(int pidfd, sys::ns_type type);
     // /proc/PID/ns/TYPE or a bind mount (/run/netns/NAME).

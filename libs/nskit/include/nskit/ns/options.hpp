@@ -4,6 +4,9 @@
 #pragma once
 
 #include <nskit/net/recipes.hpp>
+#include <nskit/ns/environment.hpp>
+#include <nskit/ns/fs_view.hpp>
+#include <nskit/ns/rlimit.hpp>
 #include <nskit/sys/clone_flags.hpp>
 
 #include <sys/types.h>
@@ -120,6 +123,19 @@ struct options {
     std::chrono::nanoseconds monotonic_offset{0}, boottime_offset{0}; // imply time
     int cgroup_fd = -1;                       // run/spawn: CLONE_INTO_CGROUP this cgroup directory fd
 
+    // --- the program's filesystem view, environment and limits ---
+    // The view's steps, in order, in the new mount namespace (a view implies
+    // mount): after /tmp and /proc, before the working directory is looked up
+    // again (inside the view; with a new root, inside it: see fs_view.hpp).
+    fs_view view{};
+    // run/spawn: the payload's environment, made from the caller's (spawn:
+    // spawn_options::env then overrides).  setup() refuses a non-empty one:
+    // it would edit the caller's environment under its other threads.
+    env_options env{};
+    // Set in order on the payload right before the callable or exec
+    // (setup(): on the caller), so an init is not bound by them.
+    std::vector<rlimit_setting> rlimits{};
+
     // --- child lifecycle (run, and spawn's supervise) ---
     // kill_child: on a signal to the parent, forward it, then send
     // kill_signal, then SIGKILL after kill_grace (the seed's default 0.2 s).
@@ -139,7 +155,8 @@ struct options {
     // tmp's mode and options, the veth (check_veth), each id map (no zero
     // count, no overlap, at most 340 ranges, and its text shorter than the
     // kernel's one-write limit of a page, 4096 bytes), the time offsets
-    // (check_time_offset).
+    // (check_time_offset), the view (ns::validate), the environment's
+    // names, each limit (a known resource, soft at most hard).
     std::error_code validate() const noexcept;
     // validate()'s answer with the member refused ("hostname",
     // "user.uid_map", "monotonic_offset", ...) and a reason naming the value

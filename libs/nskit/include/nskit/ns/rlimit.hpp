@@ -8,6 +8,9 @@
 #include <system_error>
 #include <vector>
 
+#include <nskit/export.hpp>
+
+NSKIT_API_BEGIN
 namespace nskit::ns {
 
 struct rlimit_setting {
@@ -25,3 +28,4 @@ rlimit_setting parse_rlimit(std::string_view text);
 std::string_view rlimit_name(int resource) noexcept; // "NOFILE"; "" if unknown
 
 } // namespace nskit::ns
+NSKIT_API_END

@@ -30,6 +30,8 @@ enum class setup_step {
     wait,         // waitid on the child's pidfd
     parent_pidfd, // pidfd_open of the caller, for die_with_parent
     parent_check, // die_with_parent: ppoll of the caller's pidfd
+    fs_view,      // a step of options::view (failed_input names it: "bind /a -> /b: open the source")
+    rlimit,       // prlimit64 of one of options::rlimits
 };
 std::string_view to_string(setup_step s) noexcept;
 
