@@ -153,6 +153,32 @@ double nskit_run_once(bool pid_ns = true)
     return !ec && s.code == 0 ? std::chrono::duration<double, std::micro>(t1 - t0).count() : -1;
 }
 
+// argv: the tool and its first words, the view, then "--" PROGRAM.
+std::vector<std::string> with_view(std::vector<std::string> head, const std::vector<std::string>& view,
+                                   const std::string& program)
+{
+    head.insert(head.end(), view.begin(), view.end());
+    head.push_back("--");
+    head.push_back(program);
+    return head;
+}
+
+// A new root of n binds: /usr read-only and bwrap's usual links (so that
+// PROGRAM runs), then n - 1 directories bound read-only on /b/1 ... (a few
+// sources reused: the cost is per bind).
+std::vector<std::string> root_binds(std::size_t n)
+{
+    std::vector<std::string> v = {"--ro-bind", "/usr", "/usr", "--symlink", "usr/lib", "/lib",
+                                  "--symlink", "usr/lib64", "/lib64", "--symlink", "usr/bin", "/bin"};
+    static const char* const sources[] = {"/usr/share", "/usr/include", "/usr/sbin", "/etc", "/var/lib", "/opt"};
+    for (std::size_t i = 1; i < n; ++i) {
+        v.emplace_back("--ro-bind");
+        v.emplace_back(sources[i % std::size(sources)]);
+        v.push_back("/b/" + std::to_string(i));
+    }
+    return v;
+}
+
 void report(const char* name, double us, double base, const char* base_name)
 {
     if (us < 0)
@@ -235,6 +261,39 @@ int main(int argc, char** argv)
         report(same[0].name, b, -1, "");
         report(same[1].name, median(same[1].samples), b, "of nsrun");
         std::printf("  unshare / nsrun: %.2fx wall, %.2fx CPU\n", median(same[1].samples) / b, median(same[1].cpu) / cb);
+    }
+
+    // bwrap's own sandbox, and the same view with nsrun's flags (the
+    // namespaces bwrap's --unshare-all makes as root: user, pid, net, ipc,
+    // uts, cgroup); then a new root of 20 binds on both, and nsrun's cost
+    // per bind up to 1000.
+    if (!nsrun.empty() && !bwrap.empty()) {
+        const std::vector<std::string> view = {"--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"};
+        std::vector<candidate> views{
+            {"nsrun --user --pid --net --ipc --uts --cgroup + view",
+             with_view({nsrun, "--user", "--pid", "--net", "--ipc", "--uts", "--cgroup"}, view, truebin), {}, {}},
+            {"bwrap --unshare-all --ro-bind / / --dev --proc --tmpfs", with_view({bwrap, "--unshare-all"}, view, truebin),
+             {}, {}},
+            {"nsrun --fresh-root + 20 binds", with_view({nsrun, "--fresh-root"}, root_binds(20), truebin), {}, {}},
+            {"bwrap + the same 20 binds", with_view({bwrap}, root_binds(20), truebin), {}, {}},
+            {"nsrun --fresh-root + 1 bind", with_view({nsrun, "--fresh-root"}, root_binds(1), truebin), {}, {}},
+            {"nsrun --fresh-root + 200 binds", with_view({nsrun, "--fresh-root"}, root_binds(200), truebin), {}, {}},
+            {"nsrun --fresh-root + 1000 binds", with_view({nsrun, "--fresh-root"}, root_binds(1000), truebin), {}, {}}};
+        sample(views);
+        std::puts("filesystem views (wall clock; CPU in brackets):");
+        for (std::size_t i = 0; i < views.size(); ++i) {
+            const auto& c = views[i];
+            const bool vs_bwrap = i == 1 || i == 3;
+            report(c.name, median(c.samples), vs_bwrap ? median(views[i - 1].samples) : -1, "of nsrun");
+            std::printf("  %-58s [%7.0f us CPU]\n", "", median(c.cpu));
+        }
+        std::printf("  bwrap / nsrun, the sandbox: %.2fx wall, %.2fx CPU (target >= 2.5x)\n",
+                    median(views[1].samples) / median(views[0].samples), median(views[1].cpu) / median(views[0].cpu));
+        std::printf("  bwrap / nsrun, 20 binds:    %.2fx wall, %.2fx CPU (target >= 2x)\n",
+                    median(views[3].samples) / median(views[2].samples), median(views[3].cpu) / median(views[2].cpu));
+        const double one = median(views[4].samples), c200 = median(views[5].samples), c1000 = median(views[6].samples);
+        std::printf("  nsrun per bind: %.1f us (1 -> 20), %.1f us (1 -> 200), %.1f us (1 -> 1000)\n",
+                    (median(views[2].samples) - one) / 19, (c200 - one) / 199, (c1000 - one) / 999);
     }
 
     // Wall clock and CPU (this process + its children) of each call.

@@ -29,6 +29,7 @@
 #include <nskit/inspect/namespace.hpp>
 #include <nskit/inspect/process.hpp>
 #include <nskit/inspect/scan.hpp>
+#include <nskit/inspect/watch.hpp>
 #include <nskit/inspect/why.hpp>
 #include <nskit/net.hpp>
 #include <nskit/net/address.hpp>
@@ -66,6 +67,7 @@
 #include <nskit/sys/nsfs.hpp>
 #include <nskit/sys/pidfd.hpp>
 #include <nskit/sys/pidref.hpp>
+#include <nskit/sys/proc_connector.hpp>
 #include <nskit/sys/unique_fd.hpp>
 
 #include <unistd.h>

@@ -18,7 +18,8 @@ std::error_code sys(int e) { return {e, std::system_category()}; }
 constexpr op_kind all_kinds[] = {K::other,       K::input,          K::namespace_create, K::namespace_enter,
                                  K::namespace_open, K::nsfs_ioctl,  K::mount,            K::pivot_root,
                                  K::id_map_write,   K::timens_offsets, K::set_hostname,  K::pidfd,
-                                 K::kcmp,           K::netlink,     K::proc_read,        K::exec};
+                                 K::kcmp,           K::netlink,     K::proc_read,        K::exec,
+                                 K::proc_connector};
 
 std::size_t count(std::string_view text, std::string_view what)
 {

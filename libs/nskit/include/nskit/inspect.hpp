@@ -7,4 +7,5 @@
 #include <nskit/inspect/namespace.hpp>
 #include <nskit/inspect/process.hpp>
 #include <nskit/inspect/scan.hpp>
+#include <nskit/inspect/watch.hpp>
 #include <nskit/inspect/why.hpp>

@@ -10,4 +10,5 @@
 #include <nskit/sys/nsfs.hpp>
 #include <nskit/sys/pidfd.hpp>
 #include <nskit/sys/pidref.hpp>
+#include <nskit/sys/proc_connector.hpp>
 #include <nskit/sys/unique_fd.hpp>

@@ -5,7 +5,8 @@
 #include <nskit/sys/error.hpp>
 #include <nskit/sys/unique_fd.hpp>
 
-#include <dirent.h>
+#include "dir_numbers.hpp"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -13,61 +14,42 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <charconv>
 #include <cstdio>
 #include <map>
 
 namespace nskit::inspect::detail::cmp {
-namespace {
-
-bool parse_int(std::string_view s, int& out) noexcept
-{
-    if (s.empty())
-        return false;
-    auto [p, e] = std::from_chars(s.data(), s.data() + s.size(), out);
-    return e == std::errc() && p == s.data() + s.size();
-}
-
-} // namespace
 
 std::vector<fd_entry> list_fds(pid_t pid, std::error_code& ec)
 {
     ec.clear();
     std::vector<fd_entry> out;
     const std::string dir = "/proc/" + std::to_string(pid) + "/fd";
-    const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd < 0) {
+    const unique_fd dfd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!dfd) {
         ec = nskit::detail::last_error();
-        return out;
-    }
-    DIR* d = ::fdopendir(dfd);
-    if (d == nullptr) {
-        ec = nskit::detail::last_error();
-        ::close(dfd);
         return out;
     }
     // Our own directory fd shows up when pid shares our fd table: leave it out.
     struct stat self_dir {};
-    const bool have_self = ::fstat(dfd, &self_dir) == 0;
-    errno = 0;
-    while (auto* e = ::readdir(d)) {
-        int fd;
-        if (!parse_int(e->d_name, fd))
-            continue;
+    const bool have_self = ::fstat(dfd.get(), &self_dir) == 0;
+    std::error_code refused; // a target we may not stat: the whole table is unknown
+    ec = for_each_number(dfd.get(), [&](int fd, const char* name) {
+        if (refused)
+            return;
         struct stat st {};
-        if (::fstatat(dfd, e->d_name, &st, 0) != 0) {
-            const int err = errno;
-            if (err == EACCES || err == EPERM) {
-                ec = {err, std::system_category()};
-                break;
-            }
-            continue; // closed meanwhile, or a target that cannot be stat'ed
+        if (::fstatat(dfd.get(), name, &st, 0) != 0) {
+            if (errno == EACCES || errno == EPERM)
+                refused = nskit::detail::last_error();
+            return; // else closed meanwhile, or a target that cannot be stat'ed
         }
-        if (have_self && st.st_dev == self_dir.st_dev && st.st_ino == self_dir.st_ino && fd == dfd)
-            continue;
+        if (have_self && st.st_dev == self_dir.st_dev && st.st_ino == self_dir.st_ino && fd == dfd.get())
+            return;
         out.push_back({fd, static_cast<std::uint64_t>(st.st_dev), static_cast<std::uint64_t>(st.st_ino)});
-    }
-    ::closedir(d);
+    });
+    if (!ec)
+        ec = refused;
+    if (ec)
+        out.clear();
     std::sort(out.begin(), out.end(), [](const fd_entry& x, const fd_entry& y) { return x.fd < y.fd; });
     return out;
 }
@@ -77,22 +59,18 @@ std::vector<int> list_fd_numbers(pid_t pid, std::error_code& ec)
     ec.clear();
     std::vector<int> out;
     const std::string dir = "/proc/" + std::to_string(pid) + "/fd";
-    DIR* d = ::opendir(dir.c_str());
-    if (d == nullptr) {
+    const unique_fd dfd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!dfd) {
         ec = nskit::detail::last_error();
         return out;
     }
-    const int own = ::dirfd(d); // shows up when pid shares our fd table
-    const bool shares_ours = pid == ::getpid();
-    errno = 0;
-    while (auto* e = ::readdir(d)) {
-        int fd;
-        if (parse_int(e->d_name, fd) && !(shares_ours && fd == own))
+    const bool shares_ours = pid == ::getpid(); // then our directory fd shows up
+    ec = for_each_number(dfd.get(), [&](int fd, const char*) {
+        if (!(shares_ours && fd == dfd.get()))
             out.push_back(fd);
-    }
-    if (errno != 0 && out.empty())
-        ec = nskit::detail::last_error();
-    ::closedir(d);
+    });
+    if (ec)
+        out.clear();
     std::sort(out.begin(), out.end());
     return out;
 }

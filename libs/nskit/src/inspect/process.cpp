@@ -4,8 +4,10 @@
 #include <nskit/sys/detail/syscall.hpp>
 #include <nskit/sys/nsfs.hpp>
 #include <nskit/sys/pidfd.hpp>
+#include <nskit/sys/unique_fd.hpp>
 
-#include <dirent.h>
+#include "dir_numbers.hpp"
+
 #include <poll.h>
 
 #include <algorithm>
@@ -90,30 +92,20 @@ std::vector<pid_t> list_pids(bool skip_kernel_threads, std::error_code& ec)
 {
     ec.clear();
     std::vector<pid_t> out;
-    DIR* d = ::opendir("/proc");
-    if (d == nullptr) {
+    const unique_fd proc(::open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!proc) {
         ec = nskit::detail::last_error();
         return out;
     }
-    for (;;) {
-        errno = 0; // readdir says end and failure alike: errno tells them apart
-        const auto* e = ::readdir(d);
-        if (e == nullptr) {
-            if (errno != 0) // a shorter list would read as fewer processes
-                ec = nskit::detail::last_error();
-            break;
-        }
-        std::uint64_t v = 0;
-        if (!detail::parse_decimal(e->d_name, v) || v == 0 || v > 0x7fffffff)
-            continue;
-        const auto pid = static_cast<pid_t>(v);
+    ec = detail::for_each_number(proc.get(), [&](int pid, const char*) {
+        if (pid == 0)
+            return;
         std::error_code kec;
         if (!skip_kernel_threads || !is_kernel_thread(pid, kec))
             if (!kec || !(kec == std::errc::no_such_file_or_directory || kec == std::errc::no_such_process))
                 out.push_back(pid);
-    }
-    ::closedir(d);
-    if (ec)
+    });
+    if (ec) // a shorter list would read as fewer processes
         out.clear();
     std::sort(out.begin(), out.end());
     return out;

@@ -86,6 +86,7 @@ std::string_view permission(K k) noexcept // EPERM and EACCES
     case K::kcmp: return "needs ptrace read access to both processes (same uid or CAP_SYS_PTRACE)";
     case K::netlink: return "needs CAP_NET_ADMIN in the user namespace that owns the network namespace";
     case K::exec: return "not executable (no execute permission, or a noexec mount)";
+    case K::proc_connector: return "the proc connector needs CAP_NET_ADMIN in the initial user namespace";
     case K::other:
     case K::input: break;
     }
@@ -167,6 +168,19 @@ std::string_view specific(int e, K k) noexcept
         return k == K::timens_offsets ? "offset beyond the kernel's range, or a clock that would go negative"
                                       : std::string_view{};
     case EEXIST: return k == K::netlink ? "it exists already (a link name, address or route)" : std::string_view{};
+    case ENOBUFS:
+        return k == K::proc_connector ? "events lost: the receive buffer overran (what happened meanwhile must be read again)"
+                                      : std::string_view{};
+    case ECONNREFUSED:
+        return k == K::proc_connector ? "no proc connector in this network namespace (it exists in the initial one only)"
+                                      : std::string_view{};
+    case EPROTONOSUPPORT:
+        return k == K::proc_connector ? "kernel lacks the proc connector (CONFIG_CONNECTOR, CONFIG_PROC_EVENTS)"
+                                      : std::string_view{};
+    case ETIMEDOUT:
+        return k == K::proc_connector ? "the kernel did not acknowledge the subscription: it takes subscriptions only "
+                                        "from the initial user and PID namespaces"
+                                      : std::string_view{};
     case EMFILE: return "out of file descriptors (raise RLIMIT_NOFILE)";
     case ENFILE: return "the system-wide open-file limit is reached (/proc/sys/fs/file-max)";
     default: return {};
@@ -200,6 +214,7 @@ std::string_view to_string(op_kind k) noexcept
     case K::netlink: return "netlink";
     case K::proc_read: return "proc_read";
     case K::exec: return "exec";
+    case K::proc_connector: return "proc_connector";
     }
     return "unknown";
 }

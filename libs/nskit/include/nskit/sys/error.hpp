@@ -85,6 +85,7 @@ enum class op_kind {
     netlink,          // rtnetlink requests (links, addresses, routes)
     proc_read,        // reading another process's /proc/PID files
     exec,             // execve
+    proc_connector,   // the kernel's process events (NETLINK_CONNECTOR, CN_IDX_PROC)
 };
 std::string_view to_string(op_kind k) noexcept;
 
