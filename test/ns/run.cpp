@@ -15,12 +15,14 @@
 #include <sys/mount.h>
 #include <sched.h>
 #include <sys/prctl.h>
+#include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <sys/resource.h>
 #include <sys/sem.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/user.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -1073,6 +1075,118 @@ BOOST_AUTO_TEST_CASE(init_and_time_keeper_keep_no_inherited_fd)
             return "";
         }));
     }
+}
+
+namespace {
+
+// fds >= 3 of `pid`, "N -> target" a line.
+std::string fd_listing(pid_t pid)
+{
+    const std::string dirname = "/proc/" + std::to_string(pid) + "/fd";
+    std::string out;
+    DIR* d = ::opendir(dirname.c_str());
+    if (d == nullptr)
+        return "cannot open " + dirname + "\n";
+    while (auto* e = ::readdir(d)) {
+        const std::string fd = e->d_name;
+        if (fd == "." || fd == ".." || fd == "0" || fd == "1" || fd == "2")
+            continue;
+        char link[256] = {};
+        if (::readlink((dirname + "/" + fd).c_str(), link, sizeof link - 1) >= 0)
+            out += fd + " -> " + link + "\n";
+    }
+    ::closedir(d);
+    return out;
+}
+
+} // namespace
+
+// setup()'s user-map helper (forked before unshare, it writes the caller's
+// maps from the parent user namespace and stays in every namespace of the
+// caller) closes every fd but 0-2 and its two pipes, as the init and the
+// keeper do.  Seen by tracing the caller: the helper is stopped at its first
+// read (of its go pipe, after the closing) and its /proc/PID/fd listed.
+// Also with close_range missing (ENOSYS): the fallback closes one by one.
+BOOST_AUTO_TEST_CASE(setup_user_map_helper_keeps_no_inherited_fd)
+{
+    for (bool without_close_range : {false, true}) {
+        const pid_t caller = ::fork();
+        BOOST_REQUIRE(caller >= 0);
+        if (caller == 0) {
+            const int dir = ::open("/", O_RDONLY | O_DIRECTORY); // not CLOEXEC, as a shell's `exec 7</`
+            if (dir < 0 || ::dup2(dir, 7) != 7)
+                ::_exit(2);
+            if (without_close_range && !nskit::test::forbid_syscall(SYS_close_range, ENOSYS))
+                ::_exit(3);
+            ::ptrace(PTRACE_TRACEME, 0, nullptr, nullptr);
+            ::raise(SIGSTOP);
+            ns::options o;
+            o.user = ns::user_options{};
+            std::error_code ec;
+            ns::setup(o, ec);
+            ::_exit(ec ? 1 : 0);
+        }
+        std::string seen, trace_error;
+        pid_t helper = -1;
+        int caller_status = -1;
+        bool in_call = false;
+        int st0 = 0; // stopped by its own SIGSTOP: follow its forks from here
+        if (::waitpid(caller, &st0, 0) != caller || !WIFSTOPPED(st0) ||
+            ::ptrace(PTRACE_SETOPTIONS, caller, nullptr, PTRACE_O_TRACEFORK | PTRACE_O_EXITKILL) != 0 ||
+            ::ptrace(PTRACE_CONT, caller, nullptr, 0) != 0)
+            trace_error = "cannot trace the caller (status " + std::to_string(st0) + ")";
+        for (int steps = 0; steps < 100000 && caller_status < 0 && trace_error.empty(); ++steps) {
+            int st = 0;
+            const pid_t who = ::waitpid(-1, &st, __WALL);
+            if (who < 0) {
+                trace_error = std::string("waitpid: ") + std::strerror(errno);
+                break;
+            }
+            if (who == caller) {
+                if (WIFEXITED(st) || WIFSIGNALED(st)) {
+                    caller_status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+                    continue;
+                }
+                // the fork event goes on without a signal, any other stop with its own
+                const int sig = (st >> 8) == (SIGTRAP | (PTRACE_EVENT_FORK << 8)) ? 0 : WSTOPSIG(st);
+                ::ptrace(PTRACE_CONT, caller, nullptr, sig);
+                continue;
+            }
+            if (WIFEXITED(st) || WIFSIGNALED(st))
+                continue; // the helper, done
+            helper = who; // the only other tracee: the caller's fork
+            if (WSTOPSIG(st) == SIGSTOP && !in_call) { // attached: trace its system calls
+                ::ptrace(PTRACE_SETOPTIONS, who, nullptr, PTRACE_O_TRACESYSGOOD | PTRACE_O_EXITKILL);
+                ::ptrace(PTRACE_SYSCALL, who, nullptr, 0);
+                continue;
+            }
+            if (WSTOPSIG(st) != (SIGTRAP | 0x80)) {
+                ::ptrace(PTRACE_SYSCALL, who, nullptr, WSTOPSIG(st));
+                continue;
+            }
+            in_call = !in_call;
+            user_regs_struct regs{};
+            if (in_call && ::ptrace(PTRACE_GETREGS, who, nullptr, &regs) == 0 &&
+                static_cast<long>(regs.orig_rax) == SYS_read && seen.empty()) {
+                seen = fd_listing(who);
+                ::ptrace(PTRACE_DETACH, who, nullptr, 0);
+                continue;
+            }
+            ::ptrace(PTRACE_SYSCALL, who, nullptr, 0);
+        }
+        if (caller_status < 0) {
+            ::kill(caller, SIGKILL);
+            ::waitpid(caller, nullptr, __WALL);
+        }
+        const char* variant = without_close_range ? " (no close_range)" : "";
+        BOOST_TEST(trace_error.empty(), trace_error);
+        BOOST_TEST(caller_status == 0, "setup(user) in the traced caller" << variant << ": status " << caller_status);
+        BOOST_TEST(helper > 0, "no helper was forked" << variant);
+        // two fds besides 0-2: its go pipe and its report pipe
+        BOOST_TEST((std::count(seen.begin(), seen.end(), '\n') == 2 && seen.find("7 -> ") == std::string::npos),
+                   "the helper" << variant << " holds:\n" << seen);
+    }
+    BOOST_TEST(no_children_left());
 }
 
 // Item 5: with a new mount namespace the working directory is looked up

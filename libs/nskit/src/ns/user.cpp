@@ -112,6 +112,11 @@ std::error_code unshare_with_helper(const plan& p)
     if (h == 0) {
         go.w.reset();
         report.r.reset();
+        // It stays in every namespace of the caller: like the init and the
+        // keeper it keeps nothing of the caller's but 0-2, only its pipes.
+        const int kept[] = {go.r.get(), report.w.get()};
+        if (const long r = raw::close_all_but(kept, 2); r < 0)
+            fail(report.w.get(), setup_step::close_fds, static_cast<int>(-r));
         char c;
         if (::read(go.r.get(), &c, 1) != 1)
             ::_exit(0);
