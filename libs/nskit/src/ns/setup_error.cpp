@@ -158,7 +158,7 @@ std::string_view step_hint(setup_step s, int e) noexcept
         break;
     case setup_step::veth:
         if (e == ENOTSUP || e == ENOSYS)
-            return "net layer not merged";
+            return "the kernel has no veth driver (CONFIG_VETH; is the veth module loaded?)";
         if (e == ENOENT)
             return "/proc is not mounted (procfs): the child's network namespace is opened as /proc/PID/ns/net";
         break;
