@@ -154,12 +154,103 @@ auto make_not = [](auto& ctx) {
     n.right = x3::_attr(ctx);
     x3::_val(ctx) = the_builder(ctx).add(std::move(n));
 };
+// glibc's regcomp copies a subexpression once per repetition, so stacked or
+// nested repetitions (a+++..., (a{99}){99}{99}) grow exponentially and can
+// exhaust memory: estimate the expanded size first and refuse what is too big.
+constexpr double regex_size_limit = 100000;
+
+std::size_t skip_bracket(std::string_view re, std::size_t i) // i at '['; returns the index of its ']'
+{
+    std::size_t j = i + 1;
+    if (j < re.size() && re[j] == '^')
+        ++j;
+    if (j < re.size() && re[j] == ']')
+        ++j;
+    for (; j < re.size() && re[j] != ']'; ++j)
+        if (re[j] == '[' && j + 1 < re.size() && (re[j + 1] == ':' || re[j + 1] == '.' || re[j + 1] == '=')) {
+            const auto close = re.find(std::string{re[j + 1], ']'}, j + 2);
+            if (close == std::string_view::npos)
+                return re.size();
+            j = close + 1;
+        }
+    return j;
+}
+
+bool interval_bound(std::string_view re, std::size_t& i, double& upper) // i at '{'
+{
+    std::size_t j = i + 1;
+    double m = 0, n = -1;
+    bool digits = false;
+    for (; j < re.size() && re[j] >= '0' && re[j] <= '9'; ++j, digits = true)
+        m = m * 10 + (re[j] - '0');
+    if (j < re.size() && re[j] == ',') {
+        n = 0;
+        bool upper_digits = false;
+        for (++j; j < re.size() && re[j] >= '0' && re[j] <= '9'; ++j, upper_digits = true)
+            n = n * 10 + (re[j] - '0');
+        if (!upper_digits)
+            n = m + 1;
+    }
+    if (!digits || j >= re.size() || re[j] != '}')
+        return false;
+    upper = n < 0 ? m : n;
+    i = j;
+    return true;
+}
+
+double expanded_regex_size(std::string_view re)
+{
+    struct frame {
+        double size = 0, last = 0;
+    };
+    std::vector<frame> stack(1);
+    auto atom = [&](double s) {
+        stack.back().size += s;
+        stack.back().last = s;
+    };
+    auto repeat = [&](double times) {
+        frame& f = stack.back();
+        f.size += f.last * times;
+        f.last *= times + 1;
+    };
+    for (std::size_t i = 0; i < re.size() && stack.front().size <= regex_size_limit; ++i) {
+        double upper = 0;
+        switch (re[i]) {
+        case '\\': ++i; atom(1); break;
+        case '[': i = skip_bracket(re, i); atom(1); break;
+        case '(': stack.emplace_back(); break;
+        case ')':
+            if (stack.size() > 1) {
+                const double s = std::max(1.0, stack.back().size);
+                stack.pop_back();
+                atom(s);
+            }
+            break;
+        case '*': case '+': case '?': repeat(1); break;
+        case '{':
+            if (interval_bound(re, i, upper))
+                repeat(std::max(1.0, upper));
+            else
+                atom(1);
+            break;
+        default: atom(1);
+        }
+    }
+    double total = 0;
+    for (const frame& f : stack)
+        total += f.size;
+    return total;
+}
+
 // The right side of =~ / !~ is a string literal, compiled now (REG_EXTENDED).
 void compile_regex(builder& b, node& n, iterator at)
 {
     const node& r = b.out.nodes[static_cast<std::size_t>(n.right)];
     if (r.k != node::kind::literal || r.literal.kind != value_kind::string)
         fail_at(b.column(at), "the right side of =~ and !~ must be a string (\"...\" or '...')");
+    if (expanded_regex_size(r.literal.str) > regex_size_limit)
+        fail_at(b.column(at), "bad regular expression: its repetitions would expand it to more than 100000 parts "
+                              "(stacked or nested repetitions); simplify it");
     n.re = std::make_shared<regex_holder>();
     if (const int rc = ::regcomp(&n.re->re, r.literal.str.c_str(), REG_EXTENDED | REG_NOSUB); rc != 0) {
         char msg[256];
